@@ -1,0 +1,541 @@
+"""The forum's programme: loaded from ``schedule.yaml``, validated as a whole, queried by time.
+
+A file with any problem is refused whole (:class:`ProgrammeError` lists every problem with its
+line); a programme is never half-loaded. Session times are written in the forum's zone and kept
+in UTC; they are converted to each reader's zone only when shown.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from bot.yamlsrc import Path as NodePath
+from bot.yamlsrc import YamlSourceError, line_of, load_with_lines
+
+Lang = Literal["es", "en", "fr"]
+LANGS: tuple[Lang, ...] = ("es", "en", "fr")
+Kind = Literal[
+    "high_level_dialogue", "special_session", "plenary", "open_space", "visit", "welcome", "closing"
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+Format = Literal["virtual", "hybrid", "in_person"]
+FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalText(_Model):
+    """A text in the forum's languages; ``es`` and ``en`` required, ``fr`` falls back to ``en``."""
+
+    es: NonEmpty
+    en: NonEmpty
+    fr: NonEmpty | None = None
+
+    def get(self, lang: str) -> str:
+        if lang == "es":
+            return self.es
+        if lang == "fr":
+            return self.fr or self.en
+        return self.en
+
+    def all(self) -> Iterable[str]:
+        yield self.es
+        yield self.en
+        if self.fr:
+            yield self.fr
+
+
+class HubIn(_Model):
+    name: LocalText
+    form_url: NonEmpty
+    description: LocalText
+
+
+class ForumIn(_Model):
+    name: LocalText
+    motto: LocalText | None = None
+    city: LocalText
+    start_date: date
+    end_date: date
+    timezone: NonEmpty
+    languages: list[Lang] = Field(min_length=1)
+    hub: HubIn
+
+
+class Place(_Model):
+    name: LocalText
+    join: LocalText
+    url: NonEmpty | None = None
+
+
+class Day(_Model):
+    date: date
+    title: LocalText
+    format: Format
+
+
+class SessionIn(_Model):
+    id: SessionId
+    kind: Kind
+    date: date
+    start: str | None = None
+    end: str | None = None
+    format: Format
+    places: list[NonEmpty] = Field(min_length=1)
+    title: LocalText
+    subtitle: LocalText | None = None
+    summary: LocalText
+    description: LocalText | None = None
+    key_messages: list[LocalText] = Field(default_factory=list)
+    key_statements: list[LocalText] = Field(default_factory=list)
+    hub_slot: bool = False
+
+
+class ProgrammeIn(_Model):
+    forum: ForumIn
+    places: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")], Place]
+    days: list[Day] = Field(min_length=1)
+    sessions: list[SessionIn] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A programme item. ``starts_at``/``ends_at`` are UTC; both ``None`` for untimed items."""
+
+    id: str
+    kind: str
+    date: date
+    starts_at: datetime | None
+    ends_at: datetime | None
+    format: str
+    places: tuple[str, ...]
+    title: LocalText
+    summary: LocalText
+    subtitle: LocalText | None = None
+    description: LocalText | None = None
+    key_messages: tuple[LocalText, ...] = ()
+    key_statements: tuple[LocalText, ...] = ()
+    hub_slot: bool = False
+    host: str | None = None
+    search_text: str = field(default="", compare=False, repr=False)
+
+    @property
+    def timed(self) -> bool:
+        return self.starts_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int
+    message: str
+
+
+class ProgrammeError(Exception):
+    """The file cannot be used; ``problems`` holds every problem found, each with its line."""
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}:{p.line}: {p.message}" for p in self.problems]
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form used for matching what people type."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class Programme:
+    """The validated programme with fast queries by time."""
+
+    def __init__(
+        self,
+        forum: ForumIn,
+        places: dict[str, Place],
+        days: Sequence[Day],
+        sessions: Sequence[Session],
+        source: str = "<memory>",
+    ) -> None:
+        self.forum = forum
+        self.zone = ZoneInfo(forum.timezone)
+        self.places = places
+        self.days = list(days)
+        self.source = source
+        self.sessions = sorted(
+            sessions,
+            key=lambda s: (s.date, s.starts_at or datetime.max.replace(tzinfo=UTC), s.id),
+        )
+        self.by_id = {s.id: s for s in self.sessions}
+        self._timed = sorted((s for s in self.sessions if s.starts_at), key=_start_key)
+        self._starts = [s.starts_at for s in self._timed]
+        self._max_duration = max(
+            (s.ends_at - s.starts_at for s in self._timed if s.ends_at and s.starts_at),
+            default=timedelta(0),
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+    def upcoming(self, now: datetime, count: int) -> list[Session]:
+        """The next ``count`` sessions that start strictly after ``now``."""
+        i = bisect.bisect_right(self._starts, now)
+        return self._timed[i : i + count]
+
+    def ongoing(self, now: datetime) -> list[Session]:
+        """Sessions that have started and not yet ended at ``now``."""
+        i = bisect.bisect_right(self._starts, now)
+        earliest = now - self._max_duration
+        out: list[Session] = []
+        while i > 0:
+            i -= 1
+            s = self._timed[i]
+            if s.starts_at is not None and s.starts_at < earliest:
+                break
+            if s.ends_at is not None and s.ends_at > now:
+                out.append(s)
+        out.reverse()
+        return out
+
+    def on_date(self, day: date) -> list[Session]:
+        return [s for s in self.sessions if s.date == day]
+
+    def day(self, day: date) -> Day | None:
+        return next((d for d in self.days if d.date == day), None)
+
+    def hub_slots(self) -> list[Session]:
+        return [s for s in self.sessions if s.hub_slot]
+
+    def find(self, query: str, limit: int = 5) -> list[Session]:
+        """Sessions matching an id, or words of their titles (any language, accents ignored)."""
+        q = query.strip().casefold()
+        if q in self.by_id:
+            return [self.by_id[q]]
+        words = fold(q).split()
+        if not words:
+            return []
+        hits = [s for s in self.sessions if all(w in s.search_text for w in words)]
+        if hits:
+            return hits[:limit]
+        close = difflib.get_close_matches(q, list(self.by_id), n=limit, cutoff=0.6)
+        return [self.by_id[c] for c in close]
+
+    def local_start(self, session: Session) -> datetime | None:
+        return session.starts_at.astimezone(self.zone) if session.starts_at else None
+
+    def with_sessions(self, extra: Iterable[Session]) -> Programme:
+        """A programme with more sessions (for example approved open-space proposals)."""
+        return Programme(self.forum, self.places, self.days, [*self.sessions, *extra], self.source)
+
+
+def _start_key(s: Session) -> tuple[datetime, str]:
+    assert s.starts_at is not None
+    return (s.starts_at, s.id)
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_programme(path: str | Path) -> Programme:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProgrammeError(str(path), [Problem(1, "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ProgrammeError(str(path), [Problem(1, f"not UTF-8 text ({exc.reason})")]) from None
+    except OSError as exc:
+        raise ProgrammeError(str(path), [Problem(1, f"cannot read: {exc.strerror}")]) from None
+    return parse_programme(text, str(path))
+
+
+def parse_programme(text: str, source: str = "<text>") -> Programme:
+    try:
+        data, lines = load_with_lines(text)
+    except YamlSourceError as exc:
+        raise ProgrammeError(source, [Problem(p.line, p.message) for p in exc.problems]) from None
+    if not isinstance(data, dict):
+        raise ProgrammeError(
+            source, [Problem(1, "the file must be a mapping with forum, places, days, sessions")]
+        )
+    try:
+        raw = ProgrammeIn.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem_from_pydantic(err, data, lines) for err in exc.errors()]
+        raise ProgrammeError(source, _dedupe(problems)) from None
+    problems: list[Problem] = []
+    programme = _build(raw, lines, problems, source)
+    if problems or programme is None:
+        raise ProgrammeError(source, problems)
+    return programme
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[int, str]] = set()
+    out = []
+    for p in problems:
+        if (p.line, p.message) not in seen:
+            seen.add((p.line, p.message))
+            out.append(p)
+    return out
+
+
+_SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
+    "ProgrammeIn": tuple(ProgrammeIn.model_fields),
+    "ForumIn": tuple(ForumIn.model_fields),
+    "SessionIn": tuple(SessionIn.model_fields),
+    "Place": tuple(Place.model_fields),
+    "Day": tuple(Day.model_fields),
+    "HubIn": tuple(HubIn.model_fields),
+    "LocalText": tuple(LocalText.model_fields),
+}
+
+
+def _where(loc: NodePath, data: Any) -> str:
+    """A human name for a location: ``session 'climate-dialogue' › end``."""
+    parts: list[str] = []
+    node: Any = data
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if key == "sessions" and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            idx = loc[i + 1]
+            sessions = node.get("sessions") if isinstance(node, dict) else None
+            sid = None
+            if isinstance(sessions, list) and idx < len(sessions):
+                item = sessions[idx]
+                sid = item.get("id") if isinstance(item, dict) else None
+                node = item
+            else:
+                node = None
+            parts.append(f"session {sid!r}" if sid else f"session #{idx + 1}")
+            i += 2
+            continue
+        if isinstance(key, int):
+            parts.append(f"item #{key + 1}")
+        else:
+            parts.append(str(key))
+        node = node[key] if isinstance(node, dict | list) and _has(node, key) else None
+        i += 1
+    return " › ".join(parts)
+
+
+def _has(node: dict[str, Any] | list[Any], key: str | int) -> bool:
+    if isinstance(node, dict):
+        return key in node
+    return isinstance(key, int) and key < len(node)
+
+
+def _known_keys(loc: NodePath) -> tuple[str, ...]:
+    """Keys allowed at the mapping that holds ``loc``'s last key (for typo suggestions)."""
+    parent = [k for k in loc[:-1] if not isinstance(k, int)]
+    if not parent:
+        return _SCHEMA_KEYS["ProgrammeIn"]
+    last = parent[-1]
+    if last == "forum":
+        return _SCHEMA_KEYS["ForumIn"]
+    if last == "hub":
+        return _SCHEMA_KEYS["HubIn"]
+    if last == "sessions":
+        return _SCHEMA_KEYS["SessionIn"]
+    if last == "days":
+        return _SCHEMA_KEYS["Day"]
+    if len(parent) == 2 and parent[0] == "places":
+        return _SCHEMA_KEYS["Place"]
+    return _SCHEMA_KEYS["LocalText"]
+
+
+def _problem_from_pydantic(err: Any, data: Any, lines: dict[NodePath, int]) -> Problem:
+    loc: NodePath = tuple(
+        k for k in err["loc"] if not (isinstance(k, str) and k.startswith("function-"))
+    )
+    line = line_of(lines, loc)
+    where = _where(loc, data)
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, _known_keys(loc), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return Problem(line, f"{where}: unknown key {key!r}{hint}")
+    if kind == "missing":
+        return Problem(line, f"{where}: missing required key")
+    if kind == "literal_error":
+        allowed = err.get("ctx", {}).get("expected", "")
+        return Problem(line, f"{where}: {value!r} is not one of {allowed}")
+    if kind.startswith("date"):
+        return Problem(line, f"{where}: {value!r} is not a date (use YYYY-MM-DD)")
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        return Problem(
+            line, f"{where}: id {value!r} must be lower-case letters, digits and '-' (≤ 63)"
+        )
+    if kind == "string_too_short":
+        return Problem(line, f"{where}: must not be empty")
+    if kind in ("too_short",):
+        return Problem(line, f"{where}: must have at least one entry")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return Problem(line, f"{where}: expected a mapping (key: value), got {_shape(value)}")
+    if kind == "list_type":
+        return Problem(line, f"{where}: expected a list, got {_shape(value)}")
+    if kind in ("bool_parsing", "bool_type"):
+        return Problem(line, f"{where}: {value!r} is not true/false")
+    return Problem(line, f"{where}: {err['msg']}")
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{value!r}"
+
+
+def _local_time(
+    day: date, text: str | None, zone: ZoneInfo, where: str, line: int, problems: list[Problem]
+) -> datetime | None:
+    if text is None:
+        return None
+    if not _HHMM.match(text.strip()):
+        problems.append(Problem(line, f"{where}: {text!r} is not a time (use HH:MM, 24-hour)"))
+        return None
+    hh, mm = (int(x) for x in text.strip().split(":"))
+    local = datetime.combine(day, time(hh, mm), tzinfo=zone)
+    back = local.astimezone(UTC).astimezone(zone)
+    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        problems.append(
+            Problem(line, f"{where}: {text} does not exist on {day} in {zone.key} (clock change)")
+        )
+        return None
+    return local.astimezone(UTC)
+
+
+def _search_text(s: SessionIn) -> str:
+    texts = [s.id, *s.title.all()]
+    if s.subtitle:
+        texts.extend(s.subtitle.all())
+    return fold(" ".join(texts))
+
+
+def _build(
+    raw: ProgrammeIn, lines: dict[NodePath, int], problems: list[Problem], source: str
+) -> Programme | None:
+    forum = raw.forum
+    try:
+        zone = ZoneInfo(forum.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            Problem(
+                line_of(lines, ("forum", "timezone")),
+                f"forum › timezone: unknown time zone {forum.timezone!r} (use an IANA name)",
+            )
+        )
+        return None
+    if forum.end_date < forum.start_date:
+        problems.append(
+            Problem(line_of(lines, ("forum", "end_date")), "forum › end_date is before start_date")
+        )
+    seen_days: dict[date, int] = {}
+    for i, d in enumerate(raw.days):
+        line = line_of(lines, ("days", i, "date"))
+        if d.date in seen_days:
+            problems.append(Problem(line, f"days › item #{i + 1}: date {d.date} listed twice"))
+        seen_days[d.date] = i
+        if not forum.start_date <= d.date <= forum.end_date:
+            problems.append(Problem(line, f"days › item #{i + 1}: {d.date} is outside the forum"))
+    sessions: list[Session] = []
+    ids: dict[str, int] = {}
+    for i, s in enumerate(raw.sessions):
+        where = f"session {s.id!r}"
+        base: NodePath = ("sessions", i)
+        id_line = line_of(lines, (*base, "id"))
+        if s.id in ids:
+            problems.append(
+                Problem(id_line, f"{where}: duplicate id (first used on line {ids[s.id]})")
+            )
+        else:
+            ids[s.id] = id_line
+        if not forum.start_date <= s.date <= forum.end_date:
+            problems.append(
+                Problem(
+                    line_of(lines, (*base, "date")),
+                    f"{where}: {s.date} is outside the forum "
+                    f"({forum.start_date} to {forum.end_date})",
+                )
+            )
+        for j, place in enumerate(s.places):
+            if place not in raw.places:
+                known = ", ".join(raw.places)
+                problems.append(
+                    Problem(
+                        line_of(lines, (*base, "places", j)),
+                        f"{where}: unknown place {place!r} (known: {known})",
+                    )
+                )
+        starts = _local_time(
+            s.date, s.start, zone, f"{where} › start", line_of(lines, (*base, "start")), problems
+        )
+        ends = _local_time(
+            s.date, s.end, zone, f"{where} › end", line_of(lines, (*base, "end")), problems
+        )
+        if (s.start is None) != (s.end is None):
+            missing = "end" if s.end is None else "start"
+            problems.append(
+                Problem(
+                    line_of(lines, (*base, "start" if s.start else "end")),
+                    f"{where}: has {'start' if s.start else 'end'} but no {missing} "
+                    "(give both, or neither for an untimed item)",
+                )
+            )
+        elif starts and ends and ends <= starts:
+            problems.append(
+                Problem(
+                    line_of(lines, (*base, "end")),
+                    f"{where}: end {s.end} is not after start {s.start}",
+                )
+            )
+        if s.hub_slot and (s.kind != "open_space" or s.start is None):
+            problems.append(
+                Problem(
+                    line_of(lines, (*base, "hub_slot")),
+                    f"{where}: a hub slot must be a timed open_space session",
+                )
+            )
+        sessions.append(
+            Session(
+                id=s.id,
+                kind=s.kind,
+                date=s.date,
+                starts_at=starts,
+                ends_at=ends,
+                format=s.format,
+                places=tuple(s.places),
+                title=s.title,
+                summary=s.summary,
+                subtitle=s.subtitle,
+                description=s.description,
+                key_messages=tuple(s.key_messages),
+                key_statements=tuple(s.key_statements),
+                hub_slot=s.hub_slot,
+                search_text=_search_text(s),
+            )
+        )
+    if problems:
+        return None
+    return Programme(forum, dict(raw.places), raw.days, sessions, source)

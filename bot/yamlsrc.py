@@ -1,0 +1,90 @@
+"""Read YAML as plain strings, lists and dicts, remembering the line of every node.
+
+Scalars are kept as strings (so ``13:30`` is never read as a sexagesimal integer, nor ``no`` as
+``False``); the models decide what each value means. Duplicate keys, which PyYAML would silently
+merge, are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:  # libyaml's parser when available: several times faster on large programmes
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - wheels ship libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProblem:
+    line: int
+    message: str
+
+
+class YamlSourceError(Exception):
+    def __init__(self, problems: list[SourceProblem]) -> None:
+        super().__init__("; ".join(f"line {p.line}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
+    """Parse ``text``; return the data and a map from each node's path to its 1-based line."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = exc.problem or exc.context or "invalid YAML"
+        raise YamlSourceError([SourceProblem(line, f"YAML syntax error: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise YamlSourceError([SourceProblem(1, f"YAML syntax error: {exc}")]) from None
+    lines: dict[Path, int] = {}
+    problems: list[SourceProblem] = []
+    if node is None:
+        return None, lines
+    data = _convert(node, (), lines, problems)
+    if problems:
+        raise YamlSourceError(problems)
+    return data, lines
+
+
+def _convert(
+    node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[SourceProblem]
+) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL"):
+            return None
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), lines, problems) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(SourceProblem(key_node.start_mark.line + 1, "keys must be text"))
+                continue
+            key = key_node.value
+            key_line = key_node.start_mark.line + 1
+            if key in out:
+                problems.append(SourceProblem(key_line, f"duplicate key {key!r}"))
+                continue
+            lines[(*path, key)] = key_line
+            out[key] = _convert(value_node, (*path, key), lines, problems)
+        return out
+    problems.append(SourceProblem(node.start_mark.line + 1, "unsupported YAML node"))
+    return None
+
+
+def line_of(lines: dict[Path, int], path: Path) -> int:
+    """The line of ``path``, or of its nearest ancestor that exists (for missing keys)."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get((), 1)
