@@ -1,0 +1,100 @@
+"""Configuration: one TOML file validated into typed sections; secrets only from the environment.
+
+With no file at all the bot runs on its embedded defaults: the bundled programme, a SQLite file
+under ``./data`` and the console front-end.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.clock import parse_instant
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_SCHEDULE = REPO_ROOT / "schedule.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BotSection(_Section):
+    schedule: Path = BUNDLED_SCHEDULE
+    database: Path = Path("data/l4a-bot.sqlite3")
+    default_language: Literal["es", "en", "fr"] = "en"
+    clock: datetime | None = None
+    clock_speed: float = Field(default=1.0, gt=0)
+
+    @field_validator("clock", mode="before")
+    @classmethod
+    def _aware_clock(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_instant(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("clock needs an offset, e.g. 2021-10-06T11:50:00+02:00")
+        return value
+
+
+class DiscordSection(_Section):
+    guild_ids: list[int] = Field(default_factory=list)
+    moderator_role: str = "Moderators"
+
+
+class ConsoleSection(_Section):
+    default_user: str = Field(default="you", min_length=1, max_length=32)
+    moderators: list[str] = Field(default_factory=lambda: ["moderator"])
+
+
+class Config(_Section):
+    bot: BotSection = Field(default_factory=BotSection)
+    discord: DiscordSection = Field(default_factory=DiscordSection)
+    console: ConsoleSection = Field(default_factory=ConsoleSection)
+
+
+class ConfigError(Exception):
+    pass
+
+
+def load_config(path: Path | None) -> Config:
+    """Read ``path`` (or return the defaults for ``None``); relative paths are taken from the
+    config file's folder."""
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(path, e) for e in exc.errors())) from None
+    base = path.resolve().parent
+    if "schedule" in raw.get("bot", {}) and not config.bot.schedule.is_absolute():
+        config.bot.schedule = base / config.bot.schedule
+    if not config.bot.database.is_absolute():
+        config.bot.database = base / config.bot.database
+    return config
+
+
+def _describe(path: Path, err: object) -> str:
+    assert isinstance(err, dict)
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        section = err["loc"][0] if len(err["loc"]) > 1 else None
+        known = (
+            list(Config.model_fields[section].annotation.model_fields)  # type: ignore[union-attr]
+            if section in Config.model_fields
+            else list(Config.model_fields)
+        )
+        close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{path}: unknown key {loc}{hint}"
+    return f"{path}: {loc}: {err['msg']}"

@@ -1,0 +1,96 @@
+"""Bot text in the forum's languages (es, en, fr), and dates and times written with Babel.
+
+Catalogs live in ``bot/locales/<lang>.toml``; templates are translated first and formatted after
+(``str.format`` placeholders). The language is chosen per call, never globally.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+
+Lang = Literal["es", "en", "fr"]
+LANGUAGES: tuple[Lang, ...] = ("es", "en", "fr")
+LANGUAGE_NAMES: dict[str, str] = {"es": "Español", "en": "English", "fr": "Français"}
+
+
+def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(name + ".", value, out)
+        else:
+            out[name] = str(value)
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    text = resources.files("bot.locales").joinpath(f"{lang}.toml").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    _flatten("", tomllib.loads(text), out)
+    return out
+
+
+def t(lang: str, key: str, /, **values: object) -> str:
+    """The text for ``key`` in ``lang`` (English if the key is missing there), formatted."""
+    template = catalog(lang).get(key)
+    if template is None:
+        template = catalog("en")[key]  # a missing English key is a bug: let it raise
+    return template.format(**values) if values else template
+
+
+def negotiate(hint: str | None, default: str = "en") -> str:
+    """Pick es/en/fr from a platform locale such as Discord's ``es-ES``, ``en-GB`` or ``fr``."""
+    if hint:
+        base = hint.replace("_", "-").split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default if default in LANGUAGES else "en"
+
+
+def parse_language(text: str) -> str | None:
+    """``es``/``en``/``fr``, or a language name in any of them (``español``, ``French``…)."""
+    q = text.strip().casefold()
+    if q in LANGUAGES:
+        return q
+    for code in LANGUAGES:
+        for display_in in LANGUAGES:
+            name = Locale.parse(code).get_display_name(display_in) or ""
+            if q == name.casefold():
+                return code
+    return None
+
+
+@lru_cache(maxsize=65536)
+def fmt_time(local: datetime, lang: str) -> str:
+    """A wall-clock time (``13:30`` or ``1:30 PM``) in the language's usual style."""
+    return format_time(local, format="short", locale=lang)
+
+
+@lru_cache(maxsize=8192)
+def fmt_day(day: date, lang: str) -> str:
+    """A full date: ``Wednesday, October 6, 2021`` / ``miércoles, 6 de octubre de 2021``."""
+    return format_date(day, format="full", locale=lang)
+
+
+@lru_cache(maxsize=8192)
+def fmt_day_short(day: date, lang: str) -> str:
+    """A short weekday and date: ``Wed, Oct 6`` / ``mié, 6 oct`` / ``mer. 6 oct.``."""
+    return format_skeleton("MMMEd", day, locale=lang)
+
+
+@lru_cache(maxsize=1024)
+def fmt_date_long(day: date, lang: str) -> str:
+    return format_date(day, format="long", locale=lang)
+
+
+def join_list(items: list[str], lang: str) -> str:
+    from babel.lists import format_list
+
+    return format_list(items, locale=lang) if items else ""
