@@ -67,10 +67,21 @@ def parse_language(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def fmt_time(local: datetime, lang: str) -> str:
     """A wall-clock time (``13:30`` or ``1:30 PM``) in the language's usual style."""
-    return format_time(local, format="short", locale=lang)
+    # Aware datetimes that are the same instant compare (and hash) equal whatever their zone,
+    # so the cache is keyed on the naive wall time, never on the aware datetime itself.
+    return _fmt_wall_time(local.replace(tzinfo=None), lang)
+
+
+@lru_cache(maxsize=65536)
+def _fmt_wall_time(wall: datetime, lang: str) -> str:
+    return format_time(wall, format="short", locale=lang)
+
+
+def language_name(code: str, *, in_lang: str | None = None) -> str:
+    """The language's name for running text (``español``, ``français``, ``English``)."""
+    return Locale.parse(code).get_display_name(in_lang or code) or code
 
 
 @lru_cache(maxsize=8192)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -273,16 +273,94 @@ def parse_programme(text: str, source: str = "<text>") -> Programme:
         raise ProgrammeError(
             source, [Problem(1, "the file must be a mapping with forum, places, days, sessions")]
         )
-    try:
-        raw = ProgrammeIn.model_validate(data)
-    except ValidationError as exc:
-        problems = [_problem_from_pydantic(err, data, lines) for err in exc.errors()]
-        raise ProgrammeError(source, _dedupe(problems)) from None
     problems: list[Problem] = []
-    programme = _build(raw, lines, problems, source)
+    parts = _validate_parts(data, lines, problems)
+    programme = _build(parts, lines, problems, source)
     if problems or programme is None:
-        raise ProgrammeError(source, problems)
+        raise ProgrammeError(source, _dedupe(problems))
     return programme
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(slots=True)
+class _Parts:
+    forum: ForumIn | None = None
+    places: dict[str, Place] = field(default_factory=dict)
+    place_ids: set[str] = field(default_factory=set)
+    days: list[tuple[int, Day]] = field(default_factory=list)
+    sessions: list[tuple[int, SessionIn]] = field(default_factory=list)
+    raw_ids: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _validate(
+    model: type[_M],
+    value: Any,
+    loc: NodePath,
+    data: Any,
+    lines: dict[NodePath, int],
+    problems: list[Problem],
+) -> _M | None:
+    """Validate one section on its own, so that one bad section does not hide the others."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        for err in exc.errors():
+            err = {**err, "loc": (*loc, *err["loc"])}
+            problems.append(_problem_from_pydantic(err, data, lines))
+        return None
+
+
+def _validate_parts(
+    data: dict[str, Any], lines: dict[NodePath, int], problems: list[Problem]
+) -> _Parts:
+    parts = _Parts()
+    top = _SCHEMA_KEYS["ProgrammeIn"]
+    for key in data:
+        if key not in top:
+            close = difflib.get_close_matches(str(key), top, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(line_of(lines, (key,)), f"unknown key {key!r}{hint}"))
+    for key in top:
+        if key not in data or data[key] in (None, [], {}):
+            problems.append(Problem(line_of(lines, (key,)), f"{key}: missing or empty"))
+    parts.forum = (
+        _validate(ForumIn, data.get("forum") or {}, ("forum",), data, lines, problems)
+        if "forum" in data
+        else None
+    )
+    places = data.get("places")
+    if isinstance(places, dict):
+        for pid, value in places.items():
+            parts.place_ids.add(pid)
+            if not re.fullmatch(r"[a-z0-9_-]+", pid):
+                problems.append(
+                    Problem(
+                        line_of(lines, ("places", pid)), f"places › {pid}: ids are a-z, 0-9, - or _"
+                    )
+                )
+            place = _validate(Place, value, ("places", pid), data, lines, problems)
+            if place is not None:
+                parts.places[pid] = place
+    elif places is not None:
+        problems.append(
+            Problem(line_of(lines, ("places",)), "places: expected a mapping of id: place")
+        )
+    for key, model, target in (("days", Day, parts.days), ("sessions", SessionIn, parts.sessions)):
+        items = data.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(line_of(lines, (key,)), f"{key}: expected a list"))
+            continue
+        for i, value in enumerate(items):
+            if key == "sessions" and isinstance(value, dict) and isinstance(value.get("id"), str):
+                parts.raw_ids.append((i, value["id"]))
+            item = _validate(model, value, (key, i), data, lines, problems)
+            if item is not None:
+                target.append((i, item))  # type: ignore[arg-type]
+    return parts
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -434,54 +512,59 @@ def _search_text(s: SessionIn) -> str:
 
 
 def _build(
-    raw: ProgrammeIn, lines: dict[NodePath, int], problems: list[Problem], source: str
+    parts: _Parts, lines: dict[NodePath, int], problems: list[Problem], source: str
 ) -> Programme | None:
-    forum = raw.forum
-    try:
-        zone = ZoneInfo(forum.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(
-            Problem(
-                line_of(lines, ("forum", "timezone")),
-                f"forum › timezone: unknown time zone {forum.timezone!r} (use an IANA name)",
+    forum = parts.forum
+    zone = ZoneInfo("UTC")
+    if forum is not None:
+        try:
+            zone = ZoneInfo(forum.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                Problem(
+                    line_of(lines, ("forum", "timezone")),
+                    f"forum › timezone: unknown time zone {forum.timezone!r} (use an IANA name "
+                    "such as Europe/Madrid)",
+                )
             )
-        )
-        return None
-    if forum.end_date < forum.start_date:
-        problems.append(
-            Problem(line_of(lines, ("forum", "end_date")), "forum › end_date is before start_date")
-        )
+        if forum.end_date < forum.start_date:
+            problems.append(
+                Problem(
+                    line_of(lines, ("forum", "end_date")), "forum › end_date is before start_date"
+                )
+            )
+    first, last = (forum.start_date, forum.end_date) if forum else (date.min, date.max)
     seen_days: dict[date, int] = {}
-    for i, d in enumerate(raw.days):
+    for i, d in parts.days:
         line = line_of(lines, ("days", i, "date"))
         if d.date in seen_days:
             problems.append(Problem(line, f"days › item #{i + 1}: date {d.date} listed twice"))
         seen_days[d.date] = i
-        if not forum.start_date <= d.date <= forum.end_date:
+        if not first <= d.date <= last:
             problems.append(Problem(line, f"days › item #{i + 1}: {d.date} is outside the forum"))
     sessions: list[Session] = []
     ids: dict[str, int] = {}
-    for i, s in enumerate(raw.sessions):
-        where = f"session {s.id!r}"
-        base: NodePath = ("sessions", i)
-        id_line = line_of(lines, (*base, "id"))
-        if s.id in ids:
+    for i, sid in parts.raw_ids:  # every id written, even in sessions with other problems
+        id_line = line_of(lines, ("sessions", i, "id"))
+        if sid in ids:
             problems.append(
-                Problem(id_line, f"{where}: duplicate id (first used on line {ids[s.id]})")
+                Problem(id_line, f"session {sid!r}: duplicate id (first used on line {ids[sid]})")
             )
         else:
-            ids[s.id] = id_line
-        if not forum.start_date <= s.date <= forum.end_date:
+            ids[sid] = id_line
+    for i, s in parts.sessions:
+        where = f"session {s.id!r}"
+        base: NodePath = ("sessions", i)
+        if not first <= s.date <= last:
             problems.append(
                 Problem(
                     line_of(lines, (*base, "date")),
-                    f"{where}: {s.date} is outside the forum "
-                    f"({forum.start_date} to {forum.end_date})",
+                    f"{where}: {s.date} is outside the forum ({first} to {last})",
                 )
             )
         for j, place in enumerate(s.places):
-            if place not in raw.places:
-                known = ", ".join(raw.places)
+            if place not in parts.place_ids:
+                known = ", ".join(sorted(parts.place_ids))
                 problems.append(
                     Problem(
                         line_of(lines, (*base, "places", j)),
@@ -536,6 +619,6 @@ def _build(
                 search_text=_search_text(s),
             )
         )
-    if problems:
+    if problems or forum is None:
         return None
-    return Programme(forum, dict(raw.places), raw.days, sessions, source)
+    return Programme(forum, parts.places, [d for _, d in parts.days], sessions, source)

@@ -1,0 +1,7 @@
+"""``python -m bot`` runs the same command line as ``l4a-bot``."""
+
+import sys
+
+from fronts.cli import main
+
+sys.exit(main())

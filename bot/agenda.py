@@ -1,0 +1,214 @@
+"""What's on: ``next``, ``now``, ``schedule`` and ``session`` for one reader."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from dateutil import parser as dateparser
+
+from bot.doc import Code, Emph, Link, Reply, Strong, Text, error
+from bot.hub import Ctx
+from bot.i18n import fmt_day, fmt_time, t
+from bot.programme import Session, fold
+from bot.render import session_item, when, where_text, zone_note
+
+MAX_NEXT = 10
+DEFAULT_NEXT = 3
+
+
+def parse_count(text: str | None, lang: str) -> int | Reply:
+    if text is None or not text.strip():
+        return DEFAULT_NEXT
+    try:
+        count = int(text.strip())
+    except ValueError:
+        return error(t(lang, "next.bad_count", value=text.strip()[:40], max=MAX_NEXT))
+    if not 1 <= count <= MAX_NEXT:
+        return error(t(lang, "next.bad_count", value=count, max=MAX_NEXT))
+    return count
+
+
+def _programme_today(ctx: Ctx) -> date:
+    return ctx.now.astimezone(ctx.programme.zone).date()
+
+
+def _untimed_today(ctx: Ctx) -> list[Session]:
+    return [s for s in ctx.programme.on_date(_programme_today(ctx)) if not s.timed]
+
+
+def next_sessions(ctx: Ctx, count: int = DEFAULT_NEXT) -> Reply:
+    lang = ctx.lang
+    programme = ctx.programme
+    reply = Reply()
+    ongoing = programme.ongoing(ctx.now)
+    if ongoing:
+        reply.heading(t(lang, "now.heading"))
+        for s in ongoing:
+            reply.item(*session_item(ctx, s))
+    upcoming = programme.upcoming(ctx.now, count)
+    if upcoming:
+        reply.heading(t(lang, "next.heading"))
+        for s in upcoming:
+            reply.item(*session_item(ctx, s))
+    else:
+        reply.para(t(lang, "next.none_left", forum=programme.forum.name.get(lang)))
+    extra = _untimed_today(ctx)
+    if extra:
+        reply.heading(t(lang, "next.also_today"))
+        for s in extra:
+            reply.item(*session_item(ctx, s))
+    return zone_note(ctx, reply)
+
+
+def now_sessions(ctx: Ctx) -> Reply:
+    lang = ctx.lang
+    reply = Reply()
+    ongoing = ctx.programme.ongoing(ctx.now)
+    extra = _untimed_today(ctx)
+    if ongoing or extra:
+        reply.heading(t(lang, "now.heading"))
+        for s in [*ongoing, *extra]:
+            reply.item(*session_item(ctx, s))
+    else:
+        reply.para(t(lang, "now.nothing"))
+        upcoming = ctx.programme.upcoming(ctx.now, 1)
+        if upcoming:
+            s = upcoming[0]
+            reply.para(t(lang, "now.next_is"), " ", *session_item(ctx, s))
+    return zone_note(ctx, reply)
+
+
+_DAY_WORDS = {
+    "today": 0, "hoy": 0, "aujourd'hui": 0, "aujourdhui": 0,
+    "tomorrow": 1, "manana": 1, "demain": 1,
+    "yesterday": -1, "ayer": -1, "hier": -1,
+}  # fmt: skip
+
+
+def parse_day(ctx: Ctx, text: str) -> date | None:
+    """A forum day from ``1``–``4``, ``today``/``hoy``/``demain``…, or a date in most spellings."""
+    q = fold(text.strip())
+    forum = ctx.programme.forum
+    if not q:
+        return None
+    if q in _DAY_WORDS:
+        return _programme_today(ctx) + timedelta(days=_DAY_WORDS[q])
+    m = re.fullmatch(r"(?:day|dia|jour)?\s*(\d)", q)
+    span = (forum.end_date - forum.start_date).days + 1
+    if m and 1 <= int(m.group(1)) <= span:
+        return forum.start_date + timedelta(days=int(m.group(1)) - 1)
+    if len(q) > 40:
+        return None
+    try:
+        parsed = dateparser.parse(
+            q, default=_default_dt(forum.start_date), dayfirst=ctx.lang != "en", fuzzy=False
+        )
+    except (ValueError, OverflowError):
+        return None
+    return parsed.date()
+
+
+def _default_dt(day: date) -> datetime:
+    return datetime(day.year, day.month, 1)  # noqa: DTZ001 - a date template, no instant
+
+
+def schedule(ctx: Ctx, day_text: str | None = None) -> Reply:
+    lang = ctx.lang
+    programme = ctx.programme
+    forum = programme.forum
+    if day_text and day_text.strip():
+        day = parse_day(ctx, day_text)
+        if day is None:
+            return error(t(lang, "schedule.bad_day", value=day_text.strip()[:60]))
+        days = [day]
+    else:
+        today = _programme_today(ctx)
+        days = (
+            [today]
+            if forum.start_date <= today <= forum.end_date
+            else [d.date for d in programme.days]
+        )
+    reply = Reply()
+    for day in days:
+        if not forum.start_date <= day <= forum.end_date:
+            return error(
+                t(
+                    lang,
+                    "schedule.outside",
+                    day=fmt_day(day, lang),
+                    start=fmt_day(forum.start_date, lang),
+                    end=fmt_day(forum.end_date, lang),
+                )
+            )
+        info = programme.day(day)
+        title = info.title.get(lang) if info else fmt_day(day, lang)
+        reply.heading(title, Text(" — "), Text(fmt_day(day, lang)))
+        if info:
+            reply.note(t(lang, f"format.{info.format}"))
+        sessions = programme.on_date(day)
+        if not sessions:
+            reply.para(t(lang, "schedule.empty_day"))
+        for s in sessions:
+            reply.item(*session_item(ctx, s, show_today=False))
+    return zone_note(ctx, reply)
+
+
+def session_details(ctx: Ctx, query: str) -> Reply:
+    lang = ctx.lang
+    query = query.strip()
+    if not query:
+        return error(t(lang, "session.empty_query"))
+    matches = ctx.programme.find(query[:200])
+    if not matches:
+        return error(t(lang, "session.not_found", query=query[:60]))
+    if len(matches) > 1:
+        reply = Reply().para(t(lang, "session.several", query=query[:60]))
+        for s in matches:
+            reply.item(Code(s.id), Text(" · "), *session_item(ctx, s)[:3])
+        return reply
+    return _details(ctx, matches[0])
+
+
+def _details(ctx: Ctx, s: Session) -> Reply:
+    lang = ctx.lang
+    programme = ctx.programme
+    reply = Reply().heading(s.title.get(lang))
+    if s.subtitle:
+        reply.para(Emph(s.subtitle.get(lang)))
+    reply.para(Strong(t(lang, "session.when")), " ", when(ctx, s))
+    if s.starts_at and s.ends_at and s.starts_at <= ctx.now < s.ends_at:
+        reply.note(
+            t(
+                lang,
+                "session.on_now",
+                end=fmt_time(s.ends_at.astimezone(ctx.prefs.zone.tzinfo), lang),
+            )
+        )
+    reply.para(Strong(t(lang, "session.what")), " ", t(lang, f"kind.{s.kind}"))
+    reply.para(Strong(t(lang, "session.where")), " ", where_text(ctx, s))
+    if s.host:
+        reply.para(Strong(t(lang, "session.host")), " ", Text(s.host))
+    for place_id in s.places:
+        place = programme.places.get(place_id)
+        if place is None:
+            continue
+        if place.url:
+            reply.item(Link(place.url, place.name.get(lang)), " — ", place.join.get(lang))
+        else:
+            reply.item(Strong(place.name.get(lang)), " — ", place.join.get(lang))
+    reply.para(s.summary.get(lang))
+    if s.key_messages:
+        reply.heading(t(lang, "session.key_messages"))
+        for m in s.key_messages:
+            reply.item(m.get(lang))
+    if s.key_statements:
+        reply.heading(t(lang, "session.key_statements"))
+        for m in s.key_statements:
+            reply.quote(m.get(lang))
+    if s.hub_slot:
+        hub = programme.forum.hub
+        reply.note(t(lang, "session.hub_slot", hub=hub.name.get(lang)))
+        reply.para(Link(hub.form_url, t(lang, "session.hub_form")))
+    reply.note(t(lang, "session.id", id=s.id))
+    return zone_note(ctx, reply)

@@ -1,0 +1,121 @@
+"""The command table shared by every front, and the text-command parser of the chat fronts.
+
+Discord registers the same names as slash commands; the console and Matrix read lines such as
+``/next 3`` or ``!timezone asia/kathmandu`` and call :func:`dispatch`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot import agenda, settings
+from bot.doc import Code, Reply, error
+from bot.hub import Caller, Hub
+from bot.i18n import t
+
+Handler = Callable[["Invocation"], Awaitable[Reply] | Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    params: tuple[Param, ...]
+    handler: Handler
+
+    def usage(self) -> str:
+        args = " ".join(f"<{p.name}>" if p.required else f"[{p.name}]" for p in self.params)
+        return f"{self.name} {args}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    hub: Hub
+    caller: Caller
+    args: str
+    prefix: str
+
+
+async def _next(inv: Invocation) -> Reply:
+    ctx = inv.hub.context(inv.caller)
+    count = agenda.parse_count(inv.args, ctx.lang)
+    return count if isinstance(count, Reply) else agenda.next_sessions(ctx, count)
+
+
+async def _now(inv: Invocation) -> Reply:
+    return agenda.now_sessions(inv.hub.context(inv.caller))
+
+
+async def _schedule(inv: Invocation) -> Reply:
+    return agenda.schedule(inv.hub.context(inv.caller), inv.args or None)
+
+
+async def _session(inv: Invocation) -> Reply:
+    return agenda.session_details(inv.hub.context(inv.caller), inv.args)
+
+
+async def _timezone(inv: Invocation) -> Reply:
+    return await settings.timezone(inv.hub.context(inv.caller), inv.args or None)
+
+
+async def _language(inv: Invocation) -> Reply:
+    return await settings.language(inv.hub.context(inv.caller), inv.args or None)
+
+
+async def _help(inv: Invocation) -> Reply:
+    ctx = inv.hub.context(inv.caller)
+    return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang))
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in (
+        Command("next", (Param("count"),), _next),
+        Command("now", (), _now),
+        Command("schedule", (Param("day"),), _schedule),
+        Command("session", (Param("query", required=True),), _session),
+        Command("timezone", (Param("zone"),), _timezone),
+        Command("language", (Param("code"),), _language),
+        Command("help", (), _help),
+    )
+}
+
+
+def describe_commands(lang: str) -> list[tuple[str, str]]:
+    return [(c.usage(), t(lang, f"cmd.{c.name}.description")) for c in COMMANDS.values()]
+
+
+def parse_line(line: str, prefixes: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """``(prefix, name, args)`` for a command line, or ``None`` for ordinary chat."""
+    text = line.strip()
+    for prefix in prefixes:
+        if text.startswith(prefix) and len(text) > len(prefix):
+            head, _, rest = text[len(prefix) :].partition(" ")
+            if not head or not head[0].isalpha():
+                return None
+            return prefix, head.casefold(), rest.strip()
+    return None
+
+
+async def dispatch(hub: Hub, caller: Caller, prefix: str, name: str, args: str) -> Reply:
+    command = COMMANDS.get(name)
+    if command is None:
+        lang = hub.prefs(caller).lang
+        close = difflib.get_close_matches(name, list(COMMANDS), n=3)
+        reply = error(t(lang, "errors.unknown_command", command=f"{prefix}{name[:40]}"))
+        if close:
+            reply.para(t(lang, "errors.did_you_mean"), " ", Code(f"{prefix}{close[0]}"))
+        reply.para(t(lang, "errors.see_help", help=f"{prefix}help"))
+        return reply
+    if not args and any(p.required for p in command.params):
+        lang = hub.prefs(caller).lang
+        return error(t(lang, "errors.missing_argument", usage=f"{prefix}{command.usage()}"))
+    result = command.handler(Invocation(hub, caller, args, prefix))
+    return await result if not isinstance(result, Reply) else result

@@ -1,0 +1,79 @@
+"""The core service every front talks to: programme, store, clock and per-user preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import negotiate
+from bot.programme import Programme
+from bot.store import Store
+from bot.zones import UserZone, ZoneError, load_zone
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: ``front`` ("console", "discord", "matrix") and that front's user id.
+
+    ``locale`` is the platform's language hint (Discord's interaction locale), if any.
+    """
+
+    front: str
+    user_id: str
+    name: str = ""
+    locale: str | None = None
+    is_moderator: bool = False
+
+    @property
+    def prefix(self) -> str:
+        """How this front's users type commands: ``!next`` on Matrix, ``/next`` elsewhere."""
+        return "!" if self.front == "matrix" else "/"
+
+
+@dataclass(frozen=True, slots=True)
+class Prefs:
+    lang: str
+    zone: UserZone
+    zone_set: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """One command invocation: who, in which language and zone, and when."""
+
+    hub: Hub
+    caller: Caller
+    prefs: Prefs
+    now: datetime
+
+    @property
+    def lang(self) -> str:
+        return self.prefs.lang
+
+    @property
+    def programme(self) -> Programme:
+        return self.hub.programme
+
+
+class Hub:
+    def __init__(self, config: Config, programme: Programme, store: Store, clock: Clock) -> None:
+        self.config = config
+        self.programme = programme
+        self.store = store
+        self.clock = clock
+        self.programme_zone = load_zone(programme.forum.timezone)
+
+    def prefs(self, caller: Caller) -> Prefs:
+        saved = self.store.user(caller.front, caller.user_id)
+        lang = saved.language or negotiate(caller.locale, self.config.bot.default_language)
+        if saved.zone:
+            try:
+                return Prefs(lang, load_zone(saved.zone), True)
+            except ZoneError:
+                pass  # a zone that tzdata no longer knows: fall back to the programme's
+        return Prefs(lang, self.programme_zone, False)
+
+    def context(self, caller: Caller) -> Ctx:
+        return Ctx(self, caller, self.prefs(caller), self.clock.now())
