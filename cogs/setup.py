@@ -1,0 +1,21 @@
+"""Adding every cog to a bot, with the hub injected (no global state)."""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+from bot.hub import Hub
+from cogs.common import CatalogTranslator, on_app_command_error
+from cogs.programme import ProgrammeCog
+from cogs.settings import SettingsCog
+
+
+async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
+    await bot.tree.set_translator(CatalogTranslator())
+    await bot.add_cog(ProgrammeCog(hub))
+    await bot.add_cog(SettingsCog(hub))
+
+    async def handle(interaction, exc):  # type: ignore[no-untyped-def]
+        await on_app_command_error(interaction, exc, hub)
+
+    bot.tree.on_error = handle  # type: ignore[method-assign]

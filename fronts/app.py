@@ -1,0 +1,35 @@
+"""Wiring shared by every front: config, clock, programme and store into one :class:`Hub`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import Clock, RehearsalClock, SystemClock
+from bot.config import Config
+from bot.hub import Hub
+from bot.programme import load_programme
+from bot.store import Store
+
+
+def make_clock(config: Config, start: datetime | None, speed: float | None) -> Clock:
+    """``--clock`` wins over the config's ``bot.clock``; neither: the real clock."""
+    at = start or config.bot.clock
+    if at is None:
+        return SystemClock()
+    return RehearsalClock(at, speed or config.bot.clock_speed)
+
+
+@asynccontextmanager
+async def open_hub(
+    config: Config, clock: Clock, *, db: Path | None = None, schedule: Path | None = None
+) -> AsyncIterator[Hub]:
+    """Load the programme (refused whole if invalid), open the store, and close it afterwards."""
+    programme = load_programme(schedule or config.bot.schedule)
+    store = await Store.open(db or config.bot.database, clock)
+    try:
+        yield Hub(config, programme, store, clock)
+    finally:
+        await store.close()

@@ -1,0 +1,145 @@
+"""``l4a-bot``: the console demo, the Discord/Matrix bot, and programme checks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import parse_instant
+from bot.config import BUNDLED_SCHEDULE, ConfigError, load_config
+from bot.programme import ProgrammeError, load_programme
+
+# The rehearsal instant the console demo starts at when no clock is given: day 2 of the forum,
+# ten minutes before the LOCAL4ACTION Hub open space, so that /next has something to say.
+DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+SUBCOMMANDS = ("console", "run", "check")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 100_000:
+        raise argparse.ArgumentTypeError("speed must be above 0 and at most 100000")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="l4a-bot",
+        description="LOCAL4ACTION Hub bot for the UCLG World Forum of Intermediary Cities.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", type=Path, help="TOML config file (default: built-in defaults)")
+        p.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+        p.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
+        p.add_argument(
+            "--clock",
+            type=_instant,
+            metavar="ISO-8601",
+            help="start the clock at this instant and let it run (rehearsal), "
+            "e.g. 2021-10-06T11:50:00+02:00",
+        )
+        p.add_argument("--speed", type=_speed, help="run the rehearsal clock N times faster")
+
+    console = sub.add_parser("console", help="chat with the bot on this terminal (the default)")
+    common(console)
+    run = sub.add_parser("run", help="run the bot on Discord (token from DISCORD_TOKEN)")
+    common(run)
+    check = sub.add_parser("check", help="validate a programme file")
+    check.add_argument("path", nargs="?", type=Path, default=BUNDLED_SCHEDULE)
+    return parser
+
+
+def cmd_check(path: Path) -> int:
+    try:
+        programme = load_programme(path)
+    except ProgrammeError as exc:
+        for line in exc.lines():
+            print(line)
+        return EXIT_INVALID
+    timed = sum(1 for s in programme.sessions if s.timed)
+    untimed = len(programme.sessions) - timed
+    print(
+        f"{path}: OK — {len(programme.sessions)} sessions ({timed} timed, {untimed} untimed) "
+        f"over {len(programme.days)} days, {len(programme.hub_slots())} open-space slots, "
+        f"times in {programme.forum.timezone}"
+    )
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace, *, demo: bool):  # type: ignore[no-untyped-def]
+    from fronts.app import make_clock
+
+    config = load_config(args.config)
+    start = args.clock
+    if start is None and config.bot.clock is None and demo:
+        start = parse_instant(DEMO_CLOCK)
+    return config, make_clock(config, start, args.speed)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from fronts.app import open_hub
+    from fronts.console import run_console
+
+    config, clock = _load(args, demo=True)
+
+    async def main() -> None:
+        async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
+            await run_console(hub, locale=os.environ.get("LANG"))
+
+    asyncio.run(main())
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from fronts.discord_client import run_discord
+
+    config, clock = _load(args, demo=False)
+    return run_discord(config, clock, db=args.db, schedule=args.schedule)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or (words[0] not in SUBCOMMANDS and words[0] not in ("-h", "--help")):
+        words.insert(0, "console")  # no subcommand: the console demo, options and all
+    args = parser.parse_args(words)
+    command = args.command
+    try:
+        if command == "check":
+            return cmd_check(args.path)
+        if command == "run":
+            return cmd_run(args)
+        return cmd_console(args)
+    except ConfigError as exc:
+        print(f"l4a-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProgrammeError as exc:
+        print("l4a-bot: the programme file has problems:", file=sys.stderr)
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

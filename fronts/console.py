@@ -1,0 +1,86 @@
+"""The console front-end: chat lines on standard input, replies on standard output.
+
+A line may start with ``@name`` to speak as that participant, so one terminal (or one piped
+script) can play several people; other lines come from the configured default user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from typing import TextIO
+
+from bot.commands import dispatch, parse_line
+from bot.doc import render_plain
+from bot.hub import Caller, Hub
+from bot.i18n import t
+
+FRONT = "console"
+PREFIXES = ("/",)
+_SPEAKER = re.compile(r"^@([\w.-]{1,32})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
+QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
+
+
+class Console:
+    def __init__(self, hub: Hub, *, locale: str | None = None) -> None:
+        self.hub = hub
+        self.locale = locale
+        self.default_user = hub.config.console.default_user
+        self.moderators = {m.casefold() for m in hub.config.console.moderators}
+
+    def caller(self, name: str) -> Caller:
+        key = name.casefold()
+        return Caller(FRONT, key, name, self.locale, key in self.moderators)
+
+    async def handle(self, line: str) -> str | None:
+        """The reply to one input line (``None`` for a blank line)."""
+        text = line.strip()
+        if not text:
+            return None
+        name = self.default_user
+        m = _SPEAKER.match(text)
+        if m:
+            name, text = m.group(1), m.group(2).strip()
+            if not text:
+                return None
+        caller = self.caller(name)
+        parsed = parse_line(text, PREFIXES)
+        if parsed is None:
+            lang = self.hub.prefs(caller).lang
+            return t(lang, "errors.see_help", help="/help")
+        prefix, command, args = parsed
+        reply = await dispatch(self.hub, caller, prefix, command, args)
+        return render_plain(reply)
+
+    async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:
+        """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""
+        loop = asyncio.get_running_loop()
+        interactive = stdin.isatty()
+        while True:
+            if interactive:
+                stdout.write("› ")
+                stdout.flush()
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            if line.strip().casefold() in QUIT_WORDS:
+                break
+            if echo and line.strip():
+                stdout.write(f"> {line.strip()}\n")
+            out = await self.handle(line)
+            if out:
+                stdout.write(out + "\n\n")
+                stdout.flush()
+
+
+async def run_console(hub: Hub, locale: str | None = None) -> None:
+    console = Console(hub, locale=locale)
+    if sys.stdin.isatty():
+        forum = hub.programme.forum.name.get(hub.prefs(console.caller(console.default_user)).lang)
+        now = hub.clock.now().astimezone(hub.programme.zone)
+        sys.stdout.write(
+            f"{forum} — console. Clock: {now:%Y-%m-%d %H:%M %Z}. "
+            "Type /help; '@name /next' speaks as another participant; /quit leaves.\n"
+        )
+    await console.run(sys.stdin, sys.stdout, echo=not sys.stdin.isatty())

@@ -1,0 +1,115 @@
+"""``l4a-bot run``: the discord.py client. The token comes only from ``DISCORD_TOKEN``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+import discord
+from discord.ext import commands
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.hub import Hub
+from cogs.setup import add_cogs
+from fronts.app import open_hub
+
+log = logging.getLogger("l4a.discord")
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class HubBot(commands.Bot):
+    """A bot with slash commands only (no message content intent, no prefix commands)."""
+
+    def __init__(self, hub: Hub, *, sync_commands: bool = True) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.hub = hub
+        self.sync_commands = sync_commands
+
+    async def setup_hook(self) -> None:
+        await add_cogs(self, self.hub)
+        if not self.sync_commands:
+            return
+        guild_ids = self.hub.config.discord.guild_ids
+        if guild_ids:  # instant in these servers: handy while preparing the event
+            for gid in guild_ids:
+                guild = discord.Object(id=gid)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        log.info("slash commands synced (%s)", guild_ids or "global")
+
+
+class RedactToken(logging.Filter):
+    """Belt and braces: no log record may ever carry the token, whoever logs it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token and self.token in message:
+            record.msg = message.replace(self.token, "[redacted]")
+            record.args = ()
+        return True
+
+
+def setup_logging(token: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactToken(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def run_discord(
+    config: Config, clock: Clock, *, db: Path | None = None, schedule: Path | None = None
+) -> int:
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        print(
+            "l4a-bot: DISCORD_TOKEN is not set: export the bot token from the Discord Developer "
+            "Portal (Bot › Token) in the environment; it is never read from a file.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    setup_logging(token)
+
+    async def main() -> None:
+        async with open_hub(config, clock, db=db, schedule=schedule) as hub:
+            bot = HubBot(hub)
+            async with bot:
+                await bot.start(token)
+
+    try:
+        asyncio.run(main())
+    except discord.LoginFailure:
+        print(
+            "l4a-bot: Discord rejected the token in DISCORD_TOKEN (401 Unauthorized): "
+            "copy a fresh token from the Developer Portal.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except discord.PrivilegedIntentsRequired:
+        print("l4a-bot: Discord refused the gateway intents this bot asked for.", file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:
+        print(f"l4a-bot: cannot reach Discord: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        pass
+    return 0
