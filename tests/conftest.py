@@ -1,0 +1,62 @@
+"""Shared fixtures: the bundled programme, a frozen clock inside the forum, a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.config import BUNDLED_SCHEDULE, Config
+from bot.hub import Caller, Hub
+from bot.programme import Programme, load_programme
+from bot.store import Store
+
+# Day 2 of the forum, 11:50 CEST: ten minutes before the LOCAL4ACTION Hub open space.
+FORUM_MORNING = datetime(2021, 10, 6, 9, 50, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def programme() -> Programme:
+    return load_programme(BUNDLED_SCHEDULE)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(FORUM_MORNING)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "bot.sqlite3"
+
+
+@pytest.fixture
+async def store(db_path: Path, clock: FrozenClock) -> AsyncIterator[Store]:
+    s = await Store.open(db_path, clock)
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config()
+
+
+@pytest.fixture
+def hub(config: Config, programme: Programme, store: Store, clock: FrozenClock) -> Hub:
+    return Hub(config, programme, store, clock)
+
+
+def caller(user: str = "ana", *, front: str = "console", locale: str | None = None) -> Caller:
+    return Caller(front, user, user, locale)
+
+
+def text_of(reply: object) -> str:
+    """A reply's plain text with Babel's narrow no-break spaces (before AM/PM) made plain."""
+    from bot.doc import Reply
+
+    assert isinstance(reply, Reply)
+    return reply.plain().replace("\u202f", " ").replace("\xa0", " ")
