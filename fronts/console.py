@@ -7,6 +7,7 @@ script) can play several people; other lines come from the configured default us
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 from typing import TextIO
@@ -16,6 +17,7 @@ from bot.doc import render_plain
 from bot.hub import Caller, Hub
 from bot.i18n import t
 
+log = logging.getLogger(__name__)
 FRONT = "console"
 PREFIXES = ("/",)
 _SPEAKER = re.compile(r"^@([\w.-]{1,32})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
@@ -50,7 +52,11 @@ class Console:
             lang = self.hub.prefs(caller).lang
             return t(lang, "errors.see_help", help="/help")
         prefix, command, args = parsed
-        reply = await dispatch(self.hub, caller, prefix, command, args)
+        try:
+            reply = await dispatch(self.hub, caller, prefix, command, args)
+        except Exception:
+            log.exception("console command %r failed", text[:100])
+            return t(self.hub.prefs(caller).lang, "errors.internal")
         return render_plain(reply)
 
     async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import COMMANDS, dispatch, parse_line
+from bot.hub import Hub
+from tests.conftest import caller, text_of
+
+
+@pytest.mark.parametrize(
+    ("line", "parsed"),
+    [
+        ("/next 3", ("/", "next", "3")),
+        ("  /TimeZone   Asia/Kathmandu ", ("/", "timezone", "Asia/Kathmandu")),
+        ("/session climate justice", ("/", "session", "climate justice")),
+        ("hello there", None),
+        ("/", None),
+        ("/ next", None),
+        ("/123", None),
+    ],
+)
+def test_command_lines_are_told_apart_from_chat(
+    line: str, parsed: tuple[str, str, str] | None
+) -> None:
+    assert parse_line(line, ("/",)) == parsed
+
+
+def test_matrix_style_prefix_is_supported() -> None:
+    assert parse_line("!next", ("!",)) == ("!", "next", "")
+
+
+async def test_unknown_command_suggests_the_closest(hub: Hub) -> None:
+    reply = await dispatch(hub, caller(), "/", "nxt", "")
+    assert not reply.ok
+    assert "There is no command /nxt." in text_of(reply) and "/next" in text_of(reply)
+
+
+async def test_missing_required_argument_shows_the_usage(hub: Hub) -> None:
+    reply = await dispatch(hub, caller(), "/", "session", "")
+    assert not reply.ok and "/session <query>" in text_of(reply)
+
+
+async def test_help_lists_every_command_with_its_description(hub: Hub) -> None:
+    text = text_of(await dispatch(hub, caller(), "/", "help", ""))
+    for name in COMMANDS:
+        assert f"/{name}" in text
+    assert "What starts next, and what is on now" in text

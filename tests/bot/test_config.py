@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import BUNDLED_SCHEDULE, ConfigError, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_no_file_means_the_embedded_defaults() -> None:
+    config = load_config(None)
+    assert config.bot.schedule == BUNDLED_SCHEDULE and config.bot.clock is None
+
+
+def test_the_example_config_is_valid_and_documents_every_key() -> None:
+    path = REPO / "config.example.toml"
+    config = load_config(path)
+    text = path.read_text(encoding="utf-8")
+    for section in ("bot", "discord", "console"):
+        for key in type(getattr(config, section)).model_fields:
+            assert f"{key} =" in text, f"config.example.toml does not document {section}.{key}"
+
+
+def test_a_typo_in_the_config_is_named_with_a_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[bot]\ndefault_langauge = "es"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="did you mean 'default_language'"):
+        load_config(path)
+
+
+def test_a_naive_rehearsal_clock_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[bot]\nclock = "2021-10-06T11:50:00"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="offset"):
+        load_config(path)
+
+
+def test_relative_paths_are_taken_from_the_config_folder(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[bot]\ndatabase = "state/bot.db"\nschedule = "p.yaml"\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.bot.database == tmp_path / "state/bot.db"
+    assert config.bot.schedule == tmp_path / "p.yaml"
+
+
+def test_broken_toml_is_reported_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[bot\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+from bot import settings
+from bot.hub import Hub
+from tests.conftest import caller, text_of
+
+
+async def test_timezone_alone_says_none_is_set_and_how_to_set_one(hub: Hub) -> None:
+    text = text_of(await settings.timezone(hub.context(caller()), None))
+    assert "not set a time zone yet" in text and "Europe/Madrid (CEST, UTC+02:00)" in text
+    assert "/timezone reset" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("asia/kathmandu", "Asia/Kathmandu"),
+        ("kathmandu", "Asia/Kathmandu"),
+        ("Kütahya", "Europe/Istanbul"),
+        ("UTC+3", "UTC+03:00"),
+        ("+05:30", "UTC+05:30"),
+        ("GMT-3", "UTC-03:00"),
+        ("CEST", "UTC+02:00"),
+        ("Etc/GMT+5", "Etc/GMT+5"),
+    ],
+)
+async def test_timezone_is_saved_in_canonical_form(hub: Hub, typed: str, stored: str) -> None:
+    reply = await settings.timezone(hub.context(caller()), typed)
+    assert reply.ok, text_of(reply)
+    assert hub.store.user("console", "ana").zone == stored
+    assert "Time zone set to" in text_of(reply)
+
+
+async def test_setting_a_zone_confirms_with_the_next_session_in_that_zone(hub: Hub) -> None:
+    text = text_of(await settings.timezone(hub.context(caller()), "Asia/Kathmandu"))
+    assert "Asia/Kathmandu (UTC+05:45)" in text
+    assert "3:45 PM–4:30 PM UTC+05:45" in text
+
+
+@pytest.mark.parametrize("rubbish", ["xyzzy", "🙂", "'; DROP TABLE users; --", "UTC+25", "+05:07"])
+async def test_rubbish_zone_is_refused_and_nothing_is_saved(hub: Hub, rubbish: str) -> None:
+    reply = await settings.timezone(hub.context(caller()), rubbish)
+    assert not reply.ok
+    assert "I don't know the time zone" in text_of(reply)
+    assert hub.store.user("console", "ana").zone is None
+
+
+async def test_near_miss_zone_gets_at_most_five_suggestions(hub: Hub) -> None:
+    reply = await settings.timezone(hub.context(caller()), "Europe/Pariss")
+    items = [b for b in reply.blocks if b.kind == "item"]
+    assert not reply.ok and 1 <= len(items) <= 5
+    assert "Europe/Paris" in text_of(reply)
+
+
+async def test_ambiguous_abbreviation_asks_to_choose(hub: Hub) -> None:
+    text = text_of(await settings.timezone(hub.context(caller()), "IST"))
+    assert "can mean several time zones" in text and "Asia/Kolkata" in text
+
+
+async def test_overlong_zone_is_refused_without_echoing_it(hub: Hub) -> None:
+    text = text_of(await settings.timezone(hub.context(caller()), "x" * 5000))
+    assert "too long" in text and "x" * 100 not in text
+
+
+async def test_timezone_reset_returns_to_the_programme_zone(hub: Hub) -> None:
+    await settings.timezone(hub.context(caller()), "Asia/Kathmandu")
+    text = text_of(await settings.timezone(hub.context(caller()), "reset"))
+    assert "cleared" in text and hub.store.user("console", "ana").zone is None
+
+
+async def test_language_is_saved_and_confirmed_in_the_new_language(hub: Hub) -> None:
+    text = text_of(await settings.language(hub.context(caller()), "fr"))
+    assert text == "Désormais, je vous répondrai en français."
+    assert hub.context(caller()).lang == "fr"
+
+
+async def test_unknown_language_is_refused_with_the_choices(hub: Hub) -> None:
+    reply = await settings.language(hub.context(caller()), "klingon")
+    assert not reply.ok and "es (Español), en (English), fr (Français)" in text_of(reply)
+    assert hub.store.user("console", "ana").language is None
+
+
+async def test_platform_locale_is_the_default_language_until_one_is_chosen(hub: Hub) -> None:
+    spanish_client = caller("eva", front="discord", locale="es-ES")
+    assert hub.context(spanish_client).lang == "es"
+    await settings.language(hub.context(spanish_client), "en")
+    assert hub.context(spanish_client).lang == "en"

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.hub import Hub
+from fronts.console import Console
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def test_at_name_speaks_as_another_participant(hub: Hub) -> None:
+    console = Console(hub)
+    await console.handle("@ana /language es")
+    assert hub.store.user("console", "ana").language == "es"
+    assert hub.store.user("console", "you").language is None
+    reply = await console.handle("@ana /next 1")
+    assert reply is not None and "A continuación" in reply
+
+
+async def test_lines_without_a_name_come_from_the_default_user(hub: Hub) -> None:
+    console = Console(hub)
+    await console.handle("/timezone UTC+3")
+    assert hub.store.user("console", "you").zone == "UTC+03:00"
+
+
+async def test_blank_lines_are_ignored_and_chat_gets_a_hint(hub: Hub) -> None:
+    console = Console(hub)
+    assert await console.handle("   ") is None
+    assert await console.handle("@ana") is None
+    assert await console.handle("what's next?") == "/help lists every command."
+
+
+async def test_piped_input_is_echoed_and_answered_until_quit(hub: Hub) -> None:
+    console = Console(hub)
+    out = io.StringIO()
+    await console.run(io.StringIO("/now\n/quit\n/next\n"), out, echo=True)
+    text = out.getvalue()
+    assert text.startswith("> /now\n") and "Nothing is on right now." in text
+    assert "/next" not in text  # nothing after /quit is read
+
+
+def _run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = REPO):
+    full_env = {**os.environ, "LANG": "C.UTF-8", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=full_env,
+    )
+
+
+def test_demo_console_starts_inside_the_forum_and_answers(tmp_path: Path) -> None:
+    result = _run_cli(
+        "--db",
+        str(tmp_path / "demo.sqlite3"),
+        stdin="/next\n/timezone asia/kathmandu\n/next\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.replace("\u202f", " ")
+    first, _, rest = out.partition("> /timezone")
+    assert "12:00 PM–12:45 PM CEST" in first and "hub-oct-6" in first
+    assert "3:45 PM–4:30 PM UTC+05:45" in rest
+    assert result.stderr == ""
+
+
+def test_console_settings_survive_a_restart(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite3")
+    _run_cli("console", "--db", db, stdin="/timezone Pacific/Kiritimati\n")
+    result = _run_cli("console", "--db", db, stdin="/timezone\n")
+    assert "Your time zone is Pacific/Kiritimati" in result.stdout
+
+
+def test_console_clock_option_sets_the_rehearsal_instant(tmp_path: Path) -> None:
+    result = _run_cli(
+        "console",
+        "--db",
+        str(tmp_path / "c.sqlite3"),
+        "--clock",
+        "2021-10-08T17:40:00+02:00",
+        stdin="/now\n",
+    )
+    assert "closing" in result.stdout and "On now" in result.stdout
+
+
+def test_console_refuses_a_clock_without_offset(tmp_path: Path) -> None:
+    result = _run_cli("console", "--clock", "2021-10-08T17:40:00", stdin="")
+    assert result.returncode == 2 and "has no offset" in result.stderr
+
+
+def test_console_with_a_broken_programme_names_the_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("forum: [\n", encoding="utf-8")
+    result = _run_cli("console", "--schedule", str(bad), "--db", str(tmp_path / "d"), stdin="")
+    assert result.returncode == 1
+    assert f"{bad}:2: YAML syntax error" in result.stderr
+    assert "Traceback" not in result.stderr
