@@ -1,6 +1,7 @@
 """Bot text in the forum's languages (es, en, fr), and dates and times written with Babel.
 
-Catalogs live in ``bot/locales/<lang>.toml``; templates are translated first and formatted after
+Catalogs live in ``bot/locales/<feature>.<lang>.toml`` (one file per feature and language, merged
+per language; a key may be defined once only). Templates are translated first and formatted after
 (``str.format`` placeholders). The language is chosen per call, never globally.
 """
 
@@ -31,9 +32,18 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    text = resources.files("bot.locales").joinpath(f"{lang}.toml").read_text(encoding="utf-8")
     out: dict[str, str] = {}
-    _flatten("", tomllib.loads(text), out)
+    files = sorted(
+        (f for f in resources.files("bot.locales").iterdir() if f.name.endswith(f".{lang}.toml")),
+        key=lambda f: f.name,
+    )
+    for file in files:
+        part: dict[str, str] = {}
+        _flatten("", tomllib.loads(file.read_text(encoding="utf-8")), part)
+        clash = part.keys() & out.keys()
+        if clash:
+            raise RuntimeError(f"{file.name} redefines {sorted(clash)}")
+        out.update(part)
     return out
 
 
