@@ -12,9 +12,20 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    #: How many clock seconds pass per real second (0: the clock only moves when told to).
+    speed: float
+
     def now(self) -> datetime:
         """The current instant, aware, in UTC."""
         ...
+
+
+def real_seconds_until(clock: Clock, at: datetime) -> float | None:
+    """Real seconds to wait until ``clock`` shows ``at`` (0 if it already has); ``None`` for a
+    clock that does not run by itself (tests move it and run due work explicitly)."""
+    if clock.speed <= 0:
+        return None
+    return max(0.0, (at - clock.now()).total_seconds() / clock.speed)
 
 
 def _require_aware(at: datetime) -> datetime:
@@ -25,6 +36,8 @@ def _require_aware(at: datetime) -> datetime:
 
 class SystemClock:
     """The real wall clock."""
+
+    speed = 1.0
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -47,6 +60,8 @@ class RehearsalClock:
 
 class FrozenClock:
     """A clock that moves only when told to (tests)."""
+
+    speed = 0.0
 
     def __init__(self, at: datetime) -> None:
         self._now = _require_aware(at)

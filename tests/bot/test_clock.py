@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FrozenClock, RehearsalClock, parse_instant
+from bot.clock import FrozenClock, RehearsalClock, parse_instant, real_seconds_until
 
 
 def test_rehearsal_clock_starts_at_the_instant_and_runs_on() -> None:
@@ -35,3 +35,16 @@ def test_instants_are_read_in_utc(text: str, expected: datetime) -> None:
 def test_instants_without_offset_or_unreadable_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_instant(text)
+
+
+def test_real_wait_is_scaled_by_the_rehearsal_speed() -> None:
+    start = datetime(2021, 10, 6, 9, 50, tzinfo=UTC)
+    clock = RehearsalClock(start, speed=60)
+    wait = real_seconds_until(clock, start + timedelta(minutes=10))
+    assert wait is not None and 9.0 < wait <= 10.0
+    assert real_seconds_until(clock, start - timedelta(hours=1)) == 0.0
+
+
+def test_a_frozen_clock_never_waits_by_itself() -> None:
+    clock = FrozenClock(datetime(2021, 10, 6, 9, 50, tzinfo=UTC))
+    assert real_seconds_until(clock, datetime(2021, 10, 6, 10, 0, tzinfo=UTC)) is None
