@@ -11,6 +11,7 @@ from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
 from bot.hub import Hub
 from bot.programme import load_programme
+from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 
 
@@ -30,6 +31,8 @@ async def open_hub(
     programme = load_programme(schedule or config.bot.schedule)
     store = await Store.open(db or config.bot.database, clock)
     try:
-        yield Hub(config, programme, store, clock)
+        hub = Hub(config, programme, store, clock)
+        await rebuild_programme(hub)  # the base programme plus approved open-space proposals
+        yield hub
     finally:
         await store.close()

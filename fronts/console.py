@@ -10,12 +10,14 @@ import asyncio
 import logging
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
-from bot.commands import dispatch, parse_line
-from bot.doc import render_plain
+from bot.commands import dispatch, intercept, parse_line
+from bot.doc import Reply, render_plain
 from bot.hub import Caller, Hub
 from bot.i18n import t
+from bot.proposals.service import due_notices, notice_sent
 
 log = logging.getLogger(__name__)
 FRONT = "console"
@@ -25,9 +27,12 @@ QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
 
 class Console:
-    def __init__(self, hub: Hub, *, locale: str | None = None) -> None:
+    def __init__(
+        self, hub: Hub, *, locale: str | None = None, files_dir: Path = Path("exports")
+    ) -> None:
         self.hub = hub
         self.locale = locale
+        self.files_dir = files_dir  # where attachments (CSV exports) are written
         self.default_user = hub.config.console.default_user
         self.moderators = {m.casefold() for m in hub.config.console.moderators}
 
@@ -47,17 +52,38 @@ class Console:
             if not text:
                 return None
         caller = self.caller(name)
-        parsed = parse_line(text, PREFIXES)
-        if parsed is None:
-            lang = self.hub.prefs(caller).lang
-            return t(lang, "errors.see_help", help="/help")
-        prefix, command, args = parsed
         try:
-            reply = await dispatch(self.hub, caller, prefix, command, args)
+            reply = await intercept(self.hub, caller, text)  # a form being filled in
+            if reply is None:
+                parsed = parse_line(text, PREFIXES)
+                if parsed is None:
+                    lang = self.hub.prefs(caller).lang
+                    return t(lang, "errors.see_help", help="/help")
+                prefix, command, args = parsed
+                reply = await dispatch(self.hub, caller, prefix, command, args)
+            out = [render_plain(reply), *self._save_files(reply)]
+            out.extend(await self._notices())
         except Exception:
             log.exception("console command %r failed", text[:100])
             return t(self.hub.prefs(caller).lang, "errors.internal")
-        return render_plain(reply)
+        return "\n\n".join(o for o in out if o)
+
+    def _save_files(self, reply: Reply) -> list[str]:
+        saved = []
+        for a in reply.attachments:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / Path(a.filename).name
+            path.write_bytes(a.data)
+            saved.append(f"→ {path}")
+        return saved
+
+    async def _notices(self) -> list[str]:
+        """Private messages for console users (decisions on their proposals), shown addressed."""
+        out = []
+        for notice, reply in await due_notices(self.hub, FRONT):
+            out.append(f"✉ @{notice.user_id}:\n{render_plain(reply)}")
+            await notice_sent(self.hub, notice.id, delivered=True)
+        return out
 
     async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:
         """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""
