@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import agenda, settings
-from bot.proposals import text as proposals
 from bot.doc import Code, Reply, error
 from bot.hub import Caller, Hub
 from bot.i18n import t
+from bot.proposals import text as proposals
 
 Handler = Callable[["Invocation"], Awaitable[Reply] | Reply]
 

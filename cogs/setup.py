@@ -7,6 +7,8 @@ from discord.ext import commands
 from bot.hub import Hub
 from cogs.common import CatalogTranslator, on_app_command_error
 from cogs.programme import ProgrammeCog
+from cogs.proposal_ui import DYNAMIC_ITEMS as PROPOSAL_ITEMS
+from cogs.proposals import ProposalsCog
 from cogs.settings import SettingsCog
 
 
@@ -14,6 +16,8 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.tree.set_translator(CatalogTranslator())
     await bot.add_cog(ProgrammeCog(hub))
     await bot.add_cog(SettingsCog(hub))
+    await bot.add_cog(ProposalsCog(bot, hub))
+    bot.add_dynamic_items(*PROPOSAL_ITEMS)
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]
         await on_app_command_error(interaction, exc, hub)

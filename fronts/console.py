@@ -17,7 +17,7 @@ from bot.commands import dispatch, intercept, parse_line
 from bot.doc import Reply, render_plain
 from bot.hub import Caller, Hub
 from bot.i18n import t
-from bot.proposals.service import due_notices, notice_sent
+from bot.proposals.moderation import due_notices, notice_sent
 
 log = logging.getLogger(__name__)
 FRONT = "console"

@@ -16,6 +16,7 @@ from bot.hub import Caller, Ctx, Hub
 from bot.i18n import LANGUAGES, t
 from bot.programme import fold
 from bot.proposals import service
+from bot.proposals.env import form_env, repo_of
 from bot.proposals.form import (
     FIELDS,
     Field,
@@ -63,7 +64,7 @@ async def begin(ctx: Ctx, target: int = 0) -> Reply:
         return started
     answers, env = started
     caller = ctx.caller
-    repo = service.repo_of(ctx.hub)
+    repo = repo_of(ctx.hub)
     current = await repo.conversation(caller.front, caller.user_id)
     if current and current.target == target and current.step is not None:
         step = current.step  # already under way: ask again where it stopped
@@ -85,7 +86,7 @@ def _problem(env: FormEnv, field: Field, answers: Answers) -> bool:
 async def handle_line(hub: Hub, caller: Caller, line: str) -> Reply | None:
     """The conversation's answer to ``line``; ``None`` when the user is not filling in the form
     or typed another command (which the front then runs as usual)."""
-    repo = service.repo_of(hub)
+    repo = repo_of(hub)
     draft = await repo.conversation(caller.front, caller.user_id)
     if draft is None or draft.step is None:
         return None
@@ -95,7 +96,7 @@ async def handle_line(hub: Hub, caller: Caller, line: str) -> Reply | None:
         return None
     ctx = hub.context(caller)
     answers, target, step = dict(draft.answers), draft.target, draft.step
-    env = await service.form_env(ctx)
+    env = await form_env(ctx)
     if is_word(word, "cancel"):
         await repo.delete_draft(caller.front, caller.user_id, target)
         key = "proposals.conv.cancelled_edit" if target else "proposals.conv.cancelled"
@@ -128,7 +129,7 @@ async def _confirm(
     ctx: Ctx, env: FormEnv, answers: Answers, target: int, text: str, word: str
 ) -> Reply:
     caller = ctx.caller
-    repo = service.repo_of(ctx.hub)
+    repo = repo_of(ctx.hub)
     if word.isdigit() and 1 <= int(word) <= len(FIELDS):
         step = int(word) - 1
         answers[RETURN] = "1"

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.hub import Ctx
-from bot.i18n import LANGUAGE_NAMES, fmt_day_short, fmt_time, join_list, t
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, fmt_day_short, fmt_time, join_list, language_name, t
 from bot.programme import Session, fold
 from bot.proposals.model import (
     CAPITALS,
@@ -165,7 +165,7 @@ def choice_label(env: FormEnv, field: Field, value: str) -> str:
 # -- validation ------------------------------------------------------------------------------
 _EMAIL = re.compile(
     r"^(?!\.)(?!.*\.\.)[\w.!#$%&'*+/=?^`{|}~-]{1,64}(?<!\.)"
-    r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$"
+    r"@(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+[^\W\d_]{2,63}$"
 )
 
 
@@ -243,7 +243,7 @@ def parse_answer(
         tokens = [text.strip()] if text.strip() else []
     picked: list[str] = []
     for token in tokens:
-        match = _match_choice(options, token)
+        match = _match_choice(field, options, token)
         if match is None:
             if field.key == "slot" and env.slot(token.casefold()):
                 match = token.casefold()  # a real slot, not offered: check() says why
@@ -257,12 +257,28 @@ def parse_answer(
     return value, check(env, field, value)
 
 
-def _match_choice(options: list[Choice], token: str) -> str | None:
+def _names(field: Field, choice: Choice) -> set[str]:
+    """Every name a choice answers to: its code, and its label in each of the forum's languages."""
+    names = {fold(choice.value), fold(choice.label)}
+    for lang in LANGUAGES:
+        if field.key == "capitals":
+            names.add(fold(t(lang, f"proposals.capital.{choice.value}")))
+        elif field.key == "format":
+            names.add(fold(t(lang, f"proposals.format.{choice.value}")))
+        elif field.key == "language":
+            names.add(fold(language_name(choice.value, in_lang=lang)))
+    return names
+
+
+def _match_choice(field: Field, options: list[Choice], token: str) -> str | None:
     if token.isdigit() and 1 <= int(token) <= len(options):
         return options[int(token) - 1].value
     folded = fold(token)
+    named = {c.value: _names(field, c) for c in options}
     for c in options:
-        if folded in (fold(c.value), fold(c.label)):
+        if folded in named[c.value]:
             return c.value
-    prefix = [c for c in options if fold(c.label).startswith(folded)] if len(folded) >= 3 else []
+    if len(folded) < 3:
+        return None
+    prefix = [c for c in options if any(n.startswith(folded) for n in named[c.value])]
     return prefix[0].value if len(prefix) == 1 else None

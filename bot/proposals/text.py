@@ -13,7 +13,7 @@ from bot.doc import Code, Reply, error
 from bot.hub import Ctx
 from bot.i18n import t
 from bot.programme import fold
-from bot.proposals import conversation, service
+from bot.proposals import conversation, moderation, service, window
 from bot.proposals.conversation import is_word
 from bot.proposals.model import parse_ref
 
@@ -60,38 +60,38 @@ async def review(inv: Invocation) -> Reply:
         ref = parse_ref(inv.args)
         if ref is None:
             return error(t(ctx.lang, "proposals.unknown", ref=inv.args.strip()[:20]))
-        return await service.review(ctx, ref)
-    return await service.review(ctx)
+        return await moderation.review(ctx, ref)
+    return await moderation.review(ctx)
 
 
 async def approve(inv: Invocation) -> Reply:
     ref, slot = _id_and_rest(inv.args)
-    result = await service.decide(_ctx(inv), ref, "approved", slot=slot or None)
+    result = await moderation.decide(_ctx(inv), ref, "approved", slot=slot or None)
     return result.reply
 
 
 async def reject(inv: Invocation) -> Reply:
     ref, reason = _id_and_rest(inv.args)
-    return (await service.decide(_ctx(inv), ref, "rejected", reason=reason)).reply
+    return (await moderation.decide(_ctx(inv), ref, "rejected", reason=reason)).reply
 
 
 async def changes(inv: Invocation) -> Reply:
     ref, reason = _id_and_rest(inv.args)
-    return (await service.decide(_ctx(inv), ref, "changes_requested", reason=reason)).reply
+    return (await moderation.decide(_ctx(inv), ref, "changes_requested", reason=reason)).reply
 
 
 async def proposals(inv: Invocation) -> Reply:
     ctx = _ctx(inv)
     word = fold(inv.args.strip())
     if not word or is_word(word, "status"):
-        return await service.window_status(ctx)
+        return await window.window_status(ctx)
     if is_word(word, "review"):
-        return await service.review(ctx)
+        return await moderation.review(ctx)
     if is_word(word, "export"):
-        return await service.export(ctx)
+        return await moderation.export(ctx)
     for mode in ("open", "close", "auto"):
         if is_word(word, mode):
-            return await service.set_window(ctx, mode)  # type: ignore[arg-type]
+            return await window.set_window(ctx, mode)  # type: ignore[arg-type]
     reply = error(t(ctx.lang, "proposals.bad_action", value=inv.args.strip()[:30]))
     for action in ACTIONS:
         reply.item(Code(f"{inv.prefix}proposals {action}"))
