@@ -8,6 +8,7 @@ the announcements, to re-plan).
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from bot.hub import Hub
 from bot.i18n import join_list, language_name, t
@@ -41,8 +42,10 @@ def _about(p: Proposal, lang: str) -> str:
     return about
 
 
+@lru_cache(maxsize=4096)
 def proposal_session(p: Proposal, slot: Session) -> Session:
-    """An approved proposal as an open-space session in ``slot``, with its host."""
+    """An approved proposal as an open-space session in ``slot``, with its host. Cached on the
+    proposal's and the slot's whole content: a rebuild only builds what changed."""
     about = {lang: _about(p, lang) for lang in LANGS}
     return Session(
         id=session_id(p.id),

@@ -217,7 +217,7 @@ async def test_a_moderator_approves_from_the_review_card_after_a_restart(
         assert line.startswith(
             "- 15:45–16:30 UTC+05:45 · <t:1633514400:R> · **Agua y resiliencia**"
         )
-        assert "con Ana Pérez" in line or "Ana Pérez" in line
+        assert "Espacio abierto" in line and "organizada por Ana Pérez (Municipalidad" in line
     finally:
         await h.close()
         await store.close()
