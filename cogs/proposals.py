@@ -1,15 +1,12 @@
-"""``/propose``, ``/myproposals`` and ``/proposals …`` on Discord; review cards in the moderators'
-channel; decisions told to hosts by private message.
-
-Review cards and notices are driven by the database: after each change the card of that proposal
-is posted or edited, and at start-up every card that is missing or out of date is brought up to
-date and every decision not yet told is sent (a restart loses nothing).
-"""
+"""``/propose``, ``/myproposals`` and ``/proposals status|review|open|close|auto|export`` on
+Discord. The form is in ``cogs/proposal_form.py``, the moderators' review in
+``cogs/proposal_review.py``; at start-up the cog brings review cards up to date and sends the
+decisions not yet told (a restart loses nothing)."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import re
 from typing import Any
 
 import discord
@@ -17,134 +14,27 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.doc import Reply
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.proposals import moderation, service, window
 from bot.proposals.env import form_env, repo_of
-from bot.proposals.model import Decision, Proposal
+from bot.proposals.model import Decision
 from bot.proposals.views import review_card
 from cogs.common import FRONT, text
-from cogs.proposal_ui import (
-    FormButton,
-    WithdrawButton,
-    ctx_of,
-    open_form,
+from cogs.proposal_common import ctx_of, log, report_error, send_with_view, submitted_values
+from cogs.proposal_form import FormButton, WithdrawButton, open_form, submit_page
+from cogs.proposal_review import (
+    decide_and_tell,
+    deliver_notices,
+    one_message,
+    refresh_review,
     review_view,
-    send_with_view,
-    slot_select,
 )
-from cogs.render import MESSAGE_LIMIT, NO_PINGS, send_reply, to_messages
+from cogs.render import NO_PINGS, send_reply
 
-log = logging.getLogger(__name__)
+FORM_MODAL = re.compile(r"l4a:prop:modal:(?P<target>\d+):(?P<step>\d)")
+REASON_MODAL = re.compile(r"l4a:prop:reason:(?P<decision>rejected|changes_requested):(?P<id>\d+)")
 MAX_LISTED = 10  # proposals shown with buttons in one /myproposals or /proposals review
-
-
-def _one_message(reply: Reply) -> str:
-    messages = to_messages(reply)
-    if len(messages) == 1:
-        return messages[0]
-    return (messages[0][: MESSAGE_LIMIT - 2] + "\n…")[:MESSAGE_LIMIT]
-
-
-async def _review_reply(hub: Hub, proposal: Proposal) -> tuple[Reply, str]:
-    lang = hub.config.proposals.review_language or hub.config.bot.default_language
-    ctx = hub.context(Caller(FRONT, "#review", "review", locale=lang))
-    reply = Reply(private=False).para(t(ctx.lang, "proposals.review.card"))
-    reply.extend(review_card(await form_env(ctx), proposal, hints=False))
-    return reply, ctx.lang
-
-
-async def _review_channel(bot: discord.Client, hub: Hub) -> discord.abc.Messageable | None:
-    channel_id = hub.config.proposals.review_channel_id
-    if channel_id is None:
-        return None
-    channel = bot.get_channel(channel_id)
-    if channel is None:
-        try:
-            channel = await bot.fetch_channel(channel_id)
-        except discord.HTTPException:
-            log.warning("review channel %s cannot be reached", channel_id, exc_info=True)
-            return None
-    return channel if isinstance(channel, discord.abc.Messageable) else None
-
-
-async def refresh_review(bot: discord.Client, hub: Hub, proposal_id: int) -> None:
-    """Post the proposal's review card, or edit it to show its current state."""
-    repo = repo_of(hub)
-    proposal = await repo.get(proposal_id)
-    channel = await _review_channel(bot, hub)
-    if proposal is None or channel is None:
-        return
-    reply, lang = await _review_reply(hub, proposal)
-    content = _one_message(reply)
-    view = review_view(proposal.id, lang) if proposal.is_open else None
-    post = await repo.review_post(proposal.id, FRONT)
-    try:
-        if post is not None:
-            message = channel.get_partial_message(int(post.message_id))  # type: ignore[attr-defined]
-            try:
-                await message.edit(content=content, view=view, allowed_mentions=NO_PINGS)
-                await repo.save_review_post(
-                    proposal.id, FRONT, post.room, post.message_id, proposal.updated_at
-                )
-                return
-            except discord.NotFound:
-                pass  # deleted by someone: post it again
-        if proposal.status == "withdrawn" and post is None:
-            return
-        kwargs: dict[str, Any] = {"view": view} if view else {}
-        sent = await channel.send(content, allowed_mentions=NO_PINGS, **kwargs)
-        await repo.save_review_post(
-            proposal.id, FRONT, str(sent.channel.id), str(sent.id), proposal.updated_at
-        )
-    except discord.HTTPException:
-        log.warning("could not post the review card of proposal #%s", proposal.id, exc_info=True)
-
-
-async def deliver_notices(bot: discord.Client, hub: Hub) -> list[int]:
-    """Send hosts the decisions not yet told; the ids of proposals whose host was unreachable."""
-    failed = []
-    for notice, reply in await moderation.due_notices(hub, FRONT):
-        try:
-            user = bot.get_user(int(notice.user_id)) or await bot.fetch_user(int(notice.user_id))
-            for content in to_messages(reply):
-                await user.send(content, allowed_mentions=NO_PINGS)
-        except (discord.HTTPException, ValueError):
-            log.info("could not tell the host of proposal #%s", notice.proposal_id)
-            await moderation.notice_sent(hub, notice.id, delivered=False)
-            failed.append(notice.proposal_id)
-        else:
-            await moderation.notice_sent(hub, notice.id, delivered=True)
-    return failed
-
-
-async def after_submit(bot: discord.Client, hub: Hub, proposal: Proposal) -> None:
-    await refresh_review(bot, hub, proposal.id)
-
-
-async def decide_and_tell(
-    interaction: discord.Interaction,
-    proposal_id: int,
-    decision: Decision,
-    *,
-    reason: str | None = None,
-    slot: str | None = None,
-) -> None:
-    """A moderator's decision: recorded, confirmed to them, the card updated, the host told."""
-    ctx = ctx_of(interaction)
-    result = await moderation.decide(ctx, proposal_id, decision, reason=reason, slot=slot)
-    if result.choose_slot:
-        env = await form_env(ctx)
-        await send_with_view(interaction, result.reply, slot_select(env, proposal_id))
-        return
-    await send_reply(interaction, result.reply)
-    if result.proposal is None or result.proposal.status != decision:
-        return
-    await refresh_review(interaction.client, ctx.hub, proposal_id)
-    if proposal_id in await deliver_notices(interaction.client, ctx.hub):
-        await interaction.followup.send(
-            t(ctx.lang, "proposals.decided.dm_failed"), ephemeral=True, allowed_mentions=NO_PINGS
-        )
 
 
 class ProposalsCog(commands.Cog):
@@ -163,6 +53,29 @@ class ProposalsCog(commands.Cog):
     async def cog_unload(self) -> None:
         if self._catch_up is not None:
             self._catch_up.cancel()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Submissions of the proposal form and of the reasons modal, by ``custom_id``: they
+        work even when the modal was opened before a restart."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: Any = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        form = FORM_MODAL.fullmatch(custom_id)
+        reason = REASON_MODAL.fullmatch(custom_id)
+        if form is None and reason is None:
+            return
+        values = submitted_values(data)
+        try:
+            if form is not None:
+                await submit_page(interaction, int(form["target"]), int(form["step"]), values)
+            elif reason is not None:
+                decision: Decision = reason["decision"]  # type: ignore[assignment]
+                text = str(values.get("reason", ""))
+                await decide_and_tell(interaction, int(reason["id"]), decision, reason=text)
+        except Exception as exc:
+            await report_error(interaction, exc)
 
     async def catch_up(self) -> None:
         """After a (re)start: bring every review card up to date and tell hosts what is due."""
@@ -219,7 +132,7 @@ class ProposalsCog(commands.Cog):
         for p in waiting[:MAX_LISTED]:
             card = review_card(env, p, hints=False)
             await interaction.followup.send(
-                _one_message(card),
+                one_message(card),
                 ephemeral=True,
                 view=review_view(p.id, ctx.lang),
                 allowed_mentions=NO_PINGS,

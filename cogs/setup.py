@@ -7,7 +7,8 @@ from discord.ext import commands
 from bot.hub import Hub
 from cogs.common import CatalogTranslator, on_app_command_error
 from cogs.programme import ProgrammeCog
-from cogs.proposal_ui import DYNAMIC_ITEMS as PROPOSAL_ITEMS
+from cogs.proposal_form import CancelButton, FormButton, WithdrawButton
+from cogs.proposal_review import ReviewButton, SlotSelect
 from cogs.proposals import ProposalsCog
 from cogs.settings import SettingsCog
 
@@ -17,7 +18,7 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.add_cog(ProgrammeCog(hub))
     await bot.add_cog(SettingsCog(hub))
     await bot.add_cog(ProposalsCog(bot, hub))
-    bot.add_dynamic_items(*PROPOSAL_ITEMS)
+    bot.add_dynamic_items(FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]
         await on_app_command_error(interaction, exc, hub)

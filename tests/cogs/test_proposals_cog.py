@@ -223,6 +223,29 @@ async def test_a_moderator_approves_from_the_review_card_after_a_restart(
         await store.close()
 
 
+async def test_a_form_page_opened_before_a_restart_is_taken_after_it(
+    tmp_path: Path, programme: Programme, clock: FrozenClock
+) -> None:
+    db = tmp_path / "restart.sqlite3"
+    store = await Store.open(db, clock)
+    h = await _harness(Hub(Config(), programme, store, clock))
+    ana = _ana(h)
+    try:
+        modal = _one(await h.slash("propose", user=ana))
+    finally:
+        await h.close()
+        await store.close()
+    store = await Store.open(db, clock)
+    h = await _harness(Hub(Config(), programme, store, clock))
+    try:
+        step = _one(await h.submit_modal(modal, PAGE_1, user=ana))
+        assert "Parte 1 de 2 guardada" in step.text
+        assert "l4a:prop:form:0:2" in step.custom_ids()
+    finally:
+        await h.close()
+        await store.close()
+
+
 async def test_rejecting_asks_for_a_reason_that_reaches_the_host(h: DiscordHarness) -> None:
     ana = _ana(h)
     await _propose(h, ana)
