@@ -10,8 +10,8 @@ Run from the repository root::
    the conditional update and its notice, commit, and ``rebuild_programme`` (base programme plus
    every approved session so far), each call timed: the last ones rebuild with ~600 sessions.
 3. ``export.proposals_csv`` of the 2,000 proposals (UTF-8 with BOM), repeated.
-4. ``agenda.next_sessions`` for 2,000 users in 400 zones (warm, each call timed), before any
-   approval and with the 600 approved sessions in the programme.
+4. ``agenda.next_sessions`` for 2,000 users in 400 zones (warm, each call timed, 5 passes), before
+   any approval and with the 600 approved sessions in the programme; p99 of the median pass.
 
 Every figure is printed next to its limit with ``OK`` or ``MISSED``; the exit status stays 0.
 """
@@ -41,7 +41,7 @@ from bot.proposals.env import repo_of
 from bot.proposals.export import proposals_csv
 from bot.store import Store
 
-HOSTS, APPROVED, USERS, ZONES = 2_000, 600, 2_000, 400
+HOSTS, APPROVED, USERS, ZONES, PASSES = 2_000, 600, 2_000, 400, 5
 LIMIT_SUBMIT_P99_MS = 50.0  # far inside Discord's 3 s to answer a modal submit
 LIMIT_DECIDE_P99_MS = 100.0  # decision + programme rebuild with ~600 approved sessions
 LIMIT_EXPORT_MEDIAN_MS = 1_000.0  # 2,000 rows
@@ -92,16 +92,26 @@ async def _users(store: Store) -> list[Caller]:
     return users
 
 
-def _next_pass(hub: Hub, users: list[Caller]) -> list[int]:
-    """Each user's /next timed on its own, after one untimed warm-up pass."""
+def _next_pass(hub: Hub, users: list[Caller]) -> list[list[int]]:
+    """Each user's /next timed on its own, in PASSES passes after one untimed warm-up pass."""
     for user in users:
         agenda.next_sessions(hub.context(user), 3)
-    out = []
-    for user in users:
-        start = time.perf_counter_ns()
-        agenda.next_sessions(hub.context(user), 3)
-        out.append(time.perf_counter_ns() - start)
-    return out
+    passes = []
+    for _ in range(PASSES):
+        out = []
+        for user in users:
+            start = time.perf_counter_ns()
+            agenda.next_sessions(hub.context(user), 3)
+            out.append(time.perf_counter_ns() - start)
+        passes.append(out)
+    return passes
+
+
+def _next_stats(passes: list[list[int]]) -> tuple[float, float, float]:
+    """Median of all calls; p99 of the median pass and of the worst pass (the machine is shared:
+    a pass hit by other load shows in the worst one only)."""
+    p99s = sorted(_stats(one)[1] for one in passes)
+    return statistics.median(x for one in passes for x in one), p99s[len(p99s) // 2], p99s[-1]
 
 
 async def main() -> None:
@@ -145,8 +155,8 @@ async def main() -> None:
     s_med, s_p99, s_max = _stats(submit_ns)
     d_med, d_p99, d_max = _stats(decide_ns)
     e_med = statistics.median(export_ns)
-    n_med, n_p99, _ = _stats(next_ns)
-    b_med, b_p99, _ = _stats(next_before_ns)
+    n_med, n_p99, n_worst = _next_stats(next_ns)
+    b_med, b_p99, b_worst = _next_stats(next_before_ns)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"Proposals benchmark — Python {sys.version.split()[0]}, load average {load}")
     print(f"submit ({HOSTS} hosts): median {s_med / 1e6:.2f} ms, max {s_max / 1e6:.2f} ms")
@@ -156,11 +166,12 @@ async def main() -> None:
     print(f"export: {len(data):,} bytes")
     name = f"export CSV of {HOSTS} proposals, median"
     print(_line(name, e_med / 1e6, LIMIT_EXPORT_MEDIAN_MS, "ms"))
-    print(
-        f"/next, no approved session, warm: median {b_med / 1e3:.1f} µs, p99 {b_p99 / 1e3:.1f} µs"
-    )
-    print(f"/next with {APPROVED} approved sessions, warm: median {n_med / 1e3:.1f} µs")
-    print(_line("/next p99", n_p99 / 1e3, LIMIT_NEXT_P99_US, "µs"))
+    us = 1e3
+    before = f"median {b_med / us:.1f} µs, p99 {b_p99 / us:.1f} µs (worst pass {b_worst / us:.1f})"
+    print(f"/next, no approved session, warm, {PASSES} passes: {before}")
+    after = f"median {n_med / us:.1f} µs, worst pass p99 {n_worst / us:.1f} µs"
+    print(f"/next with {APPROVED} approved sessions, warm, {PASSES} passes: {after}")
+    print(_line("/next p99 (median pass)", n_p99 / us, LIMIT_NEXT_P99_US, "µs"))
 
 
 if __name__ == "__main__":

@@ -129,7 +129,8 @@ async def test_a_rejection_reaches_the_host_with_its_reason(front: Front) -> Non
     rejected = await front.moderate("moderator", "reject", 1, "Ya hay una sesión sobre el agua.")
     assert "Rejected: proposal #1" in rejected.text
     (told,) = front.told("ana")
-    assert "Your proposal #1 was not accepted" in told and "Ya hay una sesión sobre el agua." in told
+    assert "Your proposal #1 was not accepted" in told
+    assert "Ya hay una sesión sobre el agua." in told
     mine = await front.say("ana", "myproposals")
     assert "#1" in mine.text and "not accepted" in mine.text
 
