@@ -46,10 +46,16 @@ async def test_an_approved_proposal_shows_in_next_at_the_readers_local_time_with
 
 async def test_every_decision_recomputes_the_programme_and_tells_listeners(hub: Hub) -> None:
     seen: list[Programme] = []
-    hub.programme_listeners.append(seen.append)
+    replanned: list[int] = []
+
+    async def replan(programme: Programme) -> None:  # e.g. the announcements
+        replanned.append(len(programme.sessions))
+
+    hub.programme_listeners.extend([seen.append, replan])
     pid = await _propose(hub)
     await _decide(hub, pid, "approved")
     assert len(seen) == 1 and "proposal-1" in seen[0].by_id
+    assert replanned == [len(hub.base_programme.sessions) + 1]
     assert hub.base_programme.by_id.get("proposal-1") is None
 
 
