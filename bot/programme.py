@@ -18,10 +18,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from bot.yamlsrc import Path as NodePath
 from bot.yamlsrc import YamlSourceError, line_of, load_with_lines
+from bot.zones import ZoneError, load_zone
 
 Lang = Literal["es", "en", "fr"]
 LANGS: tuple[Lang, ...] = ("es", "en", "fr")
@@ -33,6 +41,28 @@ Format = Literal["virtual", "hybrid", "in_person"]
 FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    """Dates are written YYYY-MM-DD: no timestamps, no datetimes, no other spellings."""
+    if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    return value
+
+
+def _true_false(value: object) -> object:
+    """Only ``true`` or ``false`` (YAML 1.1's yes/no/on/off are too easy to write by accident)."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word not in ("true", "false"):
+            raise ValueError(f"{value!r} is not true/false")
+        return word == "true"
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+TrueFalse = Annotated[bool, BeforeValidator(_true_false)]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
@@ -72,8 +102,8 @@ class ForumIn(_Model):
     name: LocalText
     motto: LocalText | None = None
     city: LocalText
-    start_date: date
-    end_date: date
+    start_date: IsoDate
+    end_date: IsoDate
     timezone: NonEmpty
     languages: list[Lang] = Field(min_length=1)
     hub: HubIn
@@ -86,7 +116,7 @@ class Place(_Model):
 
 
 class Day(_Model):
-    date: date
+    date: IsoDate
     title: LocalText
     format: Format
 
@@ -94,7 +124,7 @@ class Day(_Model):
 class SessionIn(_Model):
     id: SessionId
     kind: Kind
-    date: date
+    date: IsoDate
     start: str | None = None
     end: str | None = None
     format: Format
@@ -105,7 +135,7 @@ class SessionIn(_Model):
     description: LocalText | None = None
     key_messages: list[LocalText] = Field(default_factory=list)
     key_statements: list[LocalText] = Field(default_factory=list)
-    hub_slot: bool = False
+    hub_slot: TrueFalse = False
 
 
 class ProgrammeIn(_Model):
@@ -456,8 +486,12 @@ def _problem_from_pydantic(err: Any, data: Any, lines: dict[NodePath, int]) -> P
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return Problem(line, f"{where}: {value!r} is not one of {allowed}")
-    if kind.startswith("date"):
+    if kind.startswith("date") or (kind == "value_error" and "YYYY-MM-DD" in err["msg"]):
         return Problem(line, f"{where}: {value!r} is not a date (use YYYY-MM-DD)")
+    if kind == "value_error":
+        return Problem(line, f"{where}: {err['msg'].removeprefix('Value error, ')}")
+    if kind == "string_type":
+        return Problem(line, f"{where}: must be text")
     if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
         return Problem(
             line, f"{where}: id {value!r} must be lower-case letters, digits and '-' (≤ 63)"
@@ -518,8 +552,8 @@ def _build(
     zone = ZoneInfo("UTC")
     if forum is not None:
         try:
-            zone = ZoneInfo(forum.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(load_zone(forum.timezone).key)
+        except (ZoneError, ZoneInfoNotFoundError, ValueError, OSError):
             problems.append(
                 Problem(
                     line_of(lines, ("forum", "timezone")),

@@ -7,7 +7,7 @@ merge, are reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -47,22 +47,72 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     problems: list[SourceProblem] = []
     if node is None:
         return None, lines
-    data = _convert(node, (), lines, problems)
+    try:
+        data = _convert(node, (), lines, problems, _Walk())
+    except _TooBig as exc:
+        raise YamlSourceError([SourceProblem(exc.line, str(exc))]) from None
+    except _Recursive as exc:
+        raise YamlSourceError([SourceProblem(exc.line, "an alias refers to itself")]) from None
     if problems:
         raise YamlSourceError(problems)
     return data, lines
 
 
+MAX_NODES = 250_000  # aliases are expanded: bound the work a small hostile file can cause
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"more than {MAX_NODES:,} values once aliases are expanded")
+        self.line = line
+
+
+class _Recursive(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+@dataclass(slots=True)
+class _Walk:
+    count: int = 0
+    open: set[int] = field(default_factory=set)
+
+
 def _convert(
-    node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[SourceProblem]
+    node: yaml.Node,
+    path: Path,
+    lines: dict[Path, int],
+    problems: list[SourceProblem],
+    walk: _Walk,
 ) -> Any:
+    walk.count += 1
+    if walk.count > MAX_NODES:
+        raise _TooBig(node.start_mark.line + 1)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL"):
             return None
         return node.value
+    if id(node) in walk.open:
+        raise _Recursive(node.start_mark.line + 1)
+    walk.open.add(id(node))
+    try:
+        return _convert_collection(node, path, lines, problems, walk)
+    finally:
+        walk.open.discard(id(node))
+
+
+def _convert_collection(
+    node: yaml.Node,
+    path: Path,
+    lines: dict[Path, int],
+    problems: list[SourceProblem],
+    walk: _Walk,
+) -> Any:
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, i), lines, problems) for i, item in enumerate(node.value)]
+        return [
+            _convert(item, (*path, i), lines, problems, walk) for i, item in enumerate(node.value)
+        ]
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -75,7 +125,7 @@ def _convert(
                 problems.append(SourceProblem(key_line, f"duplicate key {key!r}"))
                 continue
             lines[(*path, key)] = key_line
-            out[key] = _convert(value_node, (*path, key), lines, problems)
+            out[key] = _convert(value_node, (*path, key), lines, problems, walk)
         return out
     problems.append(SourceProblem(node.start_mark.line + 1, "unsupported YAML node"))
     return None

@@ -1,0 +1,48 @@
+"""The core stays platform-free: nothing in ``bot/`` imports Discord or Matrix libraries."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+PLATFORM_LIBRARIES = {"discord", "mautrix", "nio", "aiohttp"}
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_core_module_imports_a_platform_library() -> None:
+    offenders = {
+        str(path.relative_to(BOT.parent)): sorted(_imported_roots(path) & PLATFORM_LIBRARIES)
+        for path in BOT.rglob("*.py")
+        if path.name != "__main__.py" and _imported_roots(path) & PLATFORM_LIBRARIES
+    }
+    assert offenders == {}
+
+
+def test_importing_every_core_module_loads_no_platform_library() -> None:
+    modules = sorted(
+        "bot." + ".".join(p.relative_to(BOT).with_suffix("").parts)
+        for p in BOT.rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py")
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        f"print(sorted(set(k.split('.')[0] for k in sys.modules) & {PLATFORM_LIBRARIES!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=BOT.parent
+    )
+    assert out.stdout.strip() == "[]"
