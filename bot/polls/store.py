@@ -30,11 +30,35 @@ log = logging.getLogger(__name__)
 
 VoteStatus = Literal["recorded", "changed", "unchanged", "withdrawn", "none", "closed", "unknown"]
 
-UPSERT = (
-    "INSERT INTO poll_votes (poll_id, voter, choice) VALUES (?, ?, ?) "
-    "ON CONFLICT (poll_id, voter) DO UPDATE SET choice = excluded.choice"
-)
-DELETE = "DELETE FROM poll_votes WHERE poll_id = ? AND voter = ?"
+# Votes are written as multi-row statements, not with ``executemany``: the sqlite3 module lets go
+# of the GIL around every statement step, and while the event loop is busy (parsing a burst of
+# clicks) the writer thread then waits up to the interpreter's switch interval (5 ms) to get it
+# back, for every row. One statement per chunk of rows needs one hand-over per chunk.
+ROWS_PER_STATEMENT = 5000  # 3 parameters a row, well under SQLite's 32,766 parameters
+
+
+def _upsert(rows: int) -> str:
+    values = ", ".join(["(?, ?, ?)"] * rows)
+    return (
+        f"INSERT INTO poll_votes (poll_id, voter, choice) VALUES {values} "
+        "ON CONFLICT (poll_id, voter) DO UPDATE SET choice = excluded.choice"
+    )
+
+
+def _delete(rows: int) -> str:
+    values = ", ".join(["(?, ?)"] * rows)
+    return f"DELETE FROM poll_votes WHERE (poll_id, voter) IN (VALUES {values})"
+
+
+def _chunks(rows: list[tuple[object, ...]]) -> list[tuple[int, list[object]]]:
+    """``(row count, flat parameters)`` per statement."""
+    out = []
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        out.append((len(chunk), [value for row in chunk for value in row]))
+    return out
+
+
 CLOSE = "UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL"
 
 
@@ -265,14 +289,16 @@ class PollStore:
             final[key] = op.choice
             results.append((op, VoteResult(_status(prev, op.choice), prev, op.choice)))
 
-        upserts = [(p, v, c) for (p, v), c in final.items() if c is not None]
-        deletes = [(p, v) for (p, v), c in final.items() if c is None]
+        upserts: list[tuple[object, ...]] = [
+            (p, v, c) for (p, v), c in final.items() if c is not None
+        ]
+        deletes: list[tuple[object, ...]] = [(p, v) for (p, v), c in final.items() if c is None]
         async with self._lock:
             try:
-                if upserts:
-                    await self.db.executemany(UPSERT, upserts)
-                if deletes:
-                    await self.db.executemany(DELETE, deletes)
+                for rows, params in _chunks(upserts):
+                    await self.db.execute(_upsert(rows), params)
+                for rows, params in _chunks(deletes):
+                    await self.db.execute(_delete(rows), params)
                 for c in closing.values():
                     await self.db.execute(CLOSE, (_iso(c.at), c.by, c.poll_id))
                 await self.db.commit()
