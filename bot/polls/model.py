@@ -69,14 +69,15 @@ class Poll:
     closed_by: str | None = None
     channel_id: str | None = None
     message_id: str | None = None
+    #: How many options (set from the scale and options; read on every vote).
+    size: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.size = len(option_keys(self.scale)) if self.scale != "custom" else len(self.options)
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
-
-    @property
-    def size(self) -> int:
-        return len(option_keys(self.scale)) if self.scale != "custom" else len(self.options)
 
     def labels(self, lang: str) -> list[str]:
         """The options as the reader of ``lang`` sees them (custom options as typed)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.clock import Clock, real_seconds_until
 from bot.polls.model import Poll, PollSpec, Tally
-from bot.polls.store import PollStore, VoteResult
+from bot.polls.store import CLOSED, UNKNOWN, PollStore, VoteResult
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +100,9 @@ class Polls:
         """Queue a vote (``None`` withdraws); the future resolves once it is committed (at
         once for an unknown or closed poll). A front confirms only after it resolves."""
         poll = self.store.polls.get(poll_id)
-        if poll is None or not poll.is_open:
+        if poll is None or poll.closed_at is not None:
             done: asyncio.Future[VoteResult] = asyncio.get_running_loop().create_future()
-            done.set_result(VoteResult("unknown" if poll is None else "closed"))
+            done.set_result(UNKNOWN if poll is None else CLOSED)
             return done
         if choice is not None and not 0 <= choice < poll.size:
             raise ValueError(f"poll {poll_id} has no choice {choice}")

@@ -16,13 +16,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
-
-import aiosqlite
+from typing import Literal, NamedTuple
 
 from bot.polls.model import Poll, PollSpec, Question, Tally
 
@@ -30,11 +29,8 @@ log = logging.getLogger(__name__)
 
 VoteStatus = Literal["recorded", "changed", "unchanged", "withdrawn", "none", "closed", "unknown"]
 
-# Votes are written as multi-row statements, not with ``executemany``: the sqlite3 module lets go
-# of the GIL around every statement step, and while the event loop is busy (parsing a burst of
-# clicks) the writer thread then waits up to the interpreter's switch interval (5 ms) to get it
-# back, for every row. One statement per chunk of rows needs one hand-over per chunk.
-ROWS_PER_STATEMENT = 5000  # 3 parameters a row, well under SQLite's 32,766 parameters
+# Votes are written as multi-row statements (measured as fast as ``executemany`` or faster).
+ROWS_PER_STATEMENT = 1000  # measured fastest around 500–1000 rows (and few GIL hand-overs)
 
 
 def _upsert(rows: int) -> str:
@@ -62,19 +58,16 @@ def _chunks(rows: list[tuple[object, ...]]) -> list[tuple[int, list[object]]]:
 CLOSE = "UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL"
 
 
-@dataclass(frozen=True, slots=True)
-class VoteResult:
+class VoteResult(NamedTuple):
     status: VoteStatus
     previous: int | None = None
     choice: int | None = None
 
 
-@dataclass(slots=True)
-class _Vote:
-    poll_id: int
-    voter: str
-    choice: int | None  # None withdraws the voter's vote
-    future: asyncio.Future[VoteResult]
+UNKNOWN, CLOSED = VoteResult("unknown"), VoteResult("closed")
+# A queued vote: (poll id, voter, choice or None to withdraw, future). A plain tuple: a burst
+# queues thousands of them, and the writer unpacks them in a tight loop.
+_Vote = tuple[int, str, int | None, "asyncio.Future[VoteResult]"]
 
 
 @dataclass(slots=True)
@@ -99,7 +92,7 @@ ChangeListener = Callable[[set[int], list[Poll]], None]
 class PollStore:
     """Polls in memory (truth in SQLite), live counts and ballots of open polls, the writer."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self.polls: dict[int, Poll] = {}
         self._ballots: dict[int, dict[str, int]] = {}  # open polls only: voter -> choice
@@ -109,6 +102,8 @@ class PollStore:
         self._lock = asyncio.Lock()  # one transaction at a time on this connection
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
+        self._loop = asyncio.get_running_loop()
+        self._results: dict[tuple[int | None, int | None], VoteResult] = {}
         self._listeners: list[ChangeListener] = []
         #: Batches written and votes in them (for the bench and the logs).
         self.batches = 0
@@ -117,17 +112,23 @@ class PollStore:
     # -- opening and closing ---------------------------------------------------------------
     @classmethod
     async def open(cls, path: Path | str, *, synchronous: str = "FULL") -> PollStore:
-        """Open the polls' own connection to the bot's database (migrated already)."""
-        db = await aiosqlite.connect(str(path))
+        """Open the polls' own connection to the bot's database (migrated already).
+
+        Statements run on the event loop thread (a batch of 1,000 votes is ~1.5 ms of CPU) and
+        only the commit, which waits for the disk, runs in a worker thread. With aiosqlite every
+        statement would cross threads, and under a burst the loop and the worker thread hand the
+        GIL back and forth at every step (measured: 2–3× fewer votes per second end to end).
+        """
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute(f"PRAGMA synchronous={synchronous}")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute("PRAGMA busy_timeout=5000")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA synchronous={synchronous}")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=5000")
             store = cls(db)
-            await store._load()
+            store._load()
         except BaseException:
-            await db.close()
+            db.close()
             raise
         store._writer = asyncio.create_task(store._write_loop(), name="poll-vote-writer")
         return store
@@ -139,26 +140,35 @@ class PollStore:
             self._wake.set()
             await self._writer
             self._writer = None
-        await self.db.close()
+        self.db.close()
 
-    async def _load(self) -> None:
-        async with self.db.execute("SELECT * FROM polls ORDER BY id") as cur:
-            cols = [d[0] for d in cur.description]
-            async for row in cur:
-                poll = _poll_from_row(dict(zip(cols, row, strict=True)))
-                self.polls[poll.id] = poll
-                self._counts[poll.id] = [0] * poll.size
-                if poll.is_open:
-                    self._ballots[poll.id] = {}
-        async with self.db.execute("SELECT poll_id, voter, choice FROM poll_votes") as cur:
-            async for poll_id, voter, choice in cur:
-                counts = self._counts.get(poll_id)
-                if counts is None or not 0 <= choice < len(counts):
-                    continue
-                counts[choice] += 1
-                ballots = self._ballots.get(poll_id)
-                if ballots is not None:
-                    ballots[voter] = choice
+    async def _commit(self) -> None:
+        """COMMIT in a worker thread: the disk wait (fsync) does not stop the event loop."""
+        await asyncio.to_thread(self.db.execute, "COMMIT")
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def _load(self) -> None:
+        cur = self.db.execute("SELECT * FROM polls ORDER BY id")
+        cols = [d[0] for d in cur.description]
+        for row in cur:
+            poll = _poll_from_row(dict(zip(cols, row, strict=True)))
+            self.polls[poll.id] = poll
+            self._counts[poll.id] = [0] * poll.size
+            if poll.is_open:
+                self._ballots[poll.id] = {}
+        for poll_id, voter, choice in self.db.execute(
+            "SELECT poll_id, voter, choice FROM poll_votes"
+        ):
+            counts = self._counts.get(poll_id)
+            if counts is None or not 0 <= choice < len(counts):
+                continue
+            counts[choice] += 1
+            ballots = self._ballots.get(poll_id)
+            if ballots is not None:
+                ballots[voter] = choice
 
     # -- reading ---------------------------------------------------------------------------
     def tally(self, poll_id: int) -> Tally:
@@ -182,7 +192,8 @@ class PollStore:
             closes_at = now.astimezone(UTC) + timedelta(seconds=spec.timer)
         q = spec.question
         async with self._lock:
-            cur = await self.db.execute(
+            self.db.execute("BEGIN")
+            cur = self.db.execute(
                 "INSERT INTO polls (front, created_by, session_id, source, source_index, question,"
                 " scale, options, hide_results, lang, created_at, closes_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -201,7 +212,7 @@ class PollStore:
                     _iso(closes_at),
                 ),
             )
-            await self.db.commit()
+            await self._commit()
         poll_id = cur.lastrowid
         assert poll_id is not None
         poll = Poll(
@@ -224,19 +235,20 @@ class PollStore:
     async def set_message(self, poll_id: int, channel_id: str, message_id: str) -> None:
         """Remember where a front shows the poll (to refresh its tally after a restart)."""
         async with self._lock:
-            await self.db.execute(
+            self.db.execute("BEGIN")
+            self.db.execute(
                 "UPDATE polls SET channel_id = ?, message_id = ? WHERE id = ?",
                 (channel_id, message_id, poll_id),
             )
-            await self.db.commit()
+            await self._commit()
         poll = self.polls[poll_id]
         poll.channel_id, poll.message_id = channel_id, message_id
 
     # -- the queue -------------------------------------------------------------------------
     def submit(self, poll_id: int, voter: str, choice: int | None) -> asyncio.Future[VoteResult]:
         """Queue a vote (``None``: withdraw); the future resolves once it is committed."""
-        future: asyncio.Future[VoteResult] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Vote(poll_id, voter, choice, future))
+        future: asyncio.Future[VoteResult] = asyncio.Future(loop=self._loop)
+        self._pending.append((poll_id, voter, choice, future))
         self._wake.set()
         return future
 
@@ -262,32 +274,43 @@ class PollStore:
             except Exception as exc:  # the batch is rolled back: no one is told it was saved
                 log.exception("could not write %d poll operations", len(batch))
                 for op in batch:
-                    if not op.future.done():
-                        op.future.set_exception(exc)
+                    future = op.future if isinstance(op, _Close) else op[3]
+                    if not future.done():
+                        future.set_exception(exc)
+
+    def _result(self, prev: int | None, choice: int | None) -> VoteResult:
+        result = self._results.get((prev, choice))
+        if result is None:
+            result = self._results[(prev, choice)] = VoteResult(_status(prev, choice), prev, choice)
+        return result
 
     async def _write(self, batch: list[_Vote | _Close]) -> None:
         final: dict[tuple[int, str], int | None] = {}  # (poll, voter) -> last choice in batch
         closing: dict[int, _Close] = {}
-        results: list[tuple[_Vote, VoteResult]] = []
+        results: list[tuple[asyncio.Future[VoteResult], VoteResult]] = []
         closes: list[tuple[_Close, bool]] = []
+        polls, ballots, missing = self.polls, self._ballots, _MISSING
         for op in batch:
-            poll = self.polls.get(op.poll_id)
             if isinstance(op, _Close):
+                poll = polls.get(op.poll_id)
                 fresh = poll is not None and poll.is_open and op.poll_id not in closing
                 if fresh:
                     closing[op.poll_id] = op
                 closes.append((op, fresh))
                 continue
+            poll_id, voter, choice, future = op
+            poll = polls.get(poll_id)
             if poll is None:
-                results.append((op, VoteResult("unknown")))
-                continue
-            if not poll.is_open or op.poll_id in closing:
-                results.append((op, VoteResult("closed")))
-                continue
-            key = (op.poll_id, op.voter)
-            prev = final[key] if key in final else self._ballots[op.poll_id].get(op.voter)
-            final[key] = op.choice
-            results.append((op, VoteResult(_status(prev, op.choice), prev, op.choice)))
+                results.append((future, UNKNOWN))
+            elif poll.closed_at is not None or poll_id in closing:
+                results.append((future, CLOSED))
+            else:
+                key = (poll_id, voter)
+                prev = final.get(key, missing)
+                if prev is missing:
+                    prev = ballots[poll_id].get(voter)
+                final[key] = choice
+                results.append((future, self._result(prev, choice)))  # type: ignore[arg-type]
 
         upserts: list[tuple[object, ...]] = [
             (p, v, c) for (p, v), c in final.items() if c is not None
@@ -295,16 +318,17 @@ class PollStore:
         deletes: list[tuple[object, ...]] = [(p, v) for (p, v), c in final.items() if c is None]
         async with self._lock:
             try:
+                self.db.execute("BEGIN")
                 for rows, params in _chunks(upserts):
-                    await self.db.execute(_upsert(rows), params)
+                    self.db.execute(_upsert(rows), params)
                 for rows, params in _chunks(deletes):
-                    await self.db.execute(_delete(rows), params)
+                    self.db.execute(_delete(rows), params)
                 for c in closing.values():
-                    await self.db.execute(CLOSE, (_iso(c.at), c.by, c.poll_id))
-                await self.db.commit()
+                    self.db.execute(CLOSE, (_iso(c.at), c.by, c.poll_id))
+                await self._commit()
             except BaseException:
                 with contextlib.suppress(Exception):
-                    await self.db.rollback()
+                    self._rollback()
                 raise
         self.batches += 1
         self.batched_ops += len(batch)
@@ -326,9 +350,9 @@ class PollStore:
             poll.closed_at, poll.closed_by = c.at.astimezone(UTC), c.by
             self._ballots.pop(c.poll_id, None)  # voter ids are no longer needed in memory
             closed.append(poll)
-        for vote, result in results:
-            if not vote.future.done():
-                vote.future.set_result(result)
+        for future, result in results:
+            if not future.done():
+                future.set_result(result)
         for close, fresh in closes:
             if not close.future.done():
                 close.future.set_result(fresh)
@@ -339,6 +363,9 @@ class PollStore:
                     listener(changed, closed)
                 except Exception:
                     log.exception("poll change listener failed")
+
+
+_MISSING = object()
 
 
 def _status(prev: int | None, choice: int | None) -> VoteStatus:

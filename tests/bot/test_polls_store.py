@@ -134,13 +134,13 @@ async def test_a_failed_write_tells_no_one_it_was_saved(polls: Polls) -> None:
     async def broken(*args: object) -> None:
         raise RuntimeError("disk full")
 
-    real = polls.store.db.commit
-    polls.store.db.commit = broken  # type: ignore[method-assign]
+    real = polls.store._commit
+    polls.store._commit = broken  # type: ignore[method-assign]
     try:
         with pytest.raises(RuntimeError, match="disk full"):
             await polls.vote(poll_id, "console:ana", 1)
     finally:
-        polls.store.db.commit = real  # type: ignore[method-assign]
+        polls.store._commit = real  # type: ignore[method-assign]
     assert polls.tally(poll_id).counts == [0] * 5
     assert (await polls.vote(poll_id, "console:ana", 1)).status == "recorded"  # not "unchanged"
 
