@@ -15,6 +15,7 @@ from bot.render import session_item, when, where_text, zone_note
 
 MAX_NEXT = 10
 DEFAULT_NEXT = 3
+MAX_ONGOING_IN_NEXT = 5  # /next stays short when many sessions run in parallel; /now lists all
 
 
 def parse_count(text: str | None, lang: str) -> int | Reply:
@@ -34,7 +35,7 @@ def _programme_today(ctx: Ctx) -> date:
 
 
 def _untimed_today(ctx: Ctx) -> list[Session]:
-    return [s for s in ctx.programme.on_date(_programme_today(ctx)) if not s.timed]
+    return ctx.programme.untimed_on(_programme_today(ctx))
 
 
 def next_sessions(ctx: Ctx, count: int = DEFAULT_NEXT) -> Reply:
@@ -44,8 +45,11 @@ def next_sessions(ctx: Ctx, count: int = DEFAULT_NEXT) -> Reply:
     ongoing = programme.ongoing(ctx.now)
     if ongoing:
         reply.heading(t(lang, "now.heading"))
-        for s in ongoing:
+        for s in ongoing[:MAX_ONGOING_IN_NEXT]:
             reply.item(*session_item(ctx, s))
+        hidden = len(ongoing) - MAX_ONGOING_IN_NEXT
+        if hidden > 0:
+            reply.note(t(lang, "next.more_on_now", count=hidden, cmd=f"{ctx.caller.prefix}now"))
     upcoming = programme.upcoming(ctx.now, count)
     if upcoming:
         reply.heading(t(lang, "next.heading"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.clock import Clock
 from bot.config import Config
@@ -48,6 +48,7 @@ class Ctx:
     caller: Caller
     prefs: Prefs
     now: datetime
+    today: date  # the reader's local date at ``now``
 
     @property
     def lang(self) -> str:
@@ -78,4 +79,6 @@ class Hub:
         return Prefs(lang, self.programme_zone, False)
 
     def context(self, caller: Caller) -> Ctx:
-        return Ctx(self, caller, self.prefs(caller), self.clock.now())
+        prefs = self.prefs(caller)
+        now = self.clock.now()
+        return Ctx(self, caller, prefs, now, now.astimezone(prefs.zone.tzinfo).date())

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import gc
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +28,11 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+
+try:  # optional fast parser (Rust); the PyYAML path below is the reference
+    import yaml_rs
+except ImportError:  # pragma: no cover - installed with the bot
+    yaml_rs = None
 
 from bot.yamlsrc import Path as NodePath
 from bot.yamlsrc import YamlSourceError, line_of, load_with_lines
@@ -46,6 +53,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _iso_date(value: object) -> object:
     """Dates are written YYYY-MM-DD: no timestamps, no datetimes, no other spellings."""
+    if isinstance(value, datetime) or not isinstance(value, str | date):
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
     if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
         raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
     return value
@@ -53,12 +62,12 @@ def _iso_date(value: object) -> object:
 
 def _true_false(value: object) -> object:
     """Only ``true`` or ``false`` (YAML 1.1's yes/no/on/off are too easy to write by accident)."""
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word not in ("true", "false"):
-            raise ValueError(f"{value!r} is not true/false")
-        return word == "true"
-    return value
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in ("true", "false"):
+        raise ValueError(f"{value!r} is not true/false")
+    return word == "true"
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
@@ -145,9 +154,13 @@ class ProgrammeIn(_Model):
     sessions: list[SessionIn] = Field(min_length=1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Session:
-    """A programme item. ``starts_at``/``ends_at`` are UTC; both ``None`` for untimed items."""
+    """A programme item. ``starts_at``/``ends_at`` are UTC; both ``None`` for untimed items.
+
+    Sessions compare and hash by identity: a reloaded programme makes new ones, so caches keyed
+    on a session (rendered lines) never serve an outdated version.
+    """
 
     id: str
     kind: str
@@ -189,10 +202,12 @@ class ProgrammeError(Exception):
         return [f"{self.path}:{p.line}: {p.message}" for p in self.problems]
 
 
+_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
-    """Lower-case, accent-free form used for matching what people type."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower-case, accent-free form for matching what people type (``Kütahya`` → ``kutahya``)."""
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 class Programme:
@@ -217,6 +232,12 @@ class Programme:
         )
         self.by_id = {s.id: s for s in self.sessions}
         self._timed = sorted((s for s in self.sessions if s.starts_at), key=_start_key)
+        self._by_date: dict[date, list[Session]] = {}
+        self._untimed_by_date: dict[date, list[Session]] = {}
+        for s in self.sessions:
+            self._by_date.setdefault(s.date, []).append(s)
+            if s.starts_at is None:
+                self._untimed_by_date.setdefault(s.date, []).append(s)
         self._starts = [s.starts_at for s in self._timed]
         self._max_duration = max(
             (s.ends_at - s.starts_at for s in self._timed if s.ends_at and s.starts_at),
@@ -245,7 +266,11 @@ class Programme:
         return out
 
     def on_date(self, day: date) -> list[Session]:
-        return [s for s in self.sessions if s.date == day]
+        return list(self._by_date.get(day, ()))
+
+    def untimed_on(self, day: date) -> list[Session]:
+        """Items of that programme date with no time (visits, welcomes)."""
+        return list(self._untimed_by_date.get(day, ()))
 
     def day(self, day: date) -> Day | None:
         return next((d for d in self.days if d.date == day), None)
@@ -295,6 +320,26 @@ def load_programme(path: str | Path) -> Programme:
 
 
 def parse_programme(text: str, source: str = "<text>") -> Programme:
+    """Parse and validate a whole programme; raise :class:`ProgrammeError` listing every problem.
+
+    A fast path parses with the Rust ``yaml_rs`` parser and validates without line numbers; it is
+    trusted only when everything succeeds. Anything else (a parse error, a type the fast parser
+    read differently, any problem at all) goes through the authoritative path: PyYAML with every
+    scalar kept as text and every line remembered, which is what reports the problems.
+    """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of short-lived objects: collections would only slow this
+    try:
+        return _parse(text, source)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _parse(text: str, source: str) -> Programme:
+    fast = _parse_fast(text, source)
+    if fast is not None:
+        return fast
     try:
         data, lines = load_with_lines(text)
     except YamlSourceError as exc:
@@ -312,6 +357,32 @@ def parse_programme(text: str, source: str = "<text>") -> Programme:
 
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+def _parse_fast(text: str, source: str) -> Programme | None:
+    if yaml_rs is None:
+        return None
+    try:
+        data = yaml_rs.loads(text)
+    except Exception:  # any refusal: the authoritative path will say what is wrong, with lines
+        return None
+    if not isinstance(data, dict):
+        return None
+    problems: list[Problem] = []
+    try:
+        whole = ProgrammeIn.model_validate(data)  # one call: no per-section overhead
+        parts = _Parts(
+            forum=whole.forum,
+            places=dict(whole.places),
+            place_ids=set(whole.places),
+            days=list(enumerate(whole.days)),
+            sessions=list(enumerate(whole.sessions)),
+            raw_ids=[(i, s.id) for i, s in enumerate(whole.sessions)],
+        )
+        programme = _build(parts, {}, problems, source)
+    except Exception:  # values typed differently than the reference path expects
+        return None
+    return programme if not problems else None
 
 
 @dataclass(slots=True)
@@ -520,21 +591,38 @@ def _shape(value: Any) -> str:
 
 
 def _local_time(
-    day: date, text: str | None, zone: ZoneInfo, where: str, line: int, problems: list[Problem]
+    day: date,
+    text: str | None,
+    zone: ZoneInfo,
+    where: str,
+    path: NodePath,
+    lines: dict[NodePath, int],
+    problems: list[Problem],
 ) -> datetime | None:
     if text is None:
         return None
-    if not _HHMM.match(text.strip()):
-        problems.append(Problem(line, f"{where}: {text!r} is not a time (use HH:MM, 24-hour)"))
-        return None
-    hh, mm = (int(x) for x in text.strip().split(":"))
+    at = _utc_instant(day, text.strip(), zone)
+    if isinstance(at, datetime):
+        return at
+    message = (
+        f"{where}: {text!r} is not a time (use HH:MM, 24-hour)"
+        if at == "format"
+        else f"{where}: {text} does not exist on {day} in {zone.key} (clock change)"
+    )
+    problems.append(Problem(line_of(lines, path), message))
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _utc_instant(day: date, text: str, zone: ZoneInfo) -> datetime | str:
+    """The UTC instant of a wall time on a day in a zone, or why there is none."""
+    if not _HHMM.match(text):
+        return "format"
+    hh, mm = (int(x) for x in text.split(":"))
     local = datetime.combine(day, time(hh, mm), tzinfo=zone)
     back = local.astimezone(UTC).astimezone(zone)
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        problems.append(
-            Problem(line, f"{where}: {text} does not exist on {day} in {zone.key} (clock change)")
-        )
-        return None
+        return "gap"
     return local.astimezone(UTC)
 
 
@@ -606,11 +694,9 @@ def _build(
                     )
                 )
         starts = _local_time(
-            s.date, s.start, zone, f"{where} › start", line_of(lines, (*base, "start")), problems
+            s.date, s.start, zone, f"{where} › start", (*base, "start"), lines, problems
         )
-        ends = _local_time(
-            s.date, s.end, zone, f"{where} › end", line_of(lines, (*base, "end")), problems
-        )
+        ends = _local_time(s.date, s.end, zone, f"{where} › end", (*base, "end"), lines, problems)
         if (s.start is None) != (s.end is None):
             missing = "end" if s.end is None else "start"
             problems.append(

@@ -2,35 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
 
 from bot.doc import Inline, Reply, Stamp, Strong, Text
 from bot.hub import Ctx
 from bot.i18n import fmt_day_short, fmt_time, t
-from bot.programme import Session
+from bot.programme import Place, Programme, Session
+from bot.zones import UserZone
 
 
 def local(ctx: Ctx, at: datetime) -> datetime:
     return at.astimezone(ctx.prefs.zone.tzinfo)
 
 
-def today(ctx: Ctx) -> date:
-    return local(ctx, ctx.now).date()
+def _needs_date(ctx: Ctx, session: Session, show_today: bool) -> bool:
+    """A time shows its date when the local date is not the programme's date (or not today)."""
+    if session.starts_at is None:
+        return True
+    day = local(ctx, session.starts_at).date()
+    return day != session.date or (show_today and day != ctx.today)
 
 
 def when_text(ctx: Ctx, session: Session, *, show_today: bool = True) -> str:
     """``13:30–15:30 CEST``, with the date when it is not the programme's date (or not today)."""
-    lang = ctx.lang
+    return _when_text(session, ctx.prefs.zone, ctx.lang, _needs_date(ctx, session, show_today))
+
+
+def _when_text(session: Session, zone: UserZone, lang: str, need_date: bool) -> str:
     if session.starts_at is None:
         return t(lang, "when.untimed", day=fmt_day_short(session.date, lang))
-    start = local(ctx, session.starts_at)
-    label = ctx.prefs.zone.label(session.starts_at)
-    need_date = start.date() != session.date or (show_today and start.date() != today(ctx))
+    start = session.starts_at.astimezone(zone.tzinfo)
+    label = zone.label(session.starts_at)
     text = fmt_time(start, lang)
     if need_date:
         text = f"{fmt_day_short(start.date(), lang)}, {text}"
     if session.ends_at is not None:
-        end = local(ctx, session.ends_at)
+        end = session.ends_at.astimezone(zone.tzinfo)
         end_text = fmt_time(end, lang)
         if end.date() != start.date():
             end_text = f"{fmt_day_short(end.date(), lang)}, {end_text}"
@@ -46,25 +55,39 @@ def when(ctx: Ctx, session: Session, *, show_today: bool = True) -> Inline:
 
 
 def where_text(ctx: Ctx, session: Session) -> str:
-    lang = ctx.lang
-    places = [
-        ctx.programme.places[p].name.get(lang) for p in session.places if p in ctx.programme.places
-    ]
+    return _where_text(session, ctx.programme.places, ctx.lang)
+
+
+def _where_text(session: Session, places: Mapping[str, Place], lang: str) -> str:
+    names = [places[p].name.get(lang) for p in session.places if p in places]
     fmt = t(lang, f"format.{session.format}")
-    return f"{fmt} · {', '.join(places)}" if places else fmt
+    return f"{fmt} · {', '.join(names)}" if names else fmt
 
 
 def session_item(ctx: Ctx, session: Session, *, show_today: bool = True) -> tuple[Inline, ...]:
-    """One line of a list: when · **title** · kind · format and place."""
-    lang = ctx.lang
+    """One line of a list: when · **title** · kind · format and place  [id]."""
+    need_date = _needs_date(ctx, session, show_today)
+    return _session_item(session, ctx.programme, ctx.prefs.zone, ctx.lang, need_date)
+
+
+@lru_cache(maxsize=32768)
+def _session_item(
+    session: Session, programme: Programme, zone: UserZone, lang: str, need_date: bool
+) -> tuple[Inline, ...]:
+    # Keyed on the (identity-hashed) session and programme, the reader's zone and language:
+    # thousands of readers share a few hundred distinct lines.
+    when_part = _when_text(session, zone, lang, need_date)
     parts: list[Inline] = [
-        when(ctx, session, show_today=show_today),
+        Text(when_part) if session.starts_at is None else Stamp(session.starts_at, when_part),
         Text(" · "),
         Strong(session.title.get(lang)),
-        Text(f" · {t(lang, f'kind.{session.kind}')} · {where_text(ctx, session)}"),
+        Text(
+            f" · {t(lang, f'kind.{session.kind}')} · {_where_text(session, programme.places, lang)}"
+        ),
     ]
     if session.host:
-        parts.append(Text(" · " + t(lang, "session.hosted_by", host=session.host)))
+        parts.append(Text(" · "))
+        parts.append(Text(t(lang, "session.hosted_by", host=session.host)))
     parts.append(Text(f"  [{session.id}]"))
     return tuple(parts)
 

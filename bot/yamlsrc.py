@@ -43,19 +43,18 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
         raise YamlSourceError([SourceProblem(line, f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
         raise YamlSourceError([SourceProblem(1, f"YAML syntax error: {exc}")]) from None
-    lines: dict[Path, int] = {}
-    problems: list[SourceProblem] = []
+    walk = _Walk()
     if node is None:
-        return None, lines
+        return None, walk.lines
     try:
-        data = _convert(node, (), lines, problems, _Walk())
+        data = _convert(node, (), walk)
     except _TooBig as exc:
         raise YamlSourceError([SourceProblem(exc.line, str(exc))]) from None
     except _Recursive as exc:
         raise YamlSourceError([SourceProblem(exc.line, "an alias refers to itself")]) from None
-    if problems:
-        raise YamlSourceError(problems)
-    return data, lines
+    if walk.problems:
+        raise YamlSourceError(walk.problems)
+    return data, walk.lines
 
 
 MAX_NODES = 250_000  # aliases are expanded: bound the work a small hostile file can cause
@@ -74,21 +73,20 @@ class _Recursive(Exception):
 
 @dataclass(slots=True)
 class _Walk:
+    """State of one conversion: the lines found, the problems, and guards against hostile
+    aliases (how many values so far, which collections are being expanded)."""
+
+    lines: dict[Path, int] = field(default_factory=dict)
+    problems: list[SourceProblem] = field(default_factory=list)
     count: int = 0
     open: set[int] = field(default_factory=set)
 
 
-def _convert(
-    node: yaml.Node,
-    path: Path,
-    lines: dict[Path, int],
-    problems: list[SourceProblem],
-    walk: _Walk,
-) -> Any:
+def _convert(node: yaml.Node, path: Path, walk: _Walk) -> Any:
     walk.count += 1
     if walk.count > MAX_NODES:
         raise _TooBig(node.start_mark.line + 1)
-    lines.setdefault(path, node.start_mark.line + 1)
+    walk.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL"):
             return None
@@ -97,37 +95,31 @@ def _convert(
         raise _Recursive(node.start_mark.line + 1)
     walk.open.add(id(node))
     try:
-        return _convert_collection(node, path, lines, problems, walk)
+        return _convert_collection(node, path, walk)
     finally:
         walk.open.discard(id(node))
 
 
-def _convert_collection(
-    node: yaml.Node,
-    path: Path,
-    lines: dict[Path, int],
-    problems: list[SourceProblem],
-    walk: _Walk,
-) -> Any:
+def _convert_collection(node: yaml.Node, path: Path, walk: _Walk) -> Any:
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(item, (*path, i), lines, problems, walk) for i, item in enumerate(node.value)
-        ]
+        return [_convert(item, (*path, i), walk) for i, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(SourceProblem(key_node.start_mark.line + 1, "keys must be text"))
+                walk.problems.append(
+                    SourceProblem(key_node.start_mark.line + 1, "keys must be text")
+                )
                 continue
             key = key_node.value
             key_line = key_node.start_mark.line + 1
             if key in out:
-                problems.append(SourceProblem(key_line, f"duplicate key {key!r}"))
+                walk.problems.append(SourceProblem(key_line, f"duplicate key {key!r}"))
                 continue
-            lines[(*path, key)] = key_line
-            out[key] = _convert(value_node, (*path, key), lines, problems, walk)
+            walk.lines[(*path, key)] = key_line
+            out[key] = _convert(value_node, (*path, key), walk)
         return out
-    problems.append(SourceProblem(node.start_mark.line + 1, "unsupported YAML node"))
+    walk.problems.append(SourceProblem(node.start_mark.line + 1, "unsupported YAML node"))
     return None
 
 

@@ -7,6 +7,7 @@ script) can play several people; other lines come from the configured default us
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sys
@@ -101,16 +102,13 @@ class Console:
     async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:
         """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""
         loop = asyncio.get_running_loop()
-        interactive = stdin.isatty()
+        read = _prompt if stdin.isatty() and stdin is sys.stdin else stdin.readline
         self._out = stdout
         for text in self.announcements:
             self._announce(text)
         self.announcements.clear()
         while True:
-            if interactive:
-                stdout.write("› ")
-                stdout.flush()
-            line = await loop.run_in_executor(None, stdin.readline)
+            line = await loop.run_in_executor(None, read)
             if not line:
                 break
             if line.strip().casefold() in QUIT_WORDS:
@@ -121,6 +119,16 @@ class Console:
             if out:
                 stdout.write(out + "\n\n")
                 stdout.flush()
+
+
+def _prompt() -> str:
+    """One line from a terminal, with line editing and history; "" at end of input."""
+    with contextlib.suppress(ImportError):  # not on every platform
+        import readline  # noqa: F401 - importing it gives input() editing and history
+    try:
+        return input("› ") + "\n"
+    except EOFError:
+        return ""
 
 
 async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | None = None) -> None:

@@ -165,3 +165,19 @@ async def test_session_without_a_match_is_refused_clearly(hub: Hub) -> None:
 async def test_hub_slot_details_point_hosts_to_the_form(hub: Hub) -> None:
     text = text_of(agenda.session_details(await _ctx(hub), "hub-oct-7"))
     assert "propose a session" in text and "https://forms.gle/" in text
+
+
+async def test_next_lists_at_most_five_running_sessions_and_points_to_now(
+    hub: Hub, clock: FrozenClock
+) -> None:
+    from dataclasses import replace
+
+    base = hub.programme.by_id["opening-plenary"]
+    parallel = [replace(base, id=f"parallel-{i}") for i in range(8)]
+    hub.programme = hub.programme.with_sessions(parallel)
+    clock.set(datetime(2021, 10, 6, 12, 0, tzinfo=UTC))  # 14:00 CEST: nine sessions on now
+    ctx = await _ctx(hub)
+    text = text_of(agenda.next_sessions(ctx))
+    assert text.split("Coming up")[0].count("•") == 5
+    assert "…and 4 more sessions on now: /now lists them all." in text
+    assert text_of(agenda.now_sessions(ctx)).count("•") == 9

@@ -936,3 +936,30 @@ def test_hub_slot_accepts_only_true_or_false(word: str) -> None:
 def test_timezone_must_be_a_real_iana_zone(zone: str) -> None:
     text = edit(REAL, "timezone: Europe/Madrid", f"timezone: {zone}")
     assert f"unknown time zone {zone!r}" in the_problem(text).message
+
+
+def _signature(programme: Programme) -> list[tuple[object, ...]]:
+    return [
+        (s.id, s.kind, s.date, s.starts_at, s.ends_at, s.places, s.title, s.hub_slot)
+        for s in programme.sessions
+    ]
+
+
+def test_fast_parser_and_reference_parser_agree_on_the_bundled_programme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bot.programme as module
+
+    fast = parse_programme(REAL)
+    monkeypatch.setattr(module, "yaml_rs", None)
+    reference = parse_programme(REAL)
+    assert _signature(fast) == _signature(reference)
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    ["places:\n  1: {name: {es: a, en: a}, join: {es: a, en: a}}\n", "forum: 12\n", "- a\n- b\n"],
+)
+def test_values_the_fast_parser_types_differently_never_crash(snippet: str) -> None:
+    with pytest.raises(ProgrammeError):
+        parse_programme(snippet)

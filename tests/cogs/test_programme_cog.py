@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from tests.support.discord_harness import DiscordHarness
+
+HUB_SLOT_START = int(datetime(2021, 10, 6, 10, 0, tzinfo=UTC).timestamp())
+
+
+async def test_next_is_ephemeral_and_carries_discord_timestamps(
+    discord_bot: DiscordHarness,
+) -> None:
+    [reply] = await discord_bot.slash("next", {"count": 2})
+    assert reply.ephemeral
+    assert f"<t:{HUB_SLOT_START}:R>" in reply.content
+    assert reply.data["allowed_mentions"] == {"parse": []}
+
+
+async def test_spanish_client_gets_spanish_answers_without_asking(
+    discord_bot: DiscordHarness,
+) -> None:
+    eva = discord_bot.user(name="eva", locale="es-ES")
+    [reply] = await discord_bot.slash("next", user=eva)
+    assert "A continuación" in reply.content and "12:00–12:45 CEST" in reply.content
+
+
+async def test_latin_american_spanish_client_is_served_in_spanish(
+    discord_bot: DiscordHarness,
+) -> None:
+    [reply] = await discord_bot.slash("now", user=discord_bot.user(name="leo", locale="es-419"))
+    assert "Ahora mismo no hay nada en curso." in reply.content
+
+
+async def test_session_autocomplete_finds_sessions_by_spanish_words(
+    discord_bot: DiscordHarness,
+) -> None:
+    choices = await discord_bot.autocomplete("session", {"query": "agua"}, "query")
+    assert [c["value"] for c in choices] == ["water-justice"]
+    assert all(len(c["name"]) <= 100 for c in choices)
+
+
+async def test_session_autocomplete_starts_with_what_is_next(discord_bot: DiscordHarness) -> None:
+    choices = await discord_bot.autocomplete("session", {"query": ""}, "query")
+    assert choices[0]["value"] == "hub-oct-6" and len(choices) <= 25
+
+
+async def test_day_autocomplete_offers_the_forum_days(discord_bot: DiscordHarness) -> None:
+    choices = await discord_bot.autocomplete("schedule", {"day": ""}, "day")
+    assert [c["value"] for c in choices] == [
+        "2021-10-05",
+        "2021-10-06",
+        "2021-10-07",
+        "2021-10-08",
+    ]
+
+
+async def test_a_long_answer_is_split_into_messages_within_discords_limit(
+    discord_bot: DiscordHarness,
+) -> None:
+    sent = await discord_bot.slash("session", {"query": "closing"})
+    sent += await discord_bot.slash("schedule", {"day": "4"})
+    assert all(len(s.content) <= 2000 for s in sent)
+
+
+async def test_a_failing_command_answers_privately_and_is_logged(
+    discord_bot: DiscordHarness, monkeypatch
+) -> None:
+    import bot.agenda
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.agenda, "now_sessions", broken)
+    sent = await discord_bot.slash("now", expect_error=RuntimeError)
+    [reply] = [s for s in sent if s.kind == "interaction_response"]
+    assert reply.ephemeral and "Something went wrong on my side" in reply.content
+    assert "boom" not in reply.content
+
+
+async def test_times_in_the_answer_name_their_zone(discord_bot: DiscordHarness) -> None:
+    [reply] = await discord_bot.slash("next")
+    for line in reply.content.splitlines():
+        if line.startswith("- "):
+            assert re.search(r"(AM|PM) CEST · <t:\d+:R>", line.replace("\u202f", " ")), line

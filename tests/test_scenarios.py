@@ -1,0 +1,89 @@
+"""The same user scenarios, run on every front (console and Discord through real dispatch)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.hub import Hub
+from tests.fronts_under_test import Front, open_front
+
+FRONTS = ["console", "discord"]
+
+
+@pytest.fixture(params=FRONTS)
+async def front(request: pytest.FixtureRequest, hub: Hub) -> AsyncIterator[Front]:
+    async with open_front(request.param, hub) as f:
+        yield f
+
+
+def _personal(answer_private: bool | None) -> None:
+    assert answer_private in (True, None), "a personal answer was shown to everyone"
+
+
+async def test_new_participant_sets_kathmandu_and_sees_local_times(front: Front) -> None:
+    first = await front.say("ana", "next")
+    assert "12:00 PM–12:45 PM CEST" in first.text and "hub-oct-6" in first.text
+    assert "programme's zone" in first.text
+    _personal(first.private)
+
+    zone = await front.say("ana", "timezone", "asia/kathmandu")
+    assert "Time zone set to Asia/Kathmandu (UTC+05:45)" in zone.text
+
+    again = await front.say("ana", "next")
+    assert "3:45 PM–4:30 PM UTC+05:45" in again.text
+    assert "5:15 PM–7:15 PM UTC+05:45" in again.text
+    assert "Times are in your zone: Asia/Kathmandu (UTC+05:45)" in again.text
+
+
+async def test_settings_belong_to_one_participant(front: Front) -> None:
+    await front.say("ana", "timezone", "Pacific/Kiritimati")
+    other = await front.say("bea", "next", "1")
+    assert "12:00 PM–12:45 PM CEST" in other.text
+
+
+async def test_a_session_after_local_midnight_shows_its_local_date(front: Front) -> None:
+    await front.say("kai", "timezone", "kiritimati")
+    answer = await front.say("kai", "schedule", "2")
+    assert "Thu, Oct 7, 4:00 AM–5:30 AM UTC+14:00" in answer.text
+
+
+async def test_spanish_speaker_reads_day_four_in_spanish(front: Front) -> None:
+    confirm = await front.say("eva", "language", "es")
+    assert "A partir de ahora te responderé en español." in confirm.text
+    day = await front.say("eva", "schedule", "4")
+    assert "Día 4" in day.text and "13:30–15:30 CEST" in day.text
+    assert "Diálogo de alto nivel" in day.text
+
+
+async def test_session_details_carry_key_statements_and_how_to_join(front: Front) -> None:
+    answer = await front.say("ana", "session", "climate-dialogue")
+    assert "Key statements" in answer.text and "Zoom" in answer.text
+    assert "Session id: climate-dialogue" in answer.text
+    _personal(answer.private)
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "expected"),
+    [
+        ("timezone", ("xyzzy",), "I don't know the time zone “xyzzy”."),
+        ("timezone", ("IST",), "can mean several time zones"),
+        ("schedule", ("someday",), "I can't read “someday” as a forum day."),
+        ("schedule", ("2021-10-12",), "the forum runs from"),
+        ("session", ("quantum knitting",), "No session matches “quantum knitting”."),
+        ("language", ("fr",), "Désormais, je vous répondrai en français."),
+    ],
+)
+async def test_answers_to_odd_input_are_specific(
+    front: Front, command: str, args: tuple[str, ...], expected: str
+) -> None:
+    answer = await front.say("ana", command, *args)
+    assert expected in answer.text
+    _personal(answer.private)
+
+
+async def test_help_lists_the_commands(front: Front) -> None:
+    answer = await front.say("ana", "help")
+    for name in ("next", "now", "schedule", "session", "timezone", "language"):
+        assert f"/{name}" in answer.text
