@@ -8,6 +8,7 @@ from datetime import date, datetime
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import negotiate
+from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
 from bot.zones import UserZone, ZoneError, load_zone
@@ -65,6 +66,7 @@ class Hub:
         self.store = store
         self.clock = clock
         self.programme_zone = load_zone(programme.forum.timezone)
+        self.polls: Polls | None = None  # opened by fronts.app.open_hub (own connection)
 
     def prefs(self, caller: Caller) -> Prefs:
         saved = self.store.user(caller.front, caller.user_id)

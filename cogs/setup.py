@@ -6,6 +6,7 @@ from discord.ext import commands
 
 from bot.hub import Hub
 from cogs.common import CatalogTranslator, on_app_command_error
+from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
 from cogs.settings import SettingsCog
 
@@ -14,6 +15,8 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.tree.set_translator(CatalogTranslator())
     await bot.add_cog(ProgrammeCog(hub))
     await bot.add_cog(SettingsCog(hub))
+    if hub.polls is not None:
+        await bot.add_cog(PollsCog(bot, hub))
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]
         await on_app_command_error(interaction, exc, hub)
