@@ -1,7 +1,10 @@
 """``/poll start|close|results|export|list`` and ``/vote`` on Discord, and the vote buttons.
 
-The buttons are :class:`discord.ui.DynamicItem` s whose ``custom_id`` is ``poll:<id>:<choice>``:
-they work after a restart because everything they need is in the id and in the store. The poll
+The buttons' ``custom_id`` is ``poll:<id>:<choice>``. Every poll of the store has a persistent
+view registered at start-up (and when it starts), so the buttons work after a restart: the
+truth is in the store, the poll id in the button. A persistent view is dispatched by a
+dictionary lookup; a ``DynamicItem`` would make discord.py rebuild the whole view from the
+message on every click, which measured as about half the CPU of a vote burst. The poll
 message's tally is edited through a :class:`~bot.polls.refresh.Refresher`, at most once per
 ``polls.refresh_seconds`` however fast votes come.
 """
@@ -11,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -38,37 +40,29 @@ SCALE_CHOICES = [
 ]
 
 
+POLL_CUSTOM_ID = re.compile(r"poll:(?P<poll>\d+):(?P<choice>\d+)")
+
+
 def _short(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-class PollButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"poll:(?P<poll>\d+):(?P<choice>\d+)"
-):
+class PollButton(discord.ui.Button[discord.ui.View]):
     """One answer of one poll. Clicking it votes (or changes the vote) for that answer."""
 
     def __init__(
         self, poll_id: int, choice: int, label: str | None = None, *, disabled: bool = False
     ) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=_short(label or str(choice + 1), BUTTON_LABEL_MAX),
-                style=discord.ButtonStyle.primary,
-                custom_id=f"poll:{poll_id}:{choice}",
-                disabled=disabled,
-            )
+            label=_short(label or str(choice + 1), BUTTON_LABEL_MAX),
+            style=discord.ButtonStyle.primary,
+            custom_id=f"poll:{poll_id}:{choice}",
+            disabled=disabled,
         )
         self.poll_id = poll_id
         self.choice = choice
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> PollButton:
-        label = getattr(item, "label", None)
-        return cls(int(match["poll"]), int(match["choice"]), label)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         cog = interaction.client.get_cog(PollsCog.__cog_name__)  # type: ignore[attr-defined]
         if isinstance(cog, PollsCog):
             await cog.vote_button(interaction, self.poll_id, self.choice)
@@ -99,14 +93,24 @@ class PollsCog(commands.Cog):
         self._confirmations: dict[tuple[str, int, VoteResult], str] = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(PollButton)
+        for poll in self.polls.all_polls():
+            if poll.front == FRONT:  # closed ones too: a late click is told the poll is closed
+                self.bot.add_view(poll_view(poll))
         self.polls.on_change(self._changed)
         self.polls.on_close(self._closed)
         self.polls.start_timers()  # closes polls whose timer ran out while the bot was down
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(PollButton)
         await self.refresher.close()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A button of a poll the store does not know (no view is registered for it)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        match = POLL_CUSTOM_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+        if match and self.polls.get(int(match["poll"])) is None:
+            await self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
 
     # -- live tally -----------------------------------------------------------------------------
     def _changed(self, poll_ids: set[int]) -> None:
@@ -267,8 +271,10 @@ class PollsCog(commands.Cog):
             await send_reply(interaction, reply)
             return
         content = to_messages(reply)[0]
+        view = poll_view(poll)
+        self.bot.add_view(view)  # persistent from the start, whatever message carries it
         sent = await interaction.response.send_message(
-            content, view=poll_view(poll), allowed_mentions=NO_PINGS
+            content, view=view, allowed_mentions=NO_PINGS
         )
         message = sent.resource
         if isinstance(message, discord.InteractionMessage):

@@ -82,6 +82,9 @@ class Polls:
     def tally(self, poll_id: int) -> Tally:
         return self.store.tally(poll_id)
 
+    def all_polls(self) -> list[Poll]:
+        return list(self.store.polls.values())
+
     def open_polls(self) -> list[Poll]:
         return [p for p in self.store.polls.values() if p.is_open]
 
