@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-polls clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_foundation
+
+bench-polls: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_polls
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

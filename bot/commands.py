@@ -14,6 +14,7 @@ from bot import agenda, settings
 from bot.doc import Code, Reply, error
 from bot.hub import Caller, Hub
 from bot.i18n import t
+from bot.polls import text as poll_text
 from bot.proposals import text as proposals
 
 Handler = Callable[["Invocation"], Awaitable[Reply] | Reply]
@@ -72,6 +73,14 @@ async def _language(inv: Invocation) -> Reply:
     return await settings.language(inv.hub.context(inv.caller), inv.args or None)
 
 
+async def _poll(inv: Invocation) -> Reply:
+    return await poll_text.poll_command(inv.hub.context(inv.caller), inv.args)
+
+
+async def _vote(inv: Invocation) -> Reply:
+    return await poll_text.vote_command(inv.hub.context(inv.caller), inv.args)
+
+
 async def _help(inv: Invocation) -> Reply:
     ctx = inv.hub.context(inv.caller)
     return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang))
@@ -86,6 +95,8 @@ COMMANDS: dict[str, Command] = {
         Command("session", (Param("query", required=True),), _session),
         Command("timezone", (Param("zone"),), _timezone),
         Command("language", (Param("code"),), _language),
+        Command("poll", (Param("action", required=True), Param("args")), _poll),
+        Command("vote", (Param("poll", required=True), Param("choice", required=True)), _vote),
         Command("help", (), _help),
         Command("propose", (), proposals.propose),
         Command("myproposals", (), proposals.myproposals),

@@ -75,10 +75,16 @@ class ProposalsSection(_Section):
         return _aware(value)
 
 
+class PollsSection(_Section):
+    refresh_seconds: float = Field(default=2.0, ge=0.5, le=60)
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     discord: DiscordSection = Field(default_factory=DiscordSection)
     console: ConsoleSection = Field(default_factory=ConsoleSection)
+    polls: PollsSection = Field(default_factory=PollsSection)
     proposals: ProposalsSection = Field(default_factory=ProposalsSection)
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import negotiate
+from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
 from bot.zones import UserZone, ZoneError, load_zone
@@ -75,6 +76,7 @@ class Hub:
         self.store = store
         self.clock = clock
         self.programme_zone = load_zone(programme.forum.timezone)
+        self.polls: Polls | None = None  # opened by fronts.app.open_hub (own connection)
 
     async def set_programme(self, programme: Programme) -> None:
         """Show ``programme`` from now on, and tell every listener."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
@@ -13,14 +11,10 @@ MESSAGE_LIMIT = 2000
 NO_PINGS = discord.AllowedMentions.none()
 
 
-_ORDERED_ITEM = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
-
-
 def _safe(text: str) -> str:
-    """User text as literal Markdown: no formatting, no mentions (``@everyone`` gets a zero-width
-    space; ``<@id>``, ``<#id>``, ``<t:…>`` are shown as typed), no list or heading."""
-    text = escape_mentions(escape_markdown(text)).replace("<", "\\<")
-    return _ORDERED_ITEM.sub(r"\1\\.", text)
+    """User text as literal Markdown: no formatting, no heading, no mentions (``@everyone`` gets
+    a zero-width space; ``<@id>``, ``<@&id>``, ``<#id>``, ``<t:…>`` are shown as typed)."""
+    return escape_mentions(escape_markdown(text)).replace("<", "\\<")
 
 
 def _inline(part: Inline) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
 from bot.hub import Hub
+from bot.polls.service import Polls
 from bot.programme import load_programme
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
@@ -29,10 +30,15 @@ async def open_hub(
 ) -> AsyncIterator[Hub]:
     """Load the programme (refused whole if invalid), open the store, and close it afterwards."""
     programme = load_programme(schedule or config.bot.schedule)
-    store = await Store.open(db or config.bot.database, clock)
+    path = db or config.bot.database
+    store = await Store.open(path, clock)
     try:
         hub = Hub(config, programme, store, clock)
         await rebuild_programme(hub)  # the base programme plus approved open-space proposals
-        yield hub
+        hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
+        try:
+            yield hub
+        finally:
+            await hub.polls.close()
     finally:
         await store.close()

@@ -113,7 +113,8 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
-            await run_console(hub, locale=os.environ.get("LANG"))
+            db = args.db or config.bot.database
+            await run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
 
     asyncio.run(main())
     return EXIT_OK

@@ -18,6 +18,9 @@ from bot.commands import dispatch, intercept, parse_line
 from bot.doc import Reply, render_plain
 from bot.hub import Caller, Hub
 from bot.i18n import t
+from bot.polls import replies as poll_replies
+from bot.polls.model import Poll
+from bot.polls.service import TIMER
 from bot.proposals.moderation import due_notices, notice_sent
 
 log = logging.getLogger(__name__)
@@ -29,13 +32,46 @@ QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
 class Console:
     def __init__(
-        self, hub: Hub, *, locale: str | None = None, files_dir: Path = Path("exports")
+        self, hub: Hub, *, locale: str | None = None, files_dir: Path | None = None
     ) -> None:
         self.hub = hub
         self.locale = locale
         self.files_dir = files_dir  # where attachments (CSV exports) are written
         self.default_user = hub.config.console.default_user
         self.moderators = {m.casefold() for m in hub.config.console.moderators}
+        #: Where attachments (poll charts, CSV exports) are saved; None: not saved.
+        self.files_dir = files_dir
+        #: Messages nobody typed a command for (a poll closed by its timer), oldest first.
+        self.announcements: list[str] = []
+        self._out: TextIO | None = None
+        if hub.polls is not None:
+            hub.polls.on_close(self._poll_closed)
+
+    def _poll_closed(self, poll: Poll) -> None:
+        """A console poll closed by its timer: show its final result to everyone."""
+        if poll.front != FRONT or poll.closed_by != TIMER:
+            return
+        ctx = self.hub.context(self.caller(self.default_user))
+        self._announce(self._render(poll_replies.result(ctx, poll, private=False, lang=poll.lang)))
+
+    def _announce(self, text: str) -> None:
+        if self._out is not None:
+            self._out.write(text + "\n\n")
+            self._out.flush()
+        else:
+            self.announcements.append(text)
+
+    def _render(self, reply: Reply) -> str:
+        text = render_plain(reply)
+        if self.files_dir is None or not reply.attachments:
+            return text
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for a in reply.attachments:
+            path = self.files_dir / a.filename
+            path.write_bytes(a.data)
+            saved.append(f"  [{a.filename}: {path}]")
+        return "\n".join([text, *saved])
 
     def caller(self, name: str) -> Caller:
         key = name.casefold()
@@ -62,21 +98,12 @@ class Console:
                     return t(lang, "errors.see_help", help="/help")
                 prefix, command, args = parsed
                 reply = await dispatch(self.hub, caller, prefix, command, args)
-            out = [render_plain(reply), *self._save_files(reply)]
+            out = [self._render(reply)]
             out.extend(await self._notices())
         except Exception:
             log.exception("console command %r failed", text[:100])
             return t(self.hub.prefs(caller).lang, "errors.internal")
         return "\n\n".join(o for o in out if o)
-
-    def _save_files(self, reply: Reply) -> list[str]:
-        saved = []
-        for a in reply.attachments:
-            self.files_dir.mkdir(parents=True, exist_ok=True)
-            path = self.files_dir / Path(a.filename).name
-            path.write_bytes(a.data)
-            saved.append(f"→ {path}")
-        return saved
 
     async def _notices(self) -> list[str]:
         """Private messages for console users (decisions on their proposals), shown addressed."""
@@ -90,6 +117,10 @@ class Console:
         """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""
         loop = asyncio.get_running_loop()
         read = _prompt if stdin.isatty() and stdin is sys.stdin else stdin.readline
+        self._out = stdout
+        for text in self.announcements:
+            self._announce(text)
+        self.announcements.clear()
         while True:
             line = await loop.run_in_executor(None, read)
             if not line:
@@ -114,8 +145,10 @@ def _prompt() -> str:
         return ""
 
 
-async def run_console(hub: Hub, locale: str | None = None) -> None:
-    console = Console(hub, locale=locale)
+async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | None = None) -> None:
+    console = Console(hub, locale=locale, files_dir=files_dir)
+    if hub.polls is not None:
+        hub.polls.start_timers()
     if sys.stdin.isatty():
         forum = hub.programme.forum.name.get(hub.prefs(console.caller(console.default_user)).lang)
         now = hub.clock.now().astimezone(hub.programme.zone)

@@ -11,6 +11,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
 from bot.hub import Caller, Hub
+from bot.polls.service import Polls
 from bot.programme import Programme, load_programme
 from bot.store import Store
 
@@ -60,3 +61,12 @@ def text_of(reply: object) -> str:
 
     assert isinstance(reply, Reply)
     return reply.plain().replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.fixture
+async def polls(hub: Hub, db_path: Path, clock: FrozenClock) -> AsyncIterator[Polls]:
+    """The polls service on the test database, attached to ``hub`` (as ``open_hub`` does)."""
+    opened = await Polls.open(db_path, clock)
+    hub.polls = opened
+    yield opened
+    await opened.close()

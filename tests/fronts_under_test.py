@@ -78,7 +78,7 @@ class ConsoleFront:
 
 
 _STAMP = re.compile(r" · <t:\d+:[tTdDfFR]>")
-_ESCAPE = re.compile(r"\\([\\_*~`|<>#@:.\[\]()-])")
+_ESCAPE = re.compile(r"\\([\\_*~`|<>#@:\[\]()-])")
 
 
 def discord_plain(markdown: str) -> str:

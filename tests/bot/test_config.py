@@ -18,7 +18,7 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
     path = REPO / "config.example.toml"
     config = load_config(path)
     text = path.read_text(encoding="utf-8")
-    for section in ("bot", "discord", "console"):
+    for section in ("bot", "discord", "console", "polls"):
         for key in type(getattr(config, section)).model_fields:
             assert f"{key} =" in text, f"config.example.toml does not document {section}.{key}"
 

@@ -44,9 +44,10 @@ def test_bad_proposals_settings_are_named(tmp_path: Path, line: str, message: st
         load_config(path)
 
 
-def test_the_placeholder_migrations_do_nothing_and_say_so() -> None:
+def test_placeholder_migrations_do_nothing_and_say_so() -> None:
     migrations = {m.version: m for m in bundled_migrations()}
     assert migrations[4].name == "proposals"
-    for version in (2, 3):
-        sql = migrations[version].sql
-        assert "PLACEHOLDER" in sql and sql.strip().endswith("SELECT 1;")
+    for migration in migrations.values():
+        if migration.name == "reserved":  # numbers of other branches, replaced at their merge
+            assert "PLACEHOLDER" in migration.sql
+            assert migration.sql.strip().endswith("SELECT 1;")

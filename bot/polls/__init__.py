@@ -1,0 +1,7 @@
+"""Live polls on key statements (issue 5).
+
+``model`` (questions, scales, parsing), ``store`` (SQLite and the group-commit vote writer),
+``service`` (start, vote, close, timers), ``replies`` (what the commands answer), ``text`` (the
+``/poll`` and ``/vote`` text commands), ``chart`` (the result as a PNG), ``refresh`` (coalesced
+live tallies). No front imports anything but ``service``, ``replies`` and ``refresh``.
+"""

@@ -1,0 +1,343 @@
+"""``/poll start|close|results|export|list`` and ``/vote`` on Discord, and the vote buttons.
+
+The buttons' ``custom_id`` is ``poll:<id>:<choice>``. Every poll of the store has a persistent
+view registered at start-up (and when it starts), so the buttons work after a restart: the
+truth is in the store, the poll id in the button. A persistent view is dispatched by a
+dictionary lookup; a ``DynamicItem`` would make discord.py rebuild the whole view from the
+message on every click, which measured as about half the CPU of a vote burst. The poll
+message's tally is edited through a :class:`~bot.polls.refresh.Refresher`, at most once per
+``polls.refresh_seconds`` however fast votes come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.doc import error
+from bot.hub import Caller, Ctx, Hub
+from bot.i18n import t
+from bot.polls import replies
+from bot.polls.model import Poll, search_candidates
+from bot.polls.refresh import Refresher
+from bot.polls.service import TIMER, Polls, voter_key
+from bot.polls.store import VoteResult
+from cogs.common import FRONT, caller_from, text
+from cogs.render import NO_PINGS, send_reply, to_files, to_messages
+
+log = logging.getLogger(__name__)
+ACK_SECONDS = 2.0  # past this, defer the answer (Discord wants one within 3 s)
+CHOICE_LIMIT, CHOICE_NAME_MAX = 25, 100
+BUTTON_LABEL_MAX = 80
+SCALE_CHOICES = [
+    app_commands.Choice(name=text(f"polls.scale_name.{s}"), value=s)
+    for s in ("agree", "yesno", "custom")
+]
+
+
+POLL_CUSTOM_ID = re.compile(r"poll:(?P<poll>\d+):(?P<choice>\d+)")
+
+
+def _short(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+class PollButton(discord.ui.Button[discord.ui.View]):
+    """One answer of one poll. Clicking it votes (or changes the vote) for that answer."""
+
+    def __init__(
+        self, poll_id: int, choice: int, label: str | None = None, *, disabled: bool = False
+    ) -> None:
+        super().__init__(
+            label=_short(label or str(choice + 1), BUTTON_LABEL_MAX),
+            style=discord.ButtonStyle.primary,
+            custom_id=f"poll:{poll_id}:{choice}",
+            disabled=disabled,
+        )
+        self.poll_id = poll_id
+        self.choice = choice
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog(PollsCog.__cog_name__)  # type: ignore[attr-defined]
+        if isinstance(cog, PollsCog):
+            await cog.vote_button(interaction, self.poll_id, self.choice)
+
+
+def poll_view(poll: Poll) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for i, label in enumerate(poll.labels(poll.lang)):
+        view.add_item(PollButton(poll.id, i, f"{i + 1}. {label}", disabled=not poll.is_open))
+    return view
+
+
+class PollsCog(commands.Cog):
+    poll = app_commands.Group(
+        name=text("slash.poll.name"), description=text("cmd.poll.description")
+    )
+
+    def __init__(self, bot: commands.Bot, hub: Hub) -> None:
+        self.bot = bot
+        self.hub = hub
+        if hub.polls is None:
+            raise RuntimeError("PollsCog needs hub.polls (opened by fronts.app.open_hub)")
+        self.polls: Polls = hub.polls
+        self.refresher: Refresher[int] = Refresher(
+            self.refresh_card, hub.config.polls.refresh_seconds
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._confirmations: dict[tuple[str, int, VoteResult], str] = {}
+
+    async def cog_load(self) -> None:
+        for poll in self.polls.all_polls():
+            if poll.front == FRONT:  # closed ones too: a late click is told the poll is closed
+                self.bot.add_view(poll_view(poll))
+        self.polls.on_change(self._changed)
+        self.polls.on_close(self._closed)
+        self.polls.start_timers()  # closes polls whose timer ran out while the bot was down
+
+    async def cog_unload(self) -> None:
+        await self.refresher.close()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A button of a poll the store does not know (no view is registered for it)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        match = POLL_CUSTOM_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+        if match and self.polls.get(int(match["poll"])) is None:
+            await self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
+
+    # -- live tally -----------------------------------------------------------------------------
+    def _changed(self, poll_ids: set[int]) -> None:
+        for poll_id in poll_ids:
+            poll = self.polls.get(poll_id)
+            if poll is not None and poll.front == FRONT and poll.message_id:
+                self.refresher.mark(poll_id)
+
+    def _closed(self, poll: Poll) -> None:
+        if poll.front == FRONT and poll.closed_by == TIMER and poll.channel_id:
+            task = asyncio.create_task(self._post_result(poll))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _room(self, poll: Poll) -> Ctx:
+        return self.hub.context(Caller(FRONT, "0", locale=poll.lang))
+
+    async def refresh_card(self, poll_id: int) -> None:
+        """Edit the poll message to show the current tally (buttons disabled once closed)."""
+        poll = self.polls.get(poll_id)
+        if poll is None or not poll.channel_id or not poll.message_id:
+            return
+        content = to_messages(replies.card(self._room(poll), poll, self.polls.tally(poll_id)))[0]
+        channel = self.bot.get_partial_messageable(int(poll.channel_id))
+        message = channel.get_partial_message(int(poll.message_id))
+        try:
+            await message.edit(content=content, view=poll_view(poll), allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("could not update the message of poll %s", poll_id, exc_info=True)
+
+    async def _post_result(self, poll: Poll) -> None:
+        """A poll closed by its timer: post the final result and chart where it was asked."""
+        assert poll.channel_id is not None
+        reply = replies.result(self._room(poll), poll, private=False, lang=poll.lang)
+        channel = self.bot.get_partial_messageable(int(poll.channel_id))
+        try:
+            await channel.send(
+                to_messages(reply)[0], files=to_files(reply), allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException:
+            log.warning("could not post the result of poll %s", poll.id, exc_info=True)
+
+    # -- voting ---------------------------------------------------------------------------------
+    async def vote_button(
+        self, interaction: discord.Interaction, poll_id: int, choice: int
+    ) -> None:
+        """A click: queue the vote, and confirm (privately) only once it is committed.
+
+        This is the hot path of a burst (thousands of clicks in seconds), so it does no more
+        than it must: the voter's language from memory, the confirmation text from a cache.
+        """
+        user_id = str(interaction.user.id)
+        lang = self.hub.prefs(Caller(FRONT, user_id, locale=str(interaction.locale))).lang
+        poll = self.polls.get(poll_id)
+        if poll is None or not 0 <= choice < poll.size:
+            await send_reply(interaction, error(t(lang, "polls.err.no_poll", id=poll_id)))
+            return
+        future = self.polls.submit_vote(poll_id, voter_key(FRONT, user_id), choice)
+        deferring: asyncio.Task[None] | None = None
+        timer = None
+        if not future.done():  # the disk is slow: keep the interaction alive past Discord's 3 s
+            timer = asyncio.get_running_loop().call_later(
+                ACK_SECONDS, lambda: self._defer(interaction, future, holder)
+            )
+            holder: list[asyncio.Task[None]] = []
+        result = await future
+        if timer is not None:
+            timer.cancel()
+            if holder:
+                deferring = holder[0]
+                await deferring
+        key = (lang, poll_id, result)
+        content = self._confirmations.get(key)
+        if content is None:
+            content = to_messages(replies.confirmation(lang, poll, result))[0]
+            self._confirmations[key] = content
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(
+                content, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+
+    def _defer(
+        self,
+        interaction: discord.Interaction,
+        future: asyncio.Future[VoteResult],
+        holder: list[asyncio.Task[None]],
+    ) -> None:
+        if not future.done():
+            holder.append(asyncio.create_task(interaction.response.defer(ephemeral=True)))
+
+    @app_commands.command(name=text("slash.vote.name"), description=text("cmd.vote.description"))
+    @app_commands.rename(poll=text("slash.vote.poll"), choice=text("slash.vote.choice"))
+    @app_commands.describe(poll=text("cmd.vote.poll"), choice=text("cmd.vote.choice"))
+    async def vote(self, interaction: discord.Interaction, poll: str, choice: str) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, await replies.vote_text(ctx, f"{poll} {choice}"))
+
+    @vote.autocomplete("choice")
+    async def _choice_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        found = replies.find_poll(ctx, str(getattr(interaction.namespace, "poll", "") or ""))
+        if not isinstance(found, Poll):
+            return []
+        labels = [
+            *found.labels(ctx.lang),
+            t(ctx.lang, "polls.vote.withdraw_words").split(",")[0].strip(),
+        ]
+        return [
+            app_commands.Choice(
+                name=_short(label, CHOICE_NAME_MAX), value=str(i + 1) if i < found.size else label
+            )
+            for i, label in enumerate(labels)
+            if current.casefold() in label.casefold()
+        ][:CHOICE_LIMIT]
+
+    # -- /poll … --------------------------------------------------------------------------------
+    @poll.command(
+        name=text("slash.poll_start.name"), description=text("cmd.poll_start.description")
+    )
+    @app_commands.rename(
+        question=text("slash.poll_start.question"),
+        scale=text("slash.poll_start.scale"),
+        options=text("slash.poll_start.options"),
+        duration=text("slash.poll_start.duration"),
+        hide_results=text("slash.poll_start.hide_results"),
+    )
+    @app_commands.describe(
+        question=text("cmd.poll_start.question"),
+        scale=text("cmd.poll_start.scale"),
+        options=text("cmd.poll_start.options"),
+        duration=text("cmd.poll_start.duration"),
+        hide_results=text("cmd.poll_start.hide_results"),
+    )
+    @app_commands.choices(scale=SCALE_CHOICES)
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 400],
+        scale: app_commands.Choice[str] | None = None,
+        options: app_commands.Range[str, 1, 1000] | None = None,
+        duration: app_commands.Range[str, 1, 20] | None = None,
+        hide_results: bool = False,
+    ) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        reply, poll = await replies.start(
+            ctx,
+            question,
+            scale=scale.value if scale else None,
+            options=options,
+            duration=duration,
+            hide_results=hide_results,
+        )
+        if poll is None:
+            await send_reply(interaction, reply)
+            return
+        content = to_messages(reply)[0]
+        view = poll_view(poll)
+        self.bot.add_view(view)  # persistent from the start, whatever message carries it
+        sent = await interaction.response.send_message(
+            content, view=view, allowed_mentions=NO_PINGS
+        )
+        message = sent.resource
+        if isinstance(message, discord.InteractionMessage):
+            await self.polls.set_message(poll.id, str(message.channel.id), str(message.id))
+            self.refresher.mark(poll.id)  # votes may have come between the start and now
+
+    @start.autocomplete("question")
+    async def _question_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        found = search_candidates(ctx.programme, ctx.now, current[:100])
+        return [
+            app_commands.Choice(
+                name=_short(f"{c.ref} · {c.text.get(ctx.lang)}", CHOICE_NAME_MAX), value=c.ref
+            )
+            for c in found[:CHOICE_LIMIT]
+        ]
+
+    @poll.command(
+        name=text("slash.poll_close.name"), description=text("cmd.poll_close.description")
+    )
+    @app_commands.rename(poll=text("slash.poll_close.poll"))
+    @app_commands.describe(poll=text("cmd.poll_close.poll"))
+    async def close(self, interaction: discord.Interaction, poll: str) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, await replies.close(ctx, poll))
+
+    @poll.command(
+        name=text("slash.poll_results.name"), description=text("cmd.poll_results.description")
+    )
+    @app_commands.rename(poll=text("slash.poll_results.poll"))
+    @app_commands.describe(poll=text("cmd.poll_results.poll"))
+    async def results(self, interaction: discord.Interaction, poll: str) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, replies.results(ctx, poll))
+
+    @poll.command(
+        name=text("slash.poll_export.name"), description=text("cmd.poll_export.description")
+    )
+    @app_commands.rename(poll=text("slash.poll_export.poll"))
+    @app_commands.describe(poll=text("cmd.poll_export.poll"))
+    async def export(self, interaction: discord.Interaction, poll: str) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, replies.export(ctx, poll))
+
+    @poll.command(name=text("slash.poll_list.name"), description=text("cmd.poll_list.description"))
+    async def list_polls(self, interaction: discord.Interaction) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, replies.list_open(ctx))
+
+    @close.autocomplete("poll")
+    @results.autocomplete("poll")
+    @export.autocomplete("poll")
+    @vote.autocomplete("poll")
+    async def _poll_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        polls = sorted(self.polls.store.polls.values(), key=lambda p: (not p.is_open, -p.id))
+        out = []
+        for p in polls:
+            name = f"#{p.id} · {p.question.get(ctx.lang)}"
+            if current.strip().lstrip("#") in str(p.id) or current.casefold() in name.casefold():
+                out.append(app_commands.Choice(name=_short(name, CHOICE_NAME_MAX), value=str(p.id)))
+        return out[:CHOICE_LIMIT]

@@ -1,0 +1,156 @@
+"""The vote store: group commit, one vote per person, committed before confirmed, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.clock import FrozenClock
+from bot.polls.model import PollSpec, Question
+from bot.polls.service import Polls
+from bot.polls.store import PollStore
+
+
+def spec(scale: str = "agree", timer: int | None = None) -> PollSpec:
+    return PollSpec(Question({"*": "Q?"}), scale, (), timer)  # type: ignore[arg-type]
+
+
+async def start(polls: Polls, scale: str = "agree", timer: int | None = None) -> int:
+    poll = await polls.start(spec(scale, timer), front="console", by="console:mod", lang="en")
+    return poll.id
+
+
+async def db_votes(db_path: Path, poll_id: int) -> dict[str, int]:
+    async with (
+        aiosqlite.connect(db_path) as db,
+        db.execute("SELECT voter, choice FROM poll_votes WHERE poll_id = ?", (poll_id,)) as cur,
+    ):
+        return {voter: choice async for voter, choice in cur}
+
+
+async def test_ten_thousand_voters_at_once_are_each_counted_once(
+    polls: Polls, db_path: Path
+) -> None:
+    poll_id = await start(polls)
+    results = await asyncio.gather(
+        *(polls.vote(poll_id, f"discord:{i}", i % 5) for i in range(10_000))
+    )
+    assert {r.status for r in results} == {"recorded"}
+    assert polls.tally(poll_id).counts == [2000] * 5
+    stored = await db_votes(db_path, poll_id)
+    assert len(stored) == 10_000 and all(stored[f"discord:{i}"] == i % 5 for i in range(10_000))
+    # Group commit: the burst shared a handful of transactions, not one per vote.
+    assert polls.store.batches < 20
+
+
+async def test_a_confirmed_vote_is_already_committed(polls: Polls, db_path: Path) -> None:
+    poll_id = await start(polls)
+    seen: list[dict[str, int]] = []
+
+    async def vote_then_look() -> None:
+        await polls.vote(poll_id, "console:ana", 3)
+        seen.append(await db_votes(db_path, poll_id))  # another connection, right away
+
+    await vote_then_look()
+    assert seen == [{"console:ana": 3}]
+
+
+async def test_changing_a_vote_moves_it_and_says_what_it_was(polls: Polls) -> None:
+    poll_id = await start(polls)
+    first = await polls.vote(poll_id, "console:ana", 0)
+    again = await polls.vote(poll_id, "console:ana", 0)
+    changed = await polls.vote(poll_id, "console:ana", 4)
+    assert (first.status, again.status) == ("recorded", "unchanged")
+    assert (changed.status, changed.previous, changed.choice) == ("changed", 0, 4)
+    assert polls.tally(poll_id).counts == [0, 0, 0, 0, 1]
+
+
+async def test_an_empty_answer_withdraws_the_vote(polls: Polls, db_path: Path) -> None:
+    poll_id = await start(polls, "yesno")
+    await polls.vote(poll_id, "matrix:@ana:hub", 1)
+    withdrawn = await polls.vote(poll_id, "matrix:@ana:hub", None)
+    nothing = await polls.vote(poll_id, "matrix:@ana:hub", None)
+    assert (withdrawn.status, withdrawn.previous, nothing.status) == ("withdrawn", 1, "none")
+    assert polls.tally(poll_id).counts == [0, 0]
+    assert await db_votes(db_path, poll_id) == {}
+
+
+async def test_within_one_batch_each_voters_latest_answer_counts(polls: Polls) -> None:
+    poll_id = await start(polls)
+    results = await asyncio.gather(
+        polls.vote(poll_id, "console:ana", 0),
+        polls.vote(poll_id, "console:ana", 2),
+        polls.vote(poll_id, "console:bob", 1),
+        polls.vote(poll_id, "console:bob", None),
+    )
+    assert [r.status for r in results] == ["recorded", "changed", "recorded", "withdrawn"]
+    assert polls.tally(poll_id).counts == [0, 0, 1, 0, 0]
+
+
+async def test_votes_queued_before_a_close_count_and_after_it_are_refused(polls: Polls) -> None:
+    poll_id = await start(polls)
+    clock_now = polls.clock.now()
+    before = polls.store.submit(poll_id, "console:ana", 1)
+    close = polls.store.submit_close(poll_id, "console:mod", clock_now)
+    after = polls.store.submit(poll_id, "console:bob", 2)
+    assert await close is True
+    assert (await before).status == "recorded" and (await after).status == "closed"
+    assert polls.tally(poll_id).counts == [0, 1, 0, 0, 0]
+    assert (await polls.vote(poll_id, "console:cy", 0)).status == "closed"
+    assert await polls.close_poll(poll_id, "console:mod") is False
+
+
+async def test_unknown_polls_and_choices_out_of_range(polls: Polls) -> None:
+    assert (await polls.vote(999, "console:ana", 0)).status == "unknown"
+    poll_id = await start(polls, "yesno")
+    with pytest.raises(ValueError, match="no choice 2"):
+        await polls.vote(poll_id, "console:ana", 2)
+
+
+async def test_polls_counts_and_ballots_survive_a_restart(
+    db_path: Path, clock: FrozenClock, polls: Polls
+) -> None:
+    poll_id = await start(polls, timer=300)
+    await asyncio.gather(*(polls.vote(poll_id, f"discord:{i}", i % 3) for i in range(30)))
+    await polls.set_message(poll_id, "10", "20")
+    reopened = await Polls.open(db_path, clock)
+    try:
+        poll = reopened.get(poll_id)
+        assert poll is not None and poll.is_open and poll.closes_at is not None
+        assert (poll.channel_id, poll.message_id) == ("10", "20")
+        assert reopened.tally(poll_id).counts == [10, 10, 10, 0, 0]
+        again = await reopened.vote(poll_id, "discord:0", 0)  # the ballot came back too
+        assert again.status == "unchanged"
+    finally:
+        await reopened.close()
+
+
+async def test_a_failed_write_tells_no_one_it_was_saved(polls: Polls) -> None:
+    poll_id = await start(polls)
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    real = polls.store._commit
+    polls.store._commit = broken  # type: ignore[method-assign]
+    try:
+        with pytest.raises(RuntimeError, match="disk full"):
+            await polls.vote(poll_id, "console:ana", 1)
+    finally:
+        polls.store._commit = real  # type: ignore[method-assign]
+    assert polls.tally(poll_id).counts == [0] * 5
+    assert (await polls.vote(poll_id, "console:ana", 1)).status == "recorded"  # not "unchanged"
+
+
+async def test_closing_the_store_writes_what_is_still_queued(
+    db_path: Path, clock: FrozenClock, store: object
+) -> None:
+    store = await PollStore.open(db_path)
+    poll = await store.create(spec(), front="console", by="console:mod", lang="en", now=clock.now())
+    futures = [store.submit(poll.id, f"console:{i}", 0) for i in range(100)]
+    await store.close()
+    assert all(f.done() and f.result().status == "recorded" for f in futures)
+    assert len(await db_votes(db_path, poll.id)) == 100

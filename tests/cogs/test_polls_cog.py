@@ -1,0 +1,170 @@
+"""Polls on Discord through real discord.py dispatch (gateway payloads in, HTTP recorded)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.config import Config
+from bot.hub import Hub
+from bot.polls.service import Polls
+from bot.programme import Programme
+from bot.store import Store
+from cogs.polls import PollsCog
+from fronts.discord_client import HubBot
+from tests.support.discord_harness import DiscordHarness, Sent
+
+DURING_CLIMATE_DIALOGUE = datetime(2021, 10, 5, 12, 0, tzinfo=UTC)  # 14:00 CEST, day 1
+
+
+@pytest.fixture
+async def harness(hub: Hub, polls: Polls, clock: FrozenClock) -> AsyncIterator[DiscordHarness]:
+    clock.set(DURING_CLIMATE_DIALOGUE)
+    bot = HubBot(hub, sync_commands=False)
+    async with DiscordHarness(bot) as h:
+        cog(h).refresher.interval = 0.01
+        yield h
+
+
+def cog(h: DiscordHarness) -> PollsCog:
+    found = h.bot.get_cog("PollsCog")  # type: ignore[attr-defined]
+    assert isinstance(found, PollsCog)
+    return found
+
+
+async def start_poll(h: DiscordHarness, **options: object) -> Sent:
+    moderator = h.user(name="mod", roles=["Moderators"])
+    sent = await h.slash("poll start", options, user=moderator)
+    assert not sent[0].ephemeral, sent[0].text
+    return sent[0]
+
+
+async def test_a_moderator_picks_a_key_statement_of_the_session_on_now(
+    harness: DiscordHarness,
+) -> None:
+    moderator = harness.user(name="mod", roles=["Moderators"])
+    choices = await harness.autocomplete("poll start", {"question": ""}, "question", user=moderator)
+    assert choices[0]["value"] == "climate-dialogue/s1" and len(choices) <= 25
+    assert all(len(c["name"]) <= 100 for c in choices)
+    message = await start_poll(harness, question=choices[0]["value"], duration="5m")
+    assert "The financial and economic resilience" in message.text
+    assert message.custom_ids() == [f"poll:1:{i}" for i in range(5)]
+    assert "Strongly agree" in str(message.components)
+
+
+async def test_others_are_refused_the_moderator_commands(harness: DiscordHarness) -> None:
+    ana = harness.user(name="ana")
+    (refusal,) = await harness.slash("poll start", {"question": "Lunch?"}, user=ana)
+    assert refusal.ephemeral and refusal.text == "Only moderators can start a poll."
+    await start_poll(harness, question="Lunch?", scale="yesno")
+    (refusal,) = await harness.slash("poll export", {"poll": "1"}, user=ana, locale="fr")
+    assert (
+        refusal.ephemeral and refusal.text == "Seuls les modérateurs peuvent exporter un sondage."
+    )
+
+
+async def test_people_vote_change_their_minds_and_the_tally_follows(
+    harness: DiscordHarness, polls: Polls
+) -> None:
+    message = await start_poll(harness, question="climate-dialogue/s1")
+    ana, bob = harness.user(name="ana"), harness.user(name="bob", locale="es-ES")
+    (confirm,) = await harness.click("poll:1:0", message=message, user=ana)
+    assert confirm.ephemeral and "recorded: Strongly agree" in confirm.text
+    await harness.click("poll:1:0", message=message, user=bob)
+    (confirm,) = await harness.click("poll:1:3", message=message, user=bob)
+    assert "es ahora En desacuerdo (antes: Muy de acuerdo)" in confirm.text
+    await cog(harness).refresher.idle()
+    assert polls.tally(1).counts == [1, 0, 0, 1, 0]
+    latest = harness.messages("edit_message")[-1]
+    assert "1. Strongly agree** — 1 · 50 %" in latest.text and "2 votes" in latest.text
+
+
+async def test_a_burst_of_clicks_edits_the_poll_message_only_a_few_times(
+    harness: DiscordHarness, polls: Polls
+) -> None:
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    cog(harness).refresher.interval = 0.5
+    for i in range(200):
+        await harness.click("poll:1:0", message=message, user=harness.user(name=f"p{i}"))
+    await cog(harness).refresher.idle()
+    edits = harness.messages("edit_message")
+    assert 1 <= len(edits) <= 4
+    assert "200 votes" in edits[-1].text and polls.tally(1).voters == 200
+
+
+async def test_the_timer_closes_the_poll_and_posts_the_chart(
+    harness: DiscordHarness, polls: Polls, clock: FrozenClock
+) -> None:
+    message = await start_poll(harness, question="climate-dialogue/s2", duration="2m")
+    for i, choice in enumerate([1, 1, 1, 2]):
+        await harness.click(f"poll:1:{choice}", message=message, user=harness.user(name=f"v{i}"))
+    stale = harness.message_payload(int(message.message_id or 0))  # as a slow client still shows it
+    clock.advance(timedelta(minutes=2))
+    await polls.close_due()
+    await harness.drain()
+    await cog(harness).refresher.idle()
+    (result,) = [s for s in harness.sent if s.kind == "channel_message"]
+    assert "Poll #1: final result" in result.text and "4 voters" in result.text
+    assert "Agree** — 3 · 75 %" in result.text and "Vulnerability to climate change" in result.text
+    ((name, png),) = result.files
+    assert name == "poll-1.png" and png.startswith(b"\x89PNG")
+    final = harness.messages("edit_message")[-1]
+    assert "closed" in final.text
+    assert all(c.get("disabled") for c in final.components[0]["components"])
+    (late,) = await harness.click("poll:1:0", message=stale, user=harness.user(name="late"))
+    assert late.ephemeral and "Poll #1 is closed: this vote was not counted." in late.text
+
+
+async def test_a_moderator_closes_a_poll_and_gets_the_result_and_export(
+    harness: DiscordHarness,
+) -> None:
+    message = await start_poll(harness, question="Where next?", options="Rabat | Bogotá")
+    await harness.click("poll:1:1", message=message, user=harness.user(name="ana"))
+    moderator = harness.user(name="mod", roles=["Moderators"])
+    (result,) = await harness.slash("poll close", {"poll": "1"}, user=moderator)
+    assert not result.ephemeral and "Bogotá** — 1 · 100 %" in result.text
+    assert result.files[0][0] == "poll-1.png"
+    (export,) = await harness.slash("poll export", {"poll": "#1"}, user=moderator)
+    assert export.ephemeral and export.files[0][0] == "poll-1.csv"
+    assert b"ana" not in export.files[0][1]
+
+
+async def test_after_a_restart_the_buttons_still_work(
+    config: Config, programme: Programme, db_path: Path, clock: FrozenClock
+) -> None:
+    clock.set(DURING_CLIMATE_DIALOGUE)
+    store = await Store.open(db_path, clock)
+    hub = Hub(config, programme, store, clock)
+    hub.polls = await Polls.open(db_path, clock)
+    async with DiscordHarness(HubBot(hub, sync_commands=False)) as h:
+        message = await start_poll(h, question="climate-dialogue/s1", duration="10m")
+        await h.click("poll:1:0", message=message, user=h.user(name="ana"))
+        payload = h.message_payload(int(message.message_id or 0))
+    await hub.polls.close()  # the bot stops (or is killed: see test_polls_durability)
+
+    hub.polls = await Polls.open(db_path, clock)
+    try:
+        async with DiscordHarness(HubBot(hub, sync_commands=False)) as h:
+            (confirm,) = await h.click("poll:1:4", message=payload, user=h.user(name="ana"))
+            assert "now Strongly disagree (it was Strongly agree)" in confirm.text
+            (ghost,) = await h.click("poll:7:0", user=h.user(name="ana"))
+            assert ghost.ephemeral and ghost.text == "There is no poll #7."
+        assert hub.polls.tally(1).counts == [0, 0, 0, 0, 1]
+    finally:
+        await hub.polls.close()
+        await store.close()
+
+
+async def test_vote_command_with_choices_and_withdrawal(harness: DiscordHarness) -> None:
+    await start_poll(harness, question="Lunch?", scale="yesno")
+    ana = harness.user(name="ana")
+    choices = await harness.autocomplete("vote", {"poll": "1", "choice": ""}, "choice", user=ana)
+    assert [c["name"] for c in choices] == ["Yes", "No", "withdraw"]
+    (confirm,) = await harness.slash("vote", {"poll": "1", "choice": "2"}, user=ana)
+    assert "recorded: No" in confirm.text
+    (confirm,) = await harness.slash("vote", {"poll": "1", "choice": "withdraw"}, user=ana)
+    assert "is withdrawn" in confirm.text
