@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-polls clean
+.PHONY: demo test lint bench bench-polls bench-proposals clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ bench: $(VENV)/.installed
 
 bench-polls: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_polls
+
+bench-proposals: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_proposals
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -15,6 +15,7 @@ from bot.doc import Code, Reply, error
 from bot.hub import Caller, Hub
 from bot.i18n import t
 from bot.polls import text as poll_text
+from bot.proposals import text as proposals
 
 Handler = Callable[["Invocation"], Awaitable[Reply] | Reply]
 
@@ -30,6 +31,8 @@ class Command:
     name: str
     params: tuple[Param, ...]
     handler: Handler
+    #: Only for text fronts (console, Matrix); Discord offers buttons instead.
+    text_only: bool = False
 
     def usage(self) -> str:
         args = " ".join(f"<{p.name}>" if p.required else f"[{p.name}]" for p in self.params)
@@ -95,8 +98,23 @@ COMMANDS: dict[str, Command] = {
         Command("poll", (Param("action", required=True), Param("args")), _poll),
         Command("vote", (Param("poll", required=True), Param("choice", required=True)), _vote),
         Command("help", (), _help),
+        Command("propose", (), proposals.propose),
+        Command("myproposals", (), proposals.myproposals),
+        Command("edit", (Param("id", required=True),), proposals.edit, True),
+        Command("withdraw", (Param("id", required=True),), proposals.withdraw, True),
+        Command("proposals", (Param("action"),), proposals.proposals),
+        Command("review", (Param("id"),), proposals.review, True),
+        Command("approve", (Param("id", required=True), Param("slot")), proposals.approve, True),
+        Command("reject", (Param("id", required=True), Param("reason")), proposals.reject, True),
+        Command("changes", (Param("id", required=True), Param("reason")), proposals.changes, True),
     )
 }
+
+
+async def intercept(hub: Hub, caller: Caller, line: str) -> Reply | None:
+    """A conversation's answer to ``line`` (a form being filled in), or ``None``: the front then
+    parses and dispatches the line as usual."""
+    return await proposals.conversation.handle_line(hub, caller, line)
 
 
 def describe_commands(lang: str) -> list[tuple[str, str]]:

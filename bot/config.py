@@ -51,6 +51,30 @@ class ConsoleSection(_Section):
     moderators: list[str] = Field(default_factory=lambda: ["moderator"])
 
 
+def _aware(value: object) -> object:
+    if isinstance(value, str):
+        return parse_instant(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("needs an offset, e.g. 2021-10-04T23:59:00+02:00")
+    return value
+
+
+class ProposalsSection(_Section):
+    """The open-space proposal form (see ``bot/proposals``)."""
+
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    rooms_per_slot: int = Field(default=4, ge=1, le=100)
+    max_pending_per_host: int = Field(default=3, ge=1, le=100)
+    review_channel_id: int | None = None
+    review_language: Literal["es", "en", "fr"] | None = None
+
+    @field_validator("opens_at", "closes_at", mode="before")
+    @classmethod
+    def _aware_dates(cls, value: object) -> object:
+        return _aware(value)
+
+
 class PollsSection(_Section):
     refresh_seconds: float = Field(default=2.0, ge=0.5, le=60)
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
@@ -61,6 +85,7 @@ class Config(_Section):
     discord: DiscordSection = Field(default_factory=DiscordSection)
     console: ConsoleSection = Field(default_factory=ConsoleSection)
     polls: PollsSection = Field(default_factory=PollsSection)
+    proposals: ProposalsSection = Field(default_factory=ProposalsSection)
 
 
 class ConfigError(Exception):

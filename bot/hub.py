@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -59,14 +61,30 @@ class Ctx:
         return self.hub.programme
 
 
+ProgrammeListener = Callable[[Programme], Awaitable[None] | None]
+
+
 class Hub:
     def __init__(self, config: Config, programme: Programme, store: Store, clock: Clock) -> None:
         self.config = config
+        #: The programme as loaded from schedule.yaml; ``programme`` is what users see (the base
+        #: plus approved open-space proposals, see ``bot.proposals.sessions.rebuild_programme``).
+        self.base_programme = programme
         self.programme = programme
+        #: Called with the new programme whenever it changes (e.g. to re-plan announcements).
+        self.programme_listeners: list[ProgrammeListener] = []
         self.store = store
         self.clock = clock
         self.programme_zone = load_zone(programme.forum.timezone)
         self.polls: Polls | None = None  # opened by fronts.app.open_hub (own connection)
+
+    async def set_programme(self, programme: Programme) -> None:
+        """Show ``programme`` from now on, and tell every listener."""
+        self.programme = programme
+        for listener in list(self.programme_listeners):
+            result = listener(programme)
+            if inspect.isawaitable(result):
+                await result
 
     def prefs(self, caller: Caller) -> Prefs:
         saved = self.store.user(caller.front, caller.user_id)

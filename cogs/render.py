@@ -12,7 +12,9 @@ NO_PINGS = discord.AllowedMentions.none()
 
 
 def _safe(text: str) -> str:
-    return escape_mentions(escape_markdown(text))
+    """User text as literal Markdown: no formatting, no heading, no mentions (``@everyone`` gets
+    a zero-width space; ``<@id>``, ``<@&id>``, ``<#id>``, ``<t:…>`` are shown as typed)."""
+    return escape_mentions(escape_markdown(text)).replace("<", "\\<")
 
 
 def _inline(part: Inline) -> str:

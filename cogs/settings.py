@@ -54,6 +54,8 @@ class SettingsCog(commands.Cog):
         names = catalog(client_lang(interaction))
         usages = []
         for command in COMMANDS.values():
+            if command.text_only:
+                continue
             name = names.get(f"slash.{command.name}.name", command.name)
             args = " ".join(
                 f"[{names.get(f'slash.{command.name}.{p.name}', p.name)}]" for p in command.params

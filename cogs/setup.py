@@ -8,6 +8,9 @@ from bot.hub import Hub
 from cogs.common import CatalogTranslator, on_app_command_error
 from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
+from cogs.proposal_form import CancelButton, FormButton, WithdrawButton
+from cogs.proposal_review import ReviewButton, SlotSelect
+from cogs.proposals import ProposalsCog
 from cogs.settings import SettingsCog
 
 
@@ -15,6 +18,8 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.tree.set_translator(CatalogTranslator())
     await bot.add_cog(ProgrammeCog(hub))
     await bot.add_cog(SettingsCog(hub))
+    await bot.add_cog(ProposalsCog(bot, hub))
+    bot.add_dynamic_items(FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
     if hub.polls is not None:
         await bot.add_cog(PollsCog(bot, hub))
 

@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import load_programme
+from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 
 
@@ -33,6 +34,7 @@ async def open_hub(
     store = await Store.open(path, clock)
     try:
         hub = Hub(config, programme, store, clock)
+        await rebuild_programme(hub)  # the base programme plus approved open-space proposals
         hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
         try:
             yield hub

@@ -19,7 +19,7 @@ from bot.programme import ProgrammeError, load_programme
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "check")
+SUBCOMMANDS = ("console", "run", "check", "proposals")
 
 
 def _instant(text: str) -> datetime:
@@ -65,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     common(run)
     check = sub.add_parser("check", help="validate a programme file")
     check.add_argument("path", nargs="?", type=Path, default=BUNDLED_SCHEDULE)
+    proposals = sub.add_parser("proposals", help="open-space proposals (export)")
+    actions = proposals.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export", help="every proposal as a CSV sheet (UTF-8 with BOM: opens in Excel)"
+    )
+    export.add_argument("--config", type=Path, help="TOML config file")
+    export.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+    export.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
+    export.add_argument("--out", type=Path, help="write the CSV here (default: standard output)")
+    export.add_argument("--lang", choices=("es", "en", "fr"), help="language of the headers")
     return parser
 
 
@@ -117,6 +127,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_discord(config, clock, db=args.db, schedule=args.schedule)
 
 
+def cmd_proposals_export(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.proposals.export import proposals_csv
+    from bot.proposals.repo import ProposalRepo
+    from fronts.app import open_hub
+
+    config = load_config(args.config)
+    db = args.db or config.bot.database
+    if not Path(db).exists():
+        print(f"l4a-bot: no database at {db}: nothing to export", file=sys.stderr)
+        return EXIT_USAGE
+    lang = args.lang or config.bot.default_language
+
+    async def main() -> bytes:
+        async with open_hub(config, SystemClock(), db=db, schedule=args.schedule) as hub:
+            proposals = await ProposalRepo(hub.store.db).all()
+            print(f"{len(proposals)} proposal(s)", file=sys.stderr)
+            return proposals_csv(proposals, hub.base_programme, lang)
+
+    data = asyncio.run(main())
+    if args.out:
+        args.out.write_bytes(data)
+        print(f"written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
@@ -129,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args.path)
         if command == "run":
             return cmd_run(args)
+        if command == "proposals":
+            return cmd_proposals_export(args)
         return cmd_console(args)
     except ConfigError as exc:
         print(f"l4a-bot: {exc}", file=sys.stderr)

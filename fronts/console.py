@@ -14,13 +14,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.commands import dispatch, parse_line
+from bot.commands import dispatch, intercept, parse_line
 from bot.doc import Reply, render_plain
 from bot.hub import Caller, Hub
 from bot.i18n import t
 from bot.polls import replies as poll_replies
 from bot.polls.model import Poll
 from bot.polls.service import TIMER
+from bot.proposals.moderation import due_notices, notice_sent
 
 log = logging.getLogger(__name__)
 FRONT = "console"
@@ -35,6 +36,7 @@ class Console:
     ) -> None:
         self.hub = hub
         self.locale = locale
+        self.files_dir = files_dir  # where attachments (CSV exports) are written
         self.default_user = hub.config.console.default_user
         self.moderators = {m.casefold() for m in hub.config.console.moderators}
         #: Where attachments (poll charts, CSV exports) are saved; None: not saved.
@@ -87,17 +89,29 @@ class Console:
             if not text:
                 return None
         caller = self.caller(name)
-        parsed = parse_line(text, PREFIXES)
-        if parsed is None:
-            lang = self.hub.prefs(caller).lang
-            return t(lang, "errors.see_help", help="/help")
-        prefix, command, args = parsed
         try:
-            reply = await dispatch(self.hub, caller, prefix, command, args)
+            reply = await intercept(self.hub, caller, text)  # a form being filled in
+            if reply is None:
+                parsed = parse_line(text, PREFIXES)
+                if parsed is None:
+                    lang = self.hub.prefs(caller).lang
+                    return t(lang, "errors.see_help", help="/help")
+                prefix, command, args = parsed
+                reply = await dispatch(self.hub, caller, prefix, command, args)
+            out = [self._render(reply)]
+            out.extend(await self._notices())
         except Exception:
             log.exception("console command %r failed", text[:100])
             return t(self.hub.prefs(caller).lang, "errors.internal")
-        return self._render(reply)
+        return "\n\n".join(o for o in out if o)
+
+    async def _notices(self) -> list[str]:
+        """Private messages for console users (decisions on their proposals), shown addressed."""
+        out = []
+        for notice, reply in await due_notices(self.hub, FRONT):
+            out.append(f"✉ @{notice.user_id}:\n{render_plain(reply)}")
+            await notice_sent(self.hub, notice.id, delivered=True)
+        return out
 
     async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:
         """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""

@@ -13,9 +13,10 @@ import discord
 from discord import app_commands
 
 from bot.hub import Hub
+from bot.proposals.model import FIELD_KEYS
 from fronts.console import Console
 from fronts.discord_client import HubBot
-from tests.support.discord_harness import DiscordHarness
+from tests.support.discord_harness import DiscordHarness, Sent
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,18 @@ class Front(Protocol):
 
     async def say(self, user: str, command: str, *args: str) -> Answer: ...
 
+    async def propose(self, user: str, answers: dict[str, str]) -> Answer:
+        """Fill in the whole proposal form (codes for choices; several joined by commas)."""
+        ...
+
+    async def moderate(self, user: str, action: str, proposal_id: int, reason: str = "") -> Answer:
+        """``approve``, ``reject`` or ``changes`` as a moderator would on that front."""
+        ...
+
+    def told(self, user: str) -> list[str]:
+        """The private messages the bot sent that user on its own (decisions on proposals)."""
+        ...
+
 
 def _plain(text: str) -> str:
     return text.replace("\u202f", " ").replace("\xa0", " ")
@@ -39,15 +52,33 @@ class ConsoleFront:
 
     def __init__(self, hub: Hub) -> None:
         self.console = Console(hub)
+        self.outputs: list[str] = []
+
+    async def _line(self, line: str) -> str:
+        out = _plain(await self.console.handle(line) or "")
+        self.outputs.append(out)
+        return out
 
     async def say(self, user: str, command: str, *args: str) -> Answer:
-        line = " ".join([f"@{user}", f"/{command}", *args])
-        out = await self.console.handle(line)
-        return Answer(_plain(out or ""), None)
+        return Answer(await self._line(" ".join([f"@{user}", f"/{command}", *args])), None)
+
+    async def propose(self, user: str, answers: dict[str, str]) -> Answer:
+        await self._line(f"@{user} /propose")
+        for key in FIELD_KEYS:
+            await self._line(f"@{user} {answers.get(key) or '-'}")
+        return Answer(await self._line(f"@{user} send"), None)
+
+    async def moderate(self, user: str, action: str, proposal_id: int, reason: str = "") -> Answer:
+        return await self.say(user, action, str(proposal_id), reason)
+
+    def told(self, user: str) -> list[str]:
+        head = f"✉ @{user}:\n"
+        parts = [part for out in self.outputs for part in out.split("\n\n")]
+        return [part.removeprefix(head) for part in parts if part.startswith(head)]
 
 
 _STAMP = re.compile(r" · <t:\d+:[tTdDfFR]>")
-_ESCAPE = re.compile(r"\\([\\_*~`|>#@:\[\]()-])")
+_ESCAPE = re.compile(r"\\([\\_*~`|<>#@:\[\]()-])")
 
 
 def discord_plain(markdown: str) -> str:
@@ -65,6 +96,8 @@ class DiscordFront:
 
     async def say(self, user: str, command: str, *args: str) -> Answer:
         options: dict[str, object] = {}
+        if args and isinstance(self.harness.bot.tree.get_command(command), app_commands.Group):
+            command, args = f"{command} {args[0]}", args[1:]  # /proposals export…
         if args:
             # Text fronts take the rest of the line as the command's single parameter.
             registered = self.harness.bot.tree.get_command(command)
@@ -81,6 +114,38 @@ class DiscordFront:
         return Answer(
             discord_plain("\n".join(s.text for s in replies)), all(s.ephemeral for s in replies)
         )
+
+    def _replies(self, sent: list[Sent]) -> Answer:
+        replies = [s for s in sent if s.kind in ("interaction_response", "followup")]
+        for s in replies:
+            assert s.data.get("allowed_mentions") == {"parse": []}, "a reply could ping someone"
+        return Answer(
+            discord_plain("\n".join(s.text for s in replies)), all(s.ephemeral for s in replies)
+        )
+
+    async def propose(self, user: str, answers: dict[str, str]) -> Answer:
+        h, who = self.harness, self.harness.user(name=user)
+        values = {f"field:{k}": answers.get(k, "") for k in FIELD_KEYS}
+        for key in ("slot", "capitals"):
+            values[f"field:{key}"] = [v for v in answers[key].split(",") if v]  # type: ignore[assignment]
+        page_1 = {k: values[k] for k in list(values)[:5]}
+        page_2 = {k: values[k] for k in list(values)[5:]}
+        (modal,) = await h.slash("propose", user=who)
+        (step,) = await h.submit_modal(modal, page_1, user=who)
+        if "l4a:prop:form:0:2" not in step.custom_ids():
+            return self._replies([step])
+        (modal_2,) = await h.click("l4a:prop:form:0:2", message=step, user=who)
+        return self._replies(await h.submit_modal(modal_2, page_2, user=who))
+
+    async def moderate(self, user: str, action: str, proposal_id: int, reason: str = "") -> Answer:
+        h, mod = self.harness, self.harness.user(name=user, roles=["Moderators"])
+        sent = await h.click(f"l4a:prop:review:{action}:{proposal_id}", user=mod)
+        if sent and sent[0].type == 9:  # a reason is asked for
+            sent = await h.submit_modal(sent[0], {"reason": reason}, user=mod)
+        return self._replies(sent)
+
+    def told(self, user: str) -> list[str]:
+        return [discord_plain(text) for text in self.harness.dm_texts(self.harness.user(name=user))]
 
 
 @asynccontextmanager

@@ -87,3 +87,65 @@ async def test_help_lists_the_commands(front: Front) -> None:
     answer = await front.say("ana", "help")
     for name in ("next", "now", "schedule", "session", "timezone", "language"):
         assert f"/{name}" in answer.text
+
+
+# -- open-space proposals ----------------------------------------------------------------------
+PROPOSAL = {
+    "host_name": "Ana Pérez",
+    "organisation": "Municipalidad de Chefchaouen, Marruecos",
+    "title": "@everyone <script>alert(1)</script> **Agua**",
+    "description": "Un taller sobre la gestión del agua: qué, por qué y qué nos llevamos.",
+    "slot": "hub-oct-6",
+    "language": "es",
+    "capitals": "social,environmental",
+    "format": "workshop",
+    "cohosts": "",
+    "email": "ana@example.org",
+}
+
+
+async def test_a_host_proposes_a_moderator_approves_and_it_shows_in_next(front: Front) -> None:
+    await front.say("ana", "timezone", "asia/kathmandu")
+    receipt = await front.propose("ana", PROPOSAL)
+    assert "Thank you! Your proposal #1 is saved" in receipt.text
+    assert "Session title: @everyone <script>alert(1)</script> **Agua**" in receipt.text
+    assert "Preferred slot: Wed, Oct 6 · 3:45 PM–4:30 PM UTC+05:45" in receipt.text
+    _personal(receipt.private)
+
+    approved = await front.moderate("moderator", "approve", 1)
+    assert "Approved: proposal #1" in approved.text
+    (told,) = front.told("ana")
+    assert "Good news: your proposal #1 is approved" in told
+    assert "@everyone <script>alert(1)</script> **Agua**" in told
+
+    shown = await front.say("ana", "next")
+    line = next(x for x in shown.text.splitlines() if "<script>" in x)
+    assert "3:45 PM–4:30 PM UTC+05:45" in line and "@everyone <script>alert(1)</script>" in line
+    assert "hosted by Ana Pérez (Municipalidad de Chefchaouen, Marruecos)" in line
+
+
+async def test_a_rejection_reaches_the_host_with_its_reason(front: Front) -> None:
+    await front.propose("ana", PROPOSAL)
+    rejected = await front.moderate("moderator", "reject", 1, "Ya hay una sesión sobre el agua.")
+    assert "Rejected: proposal #1" in rejected.text
+    (told,) = front.told("ana")
+    assert "Your proposal #1 was not accepted" in told
+    assert "Ya hay una sesión sobre el agua." in told
+    mine = await front.say("ana", "myproposals")
+    assert "#1" in mine.text and "not accepted" in mine.text
+
+
+async def test_the_same_title_twice_is_refused_with_everything_kept(front: Front) -> None:
+    await front.propose("ana", PROPOSAL)
+    again = await front.propose("ana", {**PROPOSAL, "title": PROPOSAL["title"].upper()})
+    assert "you already proposed “@everyone <script>alert(1)</script> **Agua**” #1" in again.text
+    assert "Everything you typed is kept" in again.text
+
+
+async def test_only_moderators_export_or_close_the_form(front: Front) -> None:
+    export = await front.say("ana", "proposals", "export")
+    assert "Only the Hub's moderators can export the proposals." in export.text
+    close = await front.say("ana", "proposals", "close")
+    assert "Only the Hub's moderators can open or close the proposal form." in close.text
+    status = await front.say("ana", "proposals", "status")
+    assert "The proposal form is open." in status.text

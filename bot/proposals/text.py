@@ -1,0 +1,98 @@
+"""The proposals' text commands (console, Matrix), registered in ``bot.commands.COMMANDS``.
+
+Hosts: ``propose``, ``myproposals``, ``edit ID``, ``withdraw ID``. Moderators: ``review [ID]``,
+``approve ID [slot]``, ``reject ID reason``, ``changes ID reason`` and
+``proposals open|close|auto|review|export`` (``proposals`` alone: is the form open?).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.doc import Code, Reply, error
+from bot.hub import Ctx
+from bot.i18n import t
+from bot.programme import fold
+from bot.proposals import conversation, moderation, service, window
+from bot.proposals.conversation import is_word
+from bot.proposals.model import parse_ref
+
+if TYPE_CHECKING:
+    from bot.commands import Invocation
+
+ACTIONS = ("status", "review", "open", "close", "auto", "export")
+
+
+def _ctx(inv: Invocation) -> Ctx:
+    return inv.hub.context(inv.caller)
+
+
+def _id_and_rest(text: str) -> tuple[int | None, str]:
+    head, _, rest = text.strip().partition(" ")
+    return parse_ref(head), rest.strip()
+
+
+async def propose(inv: Invocation) -> Reply:
+    return await conversation.begin(_ctx(inv))
+
+
+async def myproposals(inv: Invocation) -> Reply:
+    reply, _ = await service.mine(_ctx(inv))
+    return reply
+
+
+async def edit(inv: Invocation) -> Reply:
+    ctx = _ctx(inv)
+    ref = parse_ref(inv.args)
+    if ref is None:
+        return error(t(ctx.lang, "proposals.bad_ref", cmd=f"{inv.prefix}myproposals"))
+    return await conversation.begin(ctx, ref)
+
+
+async def withdraw(inv: Invocation) -> Reply:
+    reply, _ = await service.withdraw(_ctx(inv), parse_ref(inv.args))
+    return reply
+
+
+async def review(inv: Invocation) -> Reply:
+    ctx = _ctx(inv)
+    if inv.args.strip():
+        ref = parse_ref(inv.args)
+        if ref is None:
+            return error(t(ctx.lang, "proposals.unknown", ref=inv.args.strip()[:20]))
+        return await moderation.review(ctx, ref)
+    return await moderation.review(ctx)
+
+
+async def approve(inv: Invocation) -> Reply:
+    ref, slot = _id_and_rest(inv.args)
+    result = await moderation.decide(_ctx(inv), ref, "approved", slot=slot or None)
+    return result.reply
+
+
+async def reject(inv: Invocation) -> Reply:
+    ref, reason = _id_and_rest(inv.args)
+    return (await moderation.decide(_ctx(inv), ref, "rejected", reason=reason)).reply
+
+
+async def changes(inv: Invocation) -> Reply:
+    ref, reason = _id_and_rest(inv.args)
+    return (await moderation.decide(_ctx(inv), ref, "changes_requested", reason=reason)).reply
+
+
+async def proposals(inv: Invocation) -> Reply:
+    ctx = _ctx(inv)
+    word = fold(inv.args.strip())
+    if not word or is_word(word, "status"):
+        return await window.window_status(ctx)
+    if is_word(word, "review"):
+        return await moderation.review(ctx)
+    if is_word(word, "export"):
+        return await moderation.export(ctx)
+    for mode in ("open", "close", "auto"):
+        if is_word(word, mode):
+            return await window.set_window(ctx, mode)  # type: ignore[arg-type]
+    reply = error(t(ctx.lang, "proposals.bad_action", value=inv.args.strip()[:30]))
+    for action in ACTIONS:
+        reply.item(Code(f"{inv.prefix}proposals {action}"))
+    return reply
