@@ -35,6 +35,7 @@ from bot.polls.service import Polls
 from bot.programme import load_programme
 from bot.store import Store
 from cogs.polls import PollsCog
+from fronts.app import settle_heap
 from fronts.discord_client import HubBot
 from tests.support.discord_harness import DiscordHarness, FakeUser
 
@@ -87,6 +88,7 @@ async def end_to_end(
     store = await Store.open(db, clock)
     hub = Hub(config, load_programme(config.bot.schedule), store, clock)
     hub.polls = await Polls.open(db, clock, synchronous=synchronous)
+    settle_heap()  # as fronts.app.open_hub does once the bot has started
     bot = HubBot(hub, sync_commands=False)
     try:
         async with DiscordHarness(bot, timeout=60) as h:
@@ -157,6 +159,7 @@ async def store_ingest(workdir: Path, votes: int, synchronous: str) -> tuple[flo
     clock = FrozenClock(NOW)
     store = await Store.open(db, clock)
     polls = await Polls.open(db, clock, synchronous=synchronous)
+    settle_heap()  # as fronts.app.open_hub does once the bot has started
     try:
         poll = await polls.start(
             PollSpec(Question({"*": "Q?"}), "agree"), front="discord", by="b", lang="en"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -24,6 +25,15 @@ def make_clock(config: Config, start: datetime | None, speed: float | None) -> C
     return RehearsalClock(at, speed or config.bot.clock_speed)
 
 
+def settle_heap() -> None:
+    """Once start-up is done: collect, then move every object alive (libraries, catalogs, the
+    programme) out of the garbage collector's view. A burst of votes then triggers collections
+    that walk only what the burst made, instead of full passes over the whole heap (measured:
+    30 ms pauses in 10,000-vote bursts, every other burst)."""
+    gc.collect()
+    gc.freeze()
+
+
 @asynccontextmanager
 async def open_hub(
     config: Config, clock: Clock, *, db: Path | None = None, schedule: Path | None = None
@@ -36,6 +46,7 @@ async def open_hub(
         hub = Hub(config, programme, store, clock)
         await rebuild_programme(hub)  # the base programme plus approved open-space proposals
         hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
+        settle_heap()
         try:
             yield hub
         finally:
