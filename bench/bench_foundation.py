@@ -48,12 +48,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `python benc
 import yaml
 
 from bot import agenda
-from bot import programme as programme_module
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
 from bot.doc import render_plain
 from bot.hub import Caller, Hub
 from bot.programme import KINDS, Programme, load_programme, parse_programme
+from bot.programme import load as programme_module
 from bot.store import Store
 from bot.zones import ZoneError, load_zone
 

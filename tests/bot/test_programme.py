@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import programme as programme_module
 from bot.programme import (
     LocalText,
     Problem,
@@ -22,6 +21,7 @@ from bot.programme import (
     load_programme,
     parse_programme,
 )
+from bot.programme import load as programme_module
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEDULE = REPO / "schedule.yaml"
@@ -948,7 +948,7 @@ def _signature(programme: Programme) -> list[tuple[object, ...]]:
 def test_fast_parser_and_reference_parser_agree_on_the_bundled_programme(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import bot.programme as module
+    import bot.programme.load as module
 
     fast = parse_programme(REAL)
     monkeypatch.setattr(module, "yaml_rs", None)

@@ -1,4 +1,4 @@
-"""The forum's programme: loaded from ``schedule.yaml``, validated as a whole, queried by time.
+"""Reading ``schedule.yaml``: parse, validate as a whole, and report every problem with its line.
 
 A file with any problem is refused whole (:class:`ProgrammeError` lists every problem with its
 line); a programme is never half-loaded. Session times are written in the forum's zone and kept
@@ -7,25 +7,18 @@ in UTC; they are converted to each reader's zone only when shown.
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import gc
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
     ValidationError,
 )
 
@@ -34,154 +27,21 @@ try:  # optional fast parser (Rust); the PyYAML path below is the reference
 except ImportError:  # pragma: no cover - installed with the bot
     yaml_rs = None
 
+from bot.programme.model import Programme, Session, fold
+from bot.programme.schema import (
+    Day,
+    ForumIn,
+    HubIn,
+    LocalText,
+    Place,
+    ProgrammeIn,
+    SessionIn,
+)
 from bot.yamlsrc import Path as NodePath
 from bot.yamlsrc import YamlSourceError, line_of, load_with_lines
 from bot.zones import ZoneError, load_zone
 
-Lang = Literal["es", "en", "fr"]
-LANGS: tuple[Lang, ...] = ("es", "en", "fr")
-Kind = Literal[
-    "high_level_dialogue", "special_session", "plenary", "open_space", "visit", "welcome", "closing"
-]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-Format = Literal["virtual", "hybrid", "in_person"]
-FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
-
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: object) -> object:
-    """Dates are written YYYY-MM-DD: no timestamps, no datetimes, no other spellings."""
-    if isinstance(value, datetime) or not isinstance(value, str | date):
-        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
-    if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
-        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
-    return value
-
-
-def _true_false(value: object) -> object:
-    """Only ``true`` or ``false`` (YAML 1.1's yes/no/on/off are too easy to write by accident)."""
-    if isinstance(value, bool):
-        return value
-    word = value.strip().lower() if isinstance(value, str) else None
-    if word not in ("true", "false"):
-        raise ValueError(f"{value!r} is not true/false")
-    return word == "true"
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-TrueFalse = Annotated[bool, BeforeValidator(_true_false)]
-SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalText(_Model):
-    """A text in the forum's languages; ``es`` and ``en`` required, ``fr`` falls back to ``en``."""
-
-    es: NonEmpty
-    en: NonEmpty
-    fr: NonEmpty | None = None
-
-    def get(self, lang: str) -> str:
-        if lang == "es":
-            return self.es
-        if lang == "fr":
-            return self.fr or self.en
-        return self.en
-
-    def all(self) -> Iterable[str]:
-        yield self.es
-        yield self.en
-        if self.fr:
-            yield self.fr
-
-
-class HubIn(_Model):
-    name: LocalText
-    form_url: NonEmpty
-    description: LocalText
-
-
-class ForumIn(_Model):
-    name: LocalText
-    motto: LocalText | None = None
-    city: LocalText
-    start_date: IsoDate
-    end_date: IsoDate
-    timezone: NonEmpty
-    languages: list[Lang] = Field(min_length=1)
-    hub: HubIn
-
-
-class Place(_Model):
-    name: LocalText
-    join: LocalText
-    url: NonEmpty | None = None
-
-
-class Day(_Model):
-    date: IsoDate
-    title: LocalText
-    format: Format
-
-
-class SessionIn(_Model):
-    id: SessionId
-    kind: Kind
-    date: IsoDate
-    start: str | None = None
-    end: str | None = None
-    format: Format
-    places: list[NonEmpty] = Field(min_length=1)
-    title: LocalText
-    subtitle: LocalText | None = None
-    summary: LocalText
-    description: LocalText | None = None
-    key_messages: list[LocalText] = Field(default_factory=list)
-    key_statements: list[LocalText] = Field(default_factory=list)
-    hub_slot: TrueFalse = False
-
-
-class ProgrammeIn(_Model):
-    forum: ForumIn
-    places: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")], Place]
-    days: list[Day] = Field(min_length=1)
-    sessions: list[SessionIn] = Field(min_length=1)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Session:
-    """A programme item. ``starts_at``/``ends_at`` are UTC; both ``None`` for untimed items.
-
-    Sessions compare and hash by identity: a reloaded programme makes new ones, so caches keyed
-    on a session (rendered lines) never serve an outdated version.
-    """
-
-    id: str
-    kind: str
-    date: date
-    starts_at: datetime | None
-    ends_at: datetime | None
-    format: str
-    places: tuple[str, ...]
-    title: LocalText
-    summary: LocalText
-    subtitle: LocalText | None = None
-    description: LocalText | None = None
-    key_messages: tuple[LocalText, ...] = ()
-    key_statements: tuple[LocalText, ...] = ()
-    hub_slot: bool = False
-    host: str | None = None
-    search_text: str = field(default="", compare=False, repr=False)
-
-    @property
-    def timed(self) -> bool:
-        return self.starts_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,109 +60,6 @@ class ProgrammeError(Exception):
 
     def lines(self) -> list[str]:
         return [f"{self.path}:{p.line}: {p.message}" for p in self.problems]
-
-
-_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free form for matching what people type (``Kütahya`` → ``kutahya``)."""
-    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
-
-
-class Programme:
-    """The validated programme with fast queries by time."""
-
-    def __init__(
-        self,
-        forum: ForumIn,
-        places: dict[str, Place],
-        days: Sequence[Day],
-        sessions: Sequence[Session],
-        source: str = "<memory>",
-    ) -> None:
-        self.forum = forum
-        self.zone = ZoneInfo(forum.timezone)
-        self.places = places
-        self.days = list(days)
-        self.source = source
-        self.sessions = sorted(
-            sessions,
-            key=lambda s: (s.date, s.starts_at or datetime.max.replace(tzinfo=UTC), s.id),
-        )
-        self.by_id = {s.id: s for s in self.sessions}
-        self._timed = sorted((s for s in self.sessions if s.starts_at), key=_start_key)
-        self._by_date: dict[date, list[Session]] = {}
-        self._untimed_by_date: dict[date, list[Session]] = {}
-        for s in self.sessions:
-            self._by_date.setdefault(s.date, []).append(s)
-            if s.starts_at is None:
-                self._untimed_by_date.setdefault(s.date, []).append(s)
-        self._starts = [s.starts_at for s in self._timed]
-        self._max_duration = max(
-            (s.ends_at - s.starts_at for s in self._timed if s.ends_at and s.starts_at),
-            default=timedelta(0),
-        )
-
-    # -- queries ---------------------------------------------------------------------------
-    def upcoming(self, now: datetime, count: int) -> list[Session]:
-        """The next ``count`` sessions that start strictly after ``now``."""
-        i = bisect.bisect_right(self._starts, now)
-        return self._timed[i : i + count]
-
-    def ongoing(self, now: datetime) -> list[Session]:
-        """Sessions that have started and not yet ended at ``now``."""
-        i = bisect.bisect_right(self._starts, now)
-        earliest = now - self._max_duration
-        out: list[Session] = []
-        while i > 0:
-            i -= 1
-            s = self._timed[i]
-            if s.starts_at is not None and s.starts_at < earliest:
-                break
-            if s.ends_at is not None and s.ends_at > now:
-                out.append(s)
-        out.reverse()
-        return out
-
-    def on_date(self, day: date) -> list[Session]:
-        return list(self._by_date.get(day, ()))
-
-    def untimed_on(self, day: date) -> list[Session]:
-        """Items of that programme date with no time (visits, welcomes)."""
-        return list(self._untimed_by_date.get(day, ()))
-
-    def day(self, day: date) -> Day | None:
-        return next((d for d in self.days if d.date == day), None)
-
-    def hub_slots(self) -> list[Session]:
-        return [s for s in self.sessions if s.hub_slot]
-
-    def find(self, query: str, limit: int = 5) -> list[Session]:
-        """Sessions matching an id, or words of their titles (any language, accents ignored)."""
-        q = query.strip().casefold()
-        if q in self.by_id:
-            return [self.by_id[q]]
-        words = fold(q).split()
-        if not words:
-            return []
-        hits = [s for s in self.sessions if all(w in s.search_text for w in words)]
-        if hits:
-            return hits[:limit]
-        close = difflib.get_close_matches(q, list(self.by_id), n=limit, cutoff=0.6)
-        return [self.by_id[c] for c in close]
-
-    def local_start(self, session: Session) -> datetime | None:
-        return session.starts_at.astimezone(self.zone) if session.starts_at else None
-
-    def with_sessions(self, extra: Iterable[Session]) -> Programme:
-        """A programme with more sessions (for example approved open-space proposals)."""
-        return Programme(self.forum, self.places, self.days, [*self.sessions, *extra], self.source)
-
-
-def _start_key(s: Session) -> tuple[datetime, str]:
-    assert s.starts_at is not None
-    return (s.starts_at, s.id)
 
 
 # -- loading ---------------------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""The programme in memory: sessions with UTC times, and fast queries by time and by words."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.programme.schema import Day, ForumIn, LocalText, Place
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Session:
+    """A programme item. ``starts_at``/``ends_at`` are UTC; both ``None`` for untimed items.
+
+    Sessions compare and hash by identity: a reloaded programme makes new ones, so caches keyed
+    on a session (rendered lines) never serve an outdated version.
+    """
+
+    id: str
+    kind: str
+    date: date
+    starts_at: datetime | None
+    ends_at: datetime | None
+    format: str
+    places: tuple[str, ...]
+    title: LocalText
+    summary: LocalText
+    subtitle: LocalText | None = None
+    description: LocalText | None = None
+    key_messages: tuple[LocalText, ...] = ()
+    key_statements: tuple[LocalText, ...] = ()
+    hub_slot: bool = False
+    host: str | None = None
+    search_text: str = field(default="", compare=False, repr=False)
+
+    @property
+    def timed(self) -> bool:
+        return self.starts_at is not None
+
+
+_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form for matching what people type (``Kütahya`` → ``kutahya``)."""
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+class Programme:
+    """The validated programme with fast queries by time."""
+
+    def __init__(
+        self,
+        forum: ForumIn,
+        places: dict[str, Place],
+        days: Sequence[Day],
+        sessions: Sequence[Session],
+        source: str = "<memory>",
+    ) -> None:
+        self.forum = forum
+        self.zone = ZoneInfo(forum.timezone)
+        self.places = places
+        self.days = list(days)
+        self.source = source
+        self.sessions = sorted(
+            sessions,
+            key=lambda s: (s.date, s.starts_at or datetime.max.replace(tzinfo=UTC), s.id),
+        )
+        self.by_id = {s.id: s for s in self.sessions}
+        self._timed = sorted((s for s in self.sessions if s.starts_at), key=_start_key)
+        self._by_date: dict[date, list[Session]] = {}
+        self._untimed_by_date: dict[date, list[Session]] = {}
+        for s in self.sessions:
+            self._by_date.setdefault(s.date, []).append(s)
+            if s.starts_at is None:
+                self._untimed_by_date.setdefault(s.date, []).append(s)
+        self._starts = [s.starts_at for s in self._timed]
+        self._max_duration = max(
+            (s.ends_at - s.starts_at for s in self._timed if s.ends_at and s.starts_at),
+            default=timedelta(0),
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+    def upcoming(self, now: datetime, count: int) -> list[Session]:
+        """The next ``count`` sessions that start strictly after ``now``."""
+        i = bisect.bisect_right(self._starts, now)
+        return self._timed[i : i + count]
+
+    def ongoing(self, now: datetime) -> list[Session]:
+        """Sessions that have started and not yet ended at ``now``."""
+        i = bisect.bisect_right(self._starts, now)
+        earliest = now - self._max_duration
+        out: list[Session] = []
+        while i > 0:
+            i -= 1
+            s = self._timed[i]
+            if s.starts_at is not None and s.starts_at < earliest:
+                break
+            if s.ends_at is not None and s.ends_at > now:
+                out.append(s)
+        out.reverse()
+        return out
+
+    def on_date(self, day: date) -> list[Session]:
+        return list(self._by_date.get(day, ()))
+
+    def untimed_on(self, day: date) -> list[Session]:
+        """Items of that programme date with no time (visits, welcomes)."""
+        return list(self._untimed_by_date.get(day, ()))
+
+    def day(self, day: date) -> Day | None:
+        return next((d for d in self.days if d.date == day), None)
+
+    def hub_slots(self) -> list[Session]:
+        return [s for s in self.sessions if s.hub_slot]
+
+    def find(self, query: str, limit: int = 5) -> list[Session]:
+        """Sessions matching an id, or words of their titles (any language, accents ignored)."""
+        q = query.strip().casefold()
+        if q in self.by_id:
+            return [self.by_id[q]]
+        words = fold(q).split()
+        if not words:
+            return []
+        hits = [s for s in self.sessions if all(w in s.search_text for w in words)]
+        if hits:
+            return hits[:limit]
+        close = difflib.get_close_matches(q, list(self.by_id), n=limit, cutoff=0.6)
+        return [self.by_id[c] for c in close]
+
+    def local_start(self, session: Session) -> datetime | None:
+        return session.starts_at.astimezone(self.zone) if session.starts_at else None
+
+    def with_sessions(self, extra: Iterable[Session]) -> Programme:
+        """A programme with more sessions (for example approved open-space proposals)."""
+        return Programme(self.forum, self.places, self.days, [*self.sessions, *extra], self.source)
+
+
+def _start_key(s: Session) -> tuple[datetime, str]:
+    assert s.starts_at is not None
+    return (s.starts_at, s.id)

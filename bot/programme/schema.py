@@ -1,0 +1,134 @@
+"""The schema of ``schedule.yaml``: what each section may hold, checked by pydantic.
+
+Values arrive as text (the reference YAML path keeps every scalar a string); these models decide
+what each means: ISO dates only, ``true``/``false`` only, texts in es and en (fr optional).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+Lang = Literal["es", "en", "fr"]
+LANGS: tuple[Lang, ...] = ("es", "en", "fr")
+Kind = Literal[
+    "high_level_dialogue", "special_session", "plenary", "open_space", "visit", "welcome", "closing"
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+Format = Literal["virtual", "hybrid", "in_person"]
+FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    """Dates are written YYYY-MM-DD: no timestamps, no datetimes, no other spellings."""
+    if isinstance(value, datetime) or not isinstance(value, str | date):
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    if isinstance(value, str) and not _ISO_DATE.match(value.strip()):
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    return value
+
+
+def _true_false(value: object) -> object:
+    """Only ``true`` or ``false`` (YAML 1.1's yes/no/on/off are too easy to write by accident)."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in ("true", "false"):
+        raise ValueError(f"{value!r} is not true/false")
+    return word == "true"
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+TrueFalse = Annotated[bool, BeforeValidator(_true_false)]
+SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalText(_Model):
+    """A text in the forum's languages; ``es`` and ``en`` required, ``fr`` falls back to ``en``."""
+
+    es: NonEmpty
+    en: NonEmpty
+    fr: NonEmpty | None = None
+
+    def get(self, lang: str) -> str:
+        if lang == "es":
+            return self.es
+        if lang == "fr":
+            return self.fr or self.en
+        return self.en
+
+    def all(self) -> Iterable[str]:
+        yield self.es
+        yield self.en
+        if self.fr:
+            yield self.fr
+
+
+class HubIn(_Model):
+    name: LocalText
+    form_url: NonEmpty
+    description: LocalText
+
+
+class ForumIn(_Model):
+    name: LocalText
+    motto: LocalText | None = None
+    city: LocalText
+    start_date: IsoDate
+    end_date: IsoDate
+    timezone: NonEmpty
+    languages: list[Lang] = Field(min_length=1)
+    hub: HubIn
+
+
+class Place(_Model):
+    name: LocalText
+    join: LocalText
+    url: NonEmpty | None = None
+
+
+class Day(_Model):
+    date: IsoDate
+    title: LocalText
+    format: Format
+
+
+class SessionIn(_Model):
+    id: SessionId
+    kind: Kind
+    date: IsoDate
+    start: str | None = None
+    end: str | None = None
+    format: Format
+    places: list[NonEmpty] = Field(min_length=1)
+    title: LocalText
+    subtitle: LocalText | None = None
+    summary: LocalText
+    description: LocalText | None = None
+    key_messages: list[LocalText] = Field(default_factory=list)
+    key_statements: list[LocalText] = Field(default_factory=list)
+    hub_slot: TrueFalse = False
+
+
+class ProgrammeIn(_Model):
+    forum: ForumIn
+    places: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")], Place]
+    days: list[Day] = Field(min_length=1)
+    sessions: list[SessionIn] = Field(min_length=1)
