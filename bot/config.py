@@ -7,6 +7,7 @@ under ``./data`` and the console front-end.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -80,12 +81,65 @@ class PollsSection(_Section):
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
 
+_MXID = r"^@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d+)?$"
+_SERVER = r"^[A-Za-z0-9.-]+(:\d+)?$"
+
+
+class MatrixSection(_Section):
+    """The Matrix front (``fronts/matrix``). Configured when ``homeserver`` and ``user_id`` are
+    set; the access token or password comes only from the environment."""
+
+    homeserver: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    user_id: str | None = Field(default=None, pattern=_MXID)
+    #: The device a password login uses (kept across restarts: the homeserver deduplicates
+    #: a resent message per device).
+    device_id: str = Field(default="L4A-HUB-BOT", min_length=1, max_length=64)
+    #: Servers whose users may invite the bot into rooms; empty: only the bot's own server.
+    allowed_servers: list[str] = Field(default_factory=list)
+    moderator_power_level: int = Field(default=50, ge=0, le=1_000_000)
+    moderators: list[str] = Field(default_factory=list)
+    moderation_rooms: list[str] = Field(default_factory=list)
+    announcement_rooms: list[str] = Field(default_factory=list)
+    sync_timeout_seconds: float = Field(default=30.0, ge=1, le=300)
+    max_backoff_seconds: float = Field(default=60.0, ge=1, le=3600)
+
+    @field_validator("allowed_servers")
+    @classmethod
+    def _servers(cls, value: list[str]) -> list[str]:
+        for server in value:
+            if not re.match(_SERVER, server):
+                raise ValueError(f"{server!r} is not a server name such as matrix.org")
+        return [s.casefold() for s in value]
+
+    @field_validator("moderators")
+    @classmethod
+    def _user_ids(cls, value: list[str]) -> list[str]:
+
+        for user in value:
+            if not re.match(_MXID, user):
+                raise ValueError(f"{user!r} is not a Matrix user id such as @ana:example.org")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.homeserver and self.user_id)
+
+    @property
+    def server_name(self) -> str:
+        return (self.user_id or ":").split(":", 1)[1].casefold()
+
+    def allows_server(self, server: str) -> bool:
+        allowed = self.allowed_servers or [self.server_name]
+        return server.casefold() in allowed
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     discord: DiscordSection = Field(default_factory=DiscordSection)
     console: ConsoleSection = Field(default_factory=ConsoleSection)
     polls: PollsSection = Field(default_factory=PollsSection)
     proposals: ProposalsSection = Field(default_factory=ProposalsSection)
+    matrix: MatrixSection = Field(default_factory=MatrixSection)
 
 
 class ConfigError(Exception):

@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="chat with the bot on this terminal (the default)")
     common(console)
-    run = sub.add_parser("run", help="run the bot on Discord (token from DISCORD_TOKEN)")
+    run = sub.add_parser(
+        "run",
+        help="run the bot on Discord (DISCORD_TOKEN) and/or Matrix ([matrix], MATRIX_ACCESS_TOKEN)",
+    )
     common(run)
     check = sub.add_parser("check", help="validate a programme file")
     check.add_argument("path", nargs="?", type=Path, default=BUNDLED_SCHEDULE)
@@ -121,10 +124,10 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from fronts.discord_client import run_discord
+    from fronts.runner import run_fronts
 
     config, clock = _load(args, demo=False)
-    return run_discord(config, clock, db=args.db, schedule=args.schedule)
+    return run_fronts(config, clock, db=args.db, schedule=args.schedule)
 
 
 def cmd_proposals_export(args: argparse.Namespace) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -15,7 +14,6 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.hub import Hub
 from cogs.setup import add_cogs
-from fronts.app import open_hub
 
 log = logging.getLogger("l4a.discord")
 EXIT_USAGE = 2
@@ -67,49 +65,55 @@ class RedactToken(logging.Filter):
         return True
 
 
-def setup_logging(token: str) -> None:
+def setup_logging(*secrets: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactToken(token))
+    for secret in secrets:
+        handler.addFilter(RedactToken(secret))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
 
 
-def run_discord(
-    config: Config, clock: Clock, *, db: Path | None = None, schedule: Path | None = None
-) -> int:
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
-    if not token:
-        print(
-            "l4a-bot: DISCORD_TOKEN is not set: export the bot token from the Discord Developer "
-            "Portal (Bot › Token) in the environment; it is never read from a file.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    setup_logging(token)
+MISSING_TOKEN = (
+    "l4a-bot: DISCORD_TOKEN is not set: export the bot token from the Discord Developer "
+    "Portal (Bot › Token) in the environment; it is never read from a file."
+)
 
-    async def main() -> None:
-        async with open_hub(config, clock, db=db, schedule=schedule) as hub:
-            bot = HubBot(hub)
-            async with bot:
-                await bot.start(token)
 
-    try:
-        asyncio.run(main())
-    except discord.LoginFailure:
+def discord_token() -> str | None:
+    return os.environ.get("DISCORD_TOKEN", "").strip() or None
+
+
+async def serve_discord(hub: Hub, token: str) -> None:
+    """Run the Discord client on ``hub`` until it stops (raises discord.py's errors)."""
+    bot = HubBot(hub)
+    async with bot:
+        await bot.start(token)
+
+
+def discord_failure(exc: BaseException) -> int | None:
+    """One line for a Discord start-up failure, and the exit status; ``None``: not Discord's."""
+    if isinstance(exc, discord.LoginFailure):
         print(
             "l4a-bot: Discord rejected the token in DISCORD_TOKEN (401 Unauthorized): "
             "copy a fresh token from the Developer Portal.",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    except discord.PrivilegedIntentsRequired:
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
         print("l4a-bot: Discord refused the gateway intents this bot asked for.", file=sys.stderr)
         return EXIT_FAILED
-    except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:
+    if isinstance(exc, discord.GatewayNotFound | discord.ConnectionClosed):
         print(f"l4a-bot: cannot reach Discord: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return None
+
+
+def run_discord(
+    config: Config, clock: Clock, *, db: Path | None = None, schedule: Path | None = None
+) -> int:
+    """Discord alone (``fronts.runner.run_fronts`` runs every configured front)."""
+    from fronts.runner import run_fronts
+
+    return run_fronts(config, clock, db=db, schedule=schedule, matrix=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +15,10 @@ from bot.hub import Caller, Hub
 from bot.polls.service import Polls
 from bot.programme import Programme, load_programme
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from tests.support.matrix_env import MatrixEnv
+    from tests.support.synapse import Synapse
 
 # Day 2 of the forum, 11:50 CEST: ten minutes before the LOCAL4ACTION Hub open space.
 FORUM_MORNING = datetime(2021, 10, 6, 9, 50, tzinfo=UTC)
@@ -70,3 +75,21 @@ async def polls(hub: Hub, db_path: Path, clock: FrozenClock) -> AsyncIterator[Po
     hub.polls = opened
     yield opened
     await opened.close()
+
+
+# -- Matrix: one real Synapse per session, started only when a test asks for it ----------------
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Synapse:
+    from tests.support.synapse import Synapse
+
+    server = Synapse(tmp_path_factory.mktemp("synapse"))
+    request.addfinalizer(server.stop)  # also when a test (or the start itself) fails
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def matrix_env(synapse: Synapse) -> MatrixEnv:
+    from tests.support.matrix_env import make_env
+
+    return make_env(synapse)

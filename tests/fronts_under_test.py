@@ -16,7 +16,10 @@ from bot.hub import Hub
 from bot.proposals.model import FIELD_KEYS
 from fronts.console import Console
 from fronts.discord_client import HubBot
+from fronts.matrix.render import WORD_JOINER
 from tests.support.discord_harness import DiscordHarness, Sent
+from tests.support.matrix_client import settle
+from tests.support.matrix_env import MatrixEnv, People, people, running_bot
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Answer:
 
 class Front(Protocol):
     name: str
+    prefix: str  # how users type commands: "/next" or "!next"
 
     async def say(self, user: str, command: str, *args: str) -> Answer: ...
 
@@ -49,6 +53,7 @@ def _plain(text: str) -> str:
 
 class ConsoleFront:
     name = "console"
+    prefix = "/"
 
     def __init__(self, hub: Hub) -> None:
         self.console = Console(hub)
@@ -90,6 +95,7 @@ def discord_plain(markdown: str) -> str:
 
 class DiscordFront:
     name = "discord"
+    prefix = "/"
 
     def __init__(self, harness: DiscordHarness) -> None:
         self.harness = harness
@@ -148,10 +154,85 @@ class DiscordFront:
         return [discord_plain(text) for text in self.harness.dm_texts(self.harness.user(name=user))]
 
 
+def matrix_plain(body: str) -> str:
+    return _plain(body.replace(WORD_JOINER, ""))
+
+
+class MatrixFront:
+    """A person talks to the bot in their direct room (answers only they see); moderators
+    decide in the hub room, where they have power level 50. Through a real Synapse."""
+
+    name = "matrix"
+    prefix = "!"
+
+    def __init__(self, env: MatrixEnv, people: People) -> None:
+        self.env = env
+        self.people = people
+        self.bot = env.bot.user_id
+
+    async def _in_direct(self, user: str, line: str) -> Answer:
+        me = await self.people.get(user)
+        room = self.env.direct[user]
+        sent = await me.say(room, line)
+        answer = await me.answer_to(room, sent, self.bot, threaded=False)
+        self._check(answer)
+        return Answer(matrix_plain(answer["content"]["body"]), True)
+
+    @staticmethod
+    def _check(event: dict[str, object]) -> None:
+        content = event["content"]
+        assert isinstance(content, dict)
+        assert content["msgtype"] == "m.notice", "the bot answered with something else"
+        assert content.get("m.mentions") == {}, "an answer could ping someone"
+        assert content.get("format") == "org.matrix.custom.html"
+
+    async def say(self, user: str, command: str, *args: str) -> Answer:
+        return await self._in_direct(user, " ".join([f"!{command}", *args]))
+
+    async def propose(self, user: str, answers: dict[str, str]) -> Answer:
+        await self._in_direct(user, "!propose")
+        for key in FIELD_KEYS:
+            await self._in_direct(user, answers.get(key) or "-")
+        return await self._in_direct(user, "send")
+
+    async def moderate(self, user: str, action: str, proposal_id: int, reason: str = "") -> Answer:
+        me = await self.people.get(user)
+        room = self.env.hub_room
+        sent = await me.say(room, f"!{action} {proposal_id} {reason}".strip())
+        answer = await me.answer_to(room, sent, self.bot, threaded=True)
+        self._check(answer)
+        await settle(*self.people.made.values())  # the hosts' notices came before this answer
+        return Answer(matrix_plain(answer["content"]["body"]), False)
+
+    def told(self, user: str) -> list[str]:
+        """Bot messages in the person's direct room that answered nothing they typed."""
+        me = self.people.made.get(user)
+        if me is None:
+            return []
+        out, answered = [], True
+        for event in me.timeline.get(self.env.direct[user], []):
+            if event.get("type") != "m.room.message":
+                continue
+            if event.get("sender") != self.bot:
+                answered = False
+            elif answered:
+                out.append(matrix_plain(event["content"]["body"]))
+            else:
+                answered = True  # the bot's answer to the line before
+        return out
+
+
 @asynccontextmanager
-async def open_front(name: str, hub: Hub) -> AsyncIterator[Front]:
+async def open_front(
+    name: str, hub: Hub, matrix_env: MatrixEnv | None = None
+) -> AsyncIterator[Front]:
     if name == "console":
         yield ConsoleFront(hub)
+        return
+    if name == "matrix":
+        assert matrix_env is not None
+        async with running_bot(hub, matrix_env), people(matrix_env) as pool:
+            yield MatrixFront(matrix_env, pool)
         return
     bot = HubBot(hub, sync_commands=False)
     async with DiscordHarness(bot) as harness:

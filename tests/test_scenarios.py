@@ -1,4 +1,5 @@
-"""The same user scenarios, run on every front (console and Discord through real dispatch)."""
+"""The same user scenarios, run on every front: the console, Discord through real discord.py
+dispatch, and Matrix through a real Synapse."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import pytest
 from bot.hub import Hub
 from tests.fronts_under_test import Front, open_front
 
-FRONTS = ["console", "discord"]
+FRONTS = ["console", "discord", "matrix"]
 
 
 @pytest.fixture(params=FRONTS)
 async def front(request: pytest.FixtureRequest, hub: Hub) -> AsyncIterator[Front]:
-    async with open_front(request.param, hub) as f:
+    env = request.getfixturevalue("matrix_env") if request.param == "matrix" else None
+    async with open_front(request.param, hub, env) as f:
         yield f
 
 
@@ -86,7 +88,7 @@ async def test_answers_to_odd_input_are_specific(
 async def test_help_lists_the_commands(front: Front) -> None:
     answer = await front.say("ana", "help")
     for name in ("next", "now", "schedule", "session", "timezone", "language"):
-        assert f"/{name}" in answer.text
+        assert f"{front.prefix}{name}" in answer.text
 
 
 # -- open-space proposals ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from bot.doc import Reply, error
 from bot.hub import Ctx
 from bot.i18n import t
 from bot.polls import replies
+from bot.polls.model import Poll
 from bot.programme import fold
 
 ACTIONS: dict[str, str] = {
@@ -50,11 +51,23 @@ async def poll_command(ctx: Ctx, args: str) -> Reply:
 
 
 async def _start(ctx: Ctx, text: str) -> Reply:
+    reply, _ = await start_poll(ctx, text)
+    return reply
+
+
+def is_start(args: str) -> bool:
+    """Whether ``args`` (what follows ``poll``) starts a poll."""
+    return ACTIONS.get(fold(args.strip().partition(" ")[0])) == "start"
+
+
+async def start_poll(ctx: Ctx, text: str) -> tuple[Reply, Poll | None]:
+    """``poll start`` with ``text`` (what follows ``start``): the reply, and the poll if one
+    started (fronts with native polls, like Matrix, send it their own way)."""
     refusal = replies.refuse_unless_moderator(ctx, "start")
     if refusal:
-        return refusal
+        return refusal, None
     if not text:
-        return replies.candidates_reply(ctx)
+        return replies.candidates_reply(ctx), None
     settings: dict[str, str] = {}
     hide = False
     words = text.split(" ")
@@ -79,7 +92,7 @@ async def _start(ctx: Ctx, text: str) -> Reply:
     )
     if poll is not None:
         reply.note(replies.text_vote_hint(poll, poll.lang, ctx.caller.prefix))
-    return reply
+    return reply, poll
 
 
 async def vote_command(ctx: Ctx, args: str) -> Reply:

@@ -1,0 +1,262 @@
+"""The Matrix bot: sync loop, invites, who is a moderator, and routing events to handlers.
+
+Robustness, in order of the sync loop:
+
+- the first sync of a fresh database only learns where "now" is: nothing in its timeline is
+  answered (it all happened before the bot was there); later commands older than the bot's
+  start-up (``origin_server_ts``) are ignored too, and so are the bot's own events;
+- the sync token (``next_batch``) is saved after each batch is handled; commands are recorded
+  with their answer before it is sent (see :mod:`fronts.matrix.commands`), so a reconnect or a
+  restart neither loses nor repeats an answer;
+- when the homeserver is away the loop retries after 1 s, 2 s, 4 s… up to
+  ``matrix.max_backoff_seconds``; a rejected access token stops the bot (:class:`TokenRejected`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from mautrix.client import ClientAPI
+from mautrix.errors import MatrixInvalidToken
+from mautrix.types import EventType, RoomAlias, RoomID
+
+from bot.hub import Hub
+from bot.outbox import DeliveryError
+from fronts.matrix.commands import Commands
+from fronts.matrix.errors import describe, is_transient
+from fronts.matrix.outbox import M_DIRECT, MatrixOutbox
+from fronts.matrix.polls import RESPONSE_TYPES, START, MatrixPolls
+from fronts.matrix.state import MatrixState, Outgoing
+
+log = logging.getLogger("l4a.matrix")
+POWER_LEVELS = "m.room.power_levels"
+MEMBER = "m.room.member"
+_ROOM_FILTER = {
+    "timeline": {
+        "limit": 200,
+        "types": ["m.room.message", POWER_LEVELS, MEMBER, *sorted(RESPONSE_TYPES)],
+    },
+    "state": {"types": [POWER_LEVELS, MEMBER], "lazy_load_members": True},
+    "ephemeral": {"types": []},
+    "account_data": {"types": []},
+}
+FILTER = json.dumps(
+    {"presence": {"types": []}, "account_data": {"types": [M_DIRECT]}, "room": _ROOM_FILTER}
+)
+FIRST_FILTER = json.dumps(  # the first sync of a fresh database: state only, no history
+    {
+        "presence": {"types": []},
+        "account_data": {"types": [M_DIRECT]},
+        "room": {**_ROOM_FILTER, "timeline": {"limit": 0}},
+    }
+)
+
+
+class TokenRejected(Exception):
+    """The homeserver does not accept the bot's access token (or password)."""
+
+
+def server_of(user_id: str) -> str:
+    return user_id.split(":", 1)[1] if ":" in user_id else ""
+
+
+class MatrixBot:
+    def __init__(self, hub: Hub, api: ClientAPI) -> None:
+        self.hub = hub
+        self.api = api
+        self.config = hub.config.matrix
+        self.user_id = str(api.mxid)
+        self.state = MatrixState(hub.store.db)
+        self.outbox = MatrixOutbox(api, self.state, hub.clock)
+        self.commands = Commands(self)
+        self.polls = MatrixPolls(self, hub.polls) if hub.polls is not None else None
+        self.power: dict[str, dict[str, Any]] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        self.moderation_rooms: list[str] = []
+        self.started_ms = int(time.time() * 1000)
+        self.ready = asyncio.Event()
+        self.notice_lock = asyncio.Lock()
+        self.syncs = 0  # completed sync batches (tests and the bench watch it)
+
+    # -- the loop --------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Sync until cancelled."""
+        await self.outbox.load()
+        for room in self.config.moderation_rooms:
+            try:
+                self.moderation_rooms.append(await self.outbox.resolve(room))
+            except DeliveryError as exc:
+                log.warning("moderation room %s: %s", room, exc)
+        if self.polls is not None:
+            self.polls.start()
+        token = await self.state.get("next_batch")
+        backoff = 1.0
+        timeout_ms = int(self.config.sync_timeout_seconds * 1000)
+        try:
+            while True:
+                first = token is None
+                try:
+                    resp = await self.api.sync(
+                        since=token,
+                        timeout=0 if first or not self.ready.is_set() else timeout_ms,
+                        filter_id=FIRST_FILTER if first else FILTER,  # type: ignore[arg-type]
+                    )
+                except MatrixInvalidToken as exc:
+                    raise TokenRejected(describe(exc)) from exc
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    log.warning("sync failed (%s); retrying in %.0f s", describe(exc), backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self.config.max_backoff_seconds)
+                    continue
+                if backoff > 1:
+                    log.info("homeserver back: syncing again")
+                backoff = 1.0
+                await self._handle(resp, first=first)
+                token = str(resp["next_batch"])
+                await self.state.set("next_batch", token)
+                self.syncs += 1
+                if not self.ready.is_set():
+                    await self._catch_up()
+                    self.ready.set()
+                    log.info("matrix: %s ready", self.user_id)
+        finally:
+            if self.polls is not None:
+                await self.polls.stop()
+
+    async def _catch_up(self) -> None:
+        """Answers recorded but never acknowledged (a crash, an outage), then due notices."""
+        for event_id, _, events in await self.state.pending():
+            await self.send_recorded(event_id, events)
+        await self.commands.deliver_notices()
+        await self.state.prune(self.hub.clock.now())
+
+    async def send_recorded(self, event_id: str, events: Outgoing) -> None:
+        """Send a recorded answer (again) with transaction ids derived from the command."""
+        try:
+            sent = await self.outbox.send_all(events, key=f"reply:{event_id}")
+        except DeliveryError as exc:
+            if not exc.permanent:
+                log.warning("answer to %s not sent yet (%s): retried later", event_id, exc)
+                return
+            log.warning("answer to %s cannot be sent: %s", event_id, exc)
+            sent = []
+        for (room_id, kind, content), sent_id in zip(events, sent, strict=False):
+            if kind == START and self.polls is not None:
+                await self.polls.started(int(content["org.local4action.poll_id"]), room_id, sent_id)
+        await self.state.done(event_id)
+
+    async def _handle(self, resp: dict[str, Any], *, first: bool) -> None:
+        for event in (resp.get("account_data") or {}).get("events", []):
+            if event.get("type") == M_DIRECT and isinstance(event.get("content"), dict):
+                self.outbox.learn_m_direct(event["content"])
+        rooms = resp.get("rooms") or {}
+        for room_id, info in (rooms.get("invite") or {}).items():
+            await self._invited(room_id, info)
+        for room_id in rooms.get("leave") or {}:
+            self.power.pop(room_id, None)
+            await self.outbox.forget_room(room_id)
+        work = []
+        for room_id, info in (rooms.get("join") or {}).items():
+            for event in (info.get("state") or {}).get("events", []):
+                await self._state_event(room_id, event)
+            events = (info.get("timeline") or {}).get("events", [])
+            for event in events:
+                if "state_key" in event:
+                    await self._state_event(room_id, event)
+            if not first and events:
+                work.append(self._room_events(room_id, events))
+        await asyncio.gather(*work)
+
+    async def _room_events(self, room_id: str, events: list[dict[str, Any]]) -> None:
+        """One room's new events, in order (rooms are handled side by side)."""
+        votes = []
+        for event in events:
+            if event.get("sender") == self.user_id or "state_key" in event:
+                continue
+            kind = event.get("type")
+            try:
+                if kind in RESPONSE_TYPES and self.polls is not None:
+                    vote = self.polls.response(event)
+                    if vote is not None:
+                        votes.append(vote)
+                elif kind == "m.room.message":
+                    if int(event.get("origin_server_ts") or 0) < self.started_ms:
+                        continue  # sent before the bot started
+                    await self.commands.message(room_id, event)
+            except Exception:
+                log.exception("event %s in %s failed", event.get("event_id"), room_id)
+        if votes:  # committed before the sync token moves on
+            await asyncio.gather(*votes, return_exceptions=True)
+
+    async def _state_event(self, room_id: str, event: dict[str, Any]) -> None:
+        kind, content = event.get("type"), event.get("content") or {}
+        if kind == POWER_LEVELS and event.get("state_key") == "":
+            self.power[room_id] = content
+        elif kind == MEMBER:
+            user = str(event.get("state_key"))
+            if isinstance(content.get("displayname"), str):
+                self.names[(room_id, user)] = content["displayname"][:100]
+            if content.get("membership") in ("leave", "ban") and self.outbox.is_direct(
+                room_id, user
+            ):
+                await self.outbox.forget(user, room_id)
+
+    async def _invited(self, room_id: str, info: dict[str, Any]) -> None:
+        events = (info.get("invite_state") or {}).get("events", [])
+        mine = next(
+            (e for e in events if e.get("type") == MEMBER and e.get("state_key") == self.user_id),
+            {},
+        )
+        inviter = str(mine.get("sender", ""))
+        try:
+            if not inviter or not self.config.allows_server(server_of(inviter)):
+                log.info("refusing the invite to %s from %s", room_id, inviter or "?")
+                await self.api.leave_room(RoomID(room_id), reason="This server is not allowed.")
+                return
+            await self.api.join_room_by_id(RoomID(room_id))
+            log.info("joined %s (invited by %s)", room_id, inviter)
+            if (mine.get("content") or {}).get("is_direct"):
+                await self.outbox.remember(inviter, room_id)
+        except Exception as exc:
+            log.warning("invite to %s from %s: %s", room_id, inviter, describe(exc))
+
+    # -- who is asking ---------------------------------------------------------------------------
+    def display_name(self, room_id: str, user_id: str) -> str:
+        return self.names.get((room_id, user_id)) or user_id[1:].split(":", 1)[0]
+
+    async def power_level(self, room_id: str, user_id: str) -> int:
+        levels = self.power.get(room_id)
+        if levels is None:
+            try:
+                got = await self.api.get_state_event(RoomID(room_id), EventType.ROOM_POWER_LEVELS)
+                levels = got.serialize() if hasattr(got, "serialize") else dict(got)
+            except Exception as exc:
+                log.warning("power levels of %s: %s", room_id, describe(exc))
+                return 0
+            self.power[room_id] = levels
+        users = levels.get("users") or {}
+        try:
+            return int(users.get(user_id, levels.get("users_default", 0)))
+        except (TypeError, ValueError):
+            return 0
+
+    async def is_moderator(self, user_id: str, room_id: str, *, direct: bool) -> bool:
+        """On the allow-list, or at the threshold in the moderation rooms (when configured) or
+        in this room (never a direct room, where the user may be an admin)."""
+        if user_id in self.config.moderators:
+            return True
+        rooms = self.moderation_rooms or ([] if direct else [room_id])
+        for room in rooms:
+            if await self.power_level(room, user_id) >= self.config.moderator_power_level:
+                return True
+        return False
+
+    async def resolve_alias(self, alias: str) -> str:
+        info = await self.api.resolve_room_alias(RoomAlias(alias))
+        return str(info.room_id)

@@ -1,0 +1,157 @@
+"""Text messages: ``!commands`` in rooms and direct messages, and the proposal conversation.
+
+- In a room, only lines starting with ``!`` are read; the answer is a rich reply to the command
+  in the same room (Matrix has no messages that only one member sees). ``!propose`` and
+  ``!edit`` continue in the asker's direct-message room, since the form asks for one answer
+  per line; the room is told so.
+- In the user's direct-message room every line counts: an answer to the form being filled in
+  (``bot.commands.intercept``), a command (``!next``), or else a hint to ``!help``.
+- Each answer is recorded (with the command's event id) before it is sent and sent with
+  transaction ids derived from that id, so after a reconnect or a restart a command is never
+  answered twice, nor its effect repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.commands import dispatch, intercept, parse_line
+from bot.doc import Reply, error
+from bot.hub import Caller
+from bot.i18n import t
+from bot.outbox import DeliveryError
+from bot.polls import text as poll_text
+from bot.proposals.moderation import due_notices, notice_sent
+from fronts.matrix import render
+from fronts.matrix.outbox import FRONT
+from fronts.matrix.polls import START, start_content
+from fronts.matrix.state import Outgoing
+
+if TYPE_CHECKING:
+    from fronts.matrix.client import MatrixBot
+
+log = logging.getLogger("l4a.matrix")
+PREFIXES = ("!",)
+MOVE_TO_DIRECT = frozenset({"propose", "edit"})
+MAX_LINE = 4000
+
+
+def command_text(content: dict[str, Any]) -> str | None:
+    """The text of a message a person typed (``m.text``), without a reply's quoted fallback;
+    ``None`` for notices (other bots), edits, media and anything else."""
+    if content.get("msgtype") != "m.text" or not isinstance(content.get("body"), str):
+        return None
+    relates = content.get("m.relates_to") or {}
+    if relates.get("rel_type") == "m.replace":
+        return None
+    lines = content["body"].split("\n")
+    while lines and lines[0].startswith("> "):  # old clients quote the message replied to
+        lines.pop(0)
+    return "\n".join(lines).strip()[:MAX_LINE]
+
+
+class Commands:
+    def __init__(self, bot: MatrixBot) -> None:
+        self.bot = bot
+        self.hub = bot.hub
+
+    async def message(self, room_id: str, event: dict[str, Any]) -> None:
+        text = command_text(event.get("content") or {})
+        sender = str(event.get("sender", ""))
+        event_id = str(event.get("event_id", ""))
+        if not text or not sender or not event_id:
+            return
+        direct = self.bot.outbox.is_direct(room_id, sender)
+        parsed = parse_line(text, PREFIXES)
+        if not direct and parsed is None:
+            return  # ordinary chat in a room
+        seen, pending = await self.bot.state.handled(event_id)
+        if seen:
+            if pending:
+                await self.bot.send_recorded(event_id, pending)
+            return
+        caller = Caller(
+            FRONT,
+            sender,
+            self.bot.display_name(room_id, sender),
+            None,
+            await self.bot.is_moderator(sender, room_id, direct=direct),
+        )
+        try:
+            events = await self._answer(room_id, event_id, caller, text, parsed, direct)
+        except Exception:
+            log.exception("matrix command %r failed", text[:100])
+            lang = self.hub.prefs(caller).lang
+            events = [
+                (
+                    room_id,
+                    "m.room.message",
+                    self._notice(error(t(lang, "errors.internal")), event_id, direct),
+                )
+            ]
+        await self.deliver_notices()  # hosts hear of a decision before the moderator's answer
+        await self.bot.state.record(event_id, room_id, events, self.hub.clock.now())
+        await self.bot.send_recorded(event_id, events)
+
+    def _notice(self, reply: Reply, event_id: str, direct: bool) -> dict[str, Any]:
+        return render.notice(reply, in_reply_to=None if direct else event_id)
+
+    async def _answer(
+        self,
+        room_id: str,
+        event_id: str,
+        caller: Caller,
+        text: str,
+        parsed: tuple[str, str, str] | None,
+        direct: bool,
+    ) -> Outgoing:
+        outbox = self.bot.outbox
+        in_reply_to = None if direct else event_id
+        if direct:
+            reply = await intercept(self.hub, caller, text)  # a form being filled in
+            if reply is not None:
+                return await outbox.contents(room_id, reply)
+            if parsed is None:
+                lang = self.hub.prefs(caller).lang
+                return await outbox.contents(
+                    room_id, Reply().para(t(lang, "errors.see_help", help="!help"))
+                )
+        assert parsed is not None
+        prefix, name, args = parsed
+        if name == "poll" and poll_text.is_start(args) and self.hub.polls is not None:
+            ctx = self.hub.context(caller)
+            reply, poll = await poll_text.start_poll(ctx, args.partition(" ")[2].strip())
+            if poll is not None:
+                return [(room_id, START, start_content(poll))]
+            return await outbox.contents(room_id, reply, in_reply_to=in_reply_to)
+        reply = await dispatch(self.hub, caller, prefix, name, args)
+        if name in MOVE_TO_DIRECT and not direct and reply.ok:
+            lang = self.hub.prefs(caller).lang
+            try:
+                dm = await outbox.direct_room(caller.user_id)
+            except DeliveryError as exc:
+                log.warning("no direct room with %s: %s", caller.user_id, exc)
+                return await outbox.contents(
+                    room_id, error(t(lang, "matrix.dm_failed")), in_reply_to=in_reply_to
+                )
+            moved = Reply().para(t(lang, "matrix.moved_to_dm"))
+            return [
+                *await outbox.contents(dm, reply),
+                *await outbox.contents(room_id, moved, in_reply_to=in_reply_to),
+            ]
+        return await outbox.contents(room_id, reply, in_reply_to=in_reply_to)
+
+    async def deliver_notices(self) -> None:
+        """Tell hosts of the decisions on their proposals, in their direct room."""
+        async with self.bot.notice_lock:
+            for n, reply in await due_notices(self.hub, FRONT):
+                try:
+                    await self.bot.outbox.direct(n.user_id, reply, key=f"notice:{n.id}")
+                except DeliveryError as exc:
+                    log.warning("notice %s to %s not delivered: %s", n.id, n.user_id, exc)
+                    if exc.permanent:
+                        await notice_sent(self.hub, n.id, delivered=False)
+                        continue
+                    return  # the homeserver is away: the next command or start-up retries
+                await notice_sent(self.hub, n.id, delivered=True)

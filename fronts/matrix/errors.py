@@ -1,0 +1,23 @@
+"""Which homeserver failures are worth retrying."""
+
+from __future__ import annotations
+
+import aiohttp
+from mautrix.errors import MatrixConnectionError, MatrixRequestError
+
+#: The homeserver is away, overloaded or slow: retry later.
+TRANSIENT = (MatrixConnectionError, aiohttp.ClientError, TimeoutError, ConnectionError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TRANSIENT):
+        return True
+    if isinstance(exc, MatrixRequestError):
+        return exc.http_status == 429 or exc.http_status >= 500 or exc.http_status == 0
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, MatrixRequestError):
+        return f"{exc.errcode or exc.http_status}: {exc.message or ''}".strip()
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,191 @@
+"""``MatrixOutbox``: the :class:`bot.outbox.Outbox` of the Matrix front.
+
+``post(channel, reply)`` sends to a room id or alias; ``direct(user_id, reply)`` to the user's
+direct-message room, created on first use (``is_direct``, the user invited) and remembered both
+in the bot's store and in its ``m.direct`` account data, so a restart, even on an empty
+database, finds the same room again. Both take an optional ``key``: the transaction ids are then
+derived from it (and from a random scope kept in the database), and the homeserver drops a
+resend of the same key from the same device (a retry after a lost answer, a restart in the
+middle of a delivery) instead of posting it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+from typing import Any
+
+from mautrix.client import ClientAPI
+from mautrix.types import EventType, RoomAlias, RoomID, UserID
+
+from bot.clock import Clock
+from bot.doc import Reply
+from bot.outbox import DeliveryError
+from fronts.matrix import render
+from fronts.matrix.errors import describe, is_transient
+from fronts.matrix.state import MatrixState, Outgoing
+
+log = logging.getLogger("l4a.matrix")
+FRONT = "matrix"
+M_DIRECT = "m.direct"
+SCOPE = "txn_scope"
+
+
+def txn_id(key: str, index: int = 0) -> str:
+    """A transaction id that is the same for the same ``key`` every time."""
+    return f"l4a.{hashlib.sha256(key.encode()).hexdigest()[:40]}.{index}"
+
+
+class MatrixOutbox:
+    front = FRONT
+
+    def __init__(self, api: ClientAPI, state: MatrixState, clock: Clock) -> None:
+        self.api = api
+        self.state = state
+        self.clock = clock
+        self.rooms: dict[str, str] = {}  # user id -> direct room id
+        self._aliases: dict[str, str] = {}
+        self._lock = asyncio.Lock()  # one direct-room creation at a time
+        #: Keys are unique within one database (notice 7, poll 3…); this database's own random
+        #: scope keeps them apart from another database's on the same device.
+        self.scope = ""
+
+    # -- direct rooms --------------------------------------------------------------------------
+    async def load(self) -> None:
+        self.rooms.update(await self.state.direct_rooms())
+        scope = await self.state.get(SCOPE)
+        if scope is None:
+            scope = secrets.token_hex(8)
+            await self.state.set(SCOPE, scope)
+        self.scope = scope
+
+    def learn_m_direct(self, content: dict[str, Any]) -> None:
+        """The bot's ``m.direct`` account data (from sync): rooms the store does not know yet."""
+        for user, rooms in content.items():
+            if isinstance(rooms, list) and rooms and user not in self.rooms:
+                self.rooms[user] = str(rooms[-1])
+
+    def is_direct(self, room_id: str, user_id: str | None = None) -> bool:
+        if user_id is not None:
+            return self.rooms.get(user_id) == room_id
+        return room_id in self.rooms.values()
+
+    async def remember(self, user_id: str, room_id: str) -> None:
+        """``room_id`` is the direct room with ``user_id``: in the store and in ``m.direct``."""
+        self.rooms[user_id] = room_id
+        await self.state.set_direct(user_id, room_id, self.clock.now())
+        try:
+            try:
+                current = dict(await self.api.get_account_data(M_DIRECT))
+            except Exception as exc:  # none yet (404), or unreadable: start afresh
+                log.debug("no m.direct yet: %s", describe(exc))
+                current = {}
+            rooms = [r for r in current.get(user_id, []) if r != room_id]
+            current[user_id] = [*rooms, room_id]
+            await self.api.set_account_data(M_DIRECT, current)
+        except Exception as exc:
+            log.warning("could not update m.direct for %s: %s", user_id, describe(exc))
+
+    async def forget(self, user_id: str, room_id: str) -> None:
+        if self.rooms.get(user_id) == room_id:
+            del self.rooms[user_id]
+        await self.state.forget_direct(user_id, room_id)
+
+    async def forget_room(self, room_id: str) -> None:
+        for user, room in list(self.rooms.items()):
+            if room == room_id:
+                await self.forget(user, room)
+
+    async def direct_room(self, user_id: str) -> str:
+        """The direct room with ``user_id``, created (and the user invited) if there is none."""
+        room = self.rooms.get(user_id)
+        if room:
+            return room
+        async with self._lock:
+            room = self.rooms.get(user_id)
+            if room:
+                return room
+            try:
+                room = await self.api.create_room(is_direct=True, invitees=[UserID(user_id)])
+            except Exception as exc:
+                raise DeliveryError(
+                    f"cannot open a direct room with {user_id}: {describe(exc)}",
+                    permanent=not is_transient(exc),
+                ) from exc
+            await self.remember(user_id, str(room))
+            return str(room)
+
+    # -- sending -------------------------------------------------------------------------------
+    async def resolve(self, channel: str) -> str:
+        if not channel.startswith("#"):
+            return channel
+        if channel not in self._aliases:
+            try:
+                info = await self.api.resolve_room_alias(RoomAlias(channel))
+            except Exception as exc:
+                raise DeliveryError(
+                    f"cannot resolve {channel}: {describe(exc)}", permanent=not is_transient(exc)
+                ) from exc
+            self._aliases[channel] = str(info.room_id)
+        return self._aliases[channel]
+
+    async def contents(
+        self, room_id: str, reply: Reply, *, in_reply_to: str | None = None
+    ) -> Outgoing:
+        """The events that show ``reply`` in ``room_id``: the notice, then each attachment
+        (uploaded to the media repository now)."""
+        out: Outgoing = [(room_id, "m.room.message", render.notice(reply, in_reply_to=in_reply_to))]
+        for a in reply.attachments:
+            url = await self.api.upload_media(a.data, mime_type=a.mime, filename=a.filename)
+            content = render.attachment(
+                a.filename, a.mime, str(url), len(a.data), in_reply_to=in_reply_to
+            )
+            out.append((room_id, "m.room.message", content))
+        return out
+
+    async def send_all(self, events: Outgoing, *, key: str | None = None) -> list[str]:
+        """Send ``events`` in order; with ``key``, each with its deterministic transaction id.
+        Raises :class:`DeliveryError`."""
+        sent = []
+        for i, (room_id, kind, content) in enumerate(events):
+            try:
+                event_id = await self.api.send_message_event(
+                    RoomID(room_id),
+                    EventType.find(kind, EventType.Class.MESSAGE),
+                    content,
+                    txn_id=txn_id(f"{self.scope}:{key}", i) if key else None,
+                )
+            except Exception as exc:
+                raise DeliveryError(
+                    f"cannot send to {room_id}: {describe(exc)}", permanent=not is_transient(exc)
+                ) from exc
+            sent.append(str(event_id))
+        return sent
+
+    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> None:
+        room = await self.resolve(channel)
+        events = await self._contents(room, reply)
+        await self.send_all(events, key=key)
+
+    async def direct(self, user_id: str, reply: Reply, *, key: str | None = None) -> None:
+        room = await self.direct_room(user_id)
+        try:
+            await self.send_all(await self._contents(room, reply), key=key)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                raise
+            # The bot left that room (or was kicked): open a new one, once.
+            log.info("direct room %s with %s unusable (%s): opening another", room, user_id, exc)
+            await self.forget(user_id, room)
+            room = await self.direct_room(user_id)
+            await self.send_all(await self._contents(room, reply), key=key and key + ":again")
+
+    async def _contents(self, room: str, reply: Reply) -> Outgoing:
+        try:
+            return await self.contents(room, reply)
+        except Exception as exc:
+            raise DeliveryError(
+                f"cannot upload an attachment: {describe(exc)}", permanent=not is_transient(exc)
+            ) from exc

@@ -1,0 +1,151 @@
+"""Polls as native Matrix polls (MSC3381, as Element sends and shows them).
+
+- ``!poll start …`` sends ``org.matrix.msc3381.poll.start`` (question, answers ``"1"``…``"n"``,
+  disclosed or undisclosed, one selection) with a text fallback for clients without polls; its
+  event id is stored with the poll (``Polls.set_message``), so responses count after a restart.
+- ``org.matrix.msc3381.poll.response`` events (and the stable ``m.poll.response``) are votes
+  through the polls service, keyed ``matrix:@user:server``: a user's latest response counts, an
+  empty one withdraws the vote; responses to unknown or closed polls, or naming no known answer,
+  change nothing.
+- When a Matrix poll closes (``!poll close`` or its timer), ``org.matrix.msc3381.poll.end`` goes to
+  the room with the results as text; a timer close also posts the result with its chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bot.doc import render_plain
+from bot.hub import Caller
+from bot.i18n import t
+from bot.polls import replies
+from bot.polls.model import Poll
+from bot.polls.service import TIMER, Polls, voter_key
+from bot.polls.store import VoteResult
+from fronts.matrix import render
+from fronts.matrix.errors import describe
+from fronts.matrix.outbox import FRONT
+
+if TYPE_CHECKING:
+    from fronts.matrix.client import MatrixBot
+
+log = logging.getLogger("l4a.matrix")
+START = "org.matrix.msc3381.poll.start"
+RESPONSE = "org.matrix.msc3381.poll.response"
+END = "org.matrix.msc3381.poll.end"
+RESPONSE_TYPES = frozenset({RESPONSE, "m.poll.response"})
+TEXT = "org.matrix.msc1767.text"
+DISCLOSED = "org.matrix.msc3381.poll.disclosed"
+UNDISCLOSED = "org.matrix.msc3381.poll.undisclosed"
+POLL_ID_KEY = "org.local4action.poll_id"  # in our own poll.start content: which poll it is
+
+
+def start_content(poll: Poll) -> dict[str, Any]:
+    lang = poll.lang
+    question = poll.question.get(lang)
+    labels = poll.labels(lang)
+    hint = t(lang, "matrix.poll_fallback_hint", cmd=f"!vote {poll.id}", max=poll.size)
+    heading = t(lang, "polls.card.title", id=poll.id)
+    fallback = "\n".join(
+        [f"{heading}: {question}", *(f"{i + 1}. {label}" for i, label in enumerate(labels)), hint]
+    )
+    return {
+        START: {
+            "question": {TEXT: render.defuse(question), "body": render.defuse(question)},
+            "kind": UNDISCLOSED if poll.hide_results else DISCLOSED,
+            "max_selections": 1,
+            "answers": [
+                {"id": str(i + 1), TEXT: render.defuse(label)} for i, label in enumerate(labels)
+            ],
+        },
+        TEXT: render.defuse(fallback),
+        "body": render.defuse(fallback),
+        "m.mentions": {},
+        POLL_ID_KEY: poll.id,
+    }
+
+
+SPOILED = -1
+
+
+def parse_response(content: dict[str, Any], size: int) -> int | None:
+    """The 0-based choice, ``None`` to withdraw, or :data:`SPOILED` for a response naming
+    nothing this poll offers (ignored)."""
+    body = content.get(RESPONSE) or content.get("m.poll.response")
+    if not isinstance(body, dict) or not isinstance(body.get("answers"), list):
+        return SPOILED
+    answers = body["answers"]
+    if not answers:
+        return None
+    first = answers[0]
+    if isinstance(first, str) and first.isdigit() and 1 <= int(first) <= size:
+        return int(first) - 1
+    return SPOILED
+
+
+class MatrixPolls:
+    def __init__(self, bot: MatrixBot, polls: Polls) -> None:
+        self.bot = bot
+        self.polls = polls
+        self.by_event: dict[str, int] = {
+            p.message_id: p.id for p in polls.all_polls() if p.front == FRONT and p.message_id
+        }
+        self._tasks: set[asyncio.Task[None]] = set()
+        polls.on_close(self._closed)
+
+    def start(self) -> None:
+        self.polls.start_timers()  # closes polls whose timer ran out while the bot was away
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def started(self, poll_id: int, room_id: str, event_id: str) -> None:
+        self.by_event[event_id] = poll_id
+        await self.polls.set_message(poll_id, room_id, event_id)
+
+    def response(self, event: dict[str, Any]) -> asyncio.Future[VoteResult] | None:
+        """Queue the vote a ``poll.response`` carries; ``None`` when it counts for nothing."""
+        content = event.get("content") or {}
+        relates = content.get("m.relates_to") or {}
+        poll_id = self.by_event.get(str(relates.get("event_id", "")))
+        if poll_id is None:
+            return None
+        poll = self.polls.get(poll_id)
+        if poll is None or not poll.is_open:
+            return None
+        choice = parse_response(content, poll.size)
+        if choice == SPOILED:
+            return None
+        return self.polls.submit_vote(poll_id, voter_key(FRONT, str(event.get("sender"))), choice)
+
+    # -- closing ---------------------------------------------------------------------------------
+    def _closed(self, poll: Poll) -> None:
+        if poll.front != FRONT or not poll.channel_id or not poll.message_id:
+            return
+        task = asyncio.create_task(self._end(poll), name=f"poll-end-{poll.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _end(self, poll: Poll) -> None:
+        assert poll.channel_id and poll.message_id
+        ctx = self.bot.hub.context(Caller(FRONT, self.bot.user_id, locale=poll.lang))
+        result = replies.result(ctx, poll, private=False, lang=poll.lang)
+        text = render.defuse(render_plain(result))
+        end = {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": poll.message_id},
+            END: {},
+            TEXT: text,
+            "body": text,
+            "m.mentions": {},
+        }
+        events = [(poll.channel_id, END, end)]
+        if poll.closed_by == TIMER:  # nobody typed !poll close: show the result and chart too
+            events += await self.bot.outbox.contents(poll.channel_id, result)
+        try:
+            await self.bot.outbox.send_all(events, key=f"poll-end:{poll.id}")
+        except Exception as exc:
+            log.warning("could not end poll %s in %s: %s", poll.id, poll.channel_id, describe(exc))

@@ -1,0 +1,104 @@
+"""The Matrix front's persistent state, in the bot's SQLite store (migration ``*_matrix``).
+
+- ``next_batch``: where the sync resumes after a reconnect or a restart.
+- handled events: a command is recorded with the reply it gets *before* that reply is sent, and
+  marked done once the homeserver has it. After a crash or an outage the same reply is resent
+  with the same transaction id (the homeserver drops the duplicate), never computed twice.
+- direct rooms: the room the bot talks to each user in privately.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+Outgoing = list[tuple[str, str, dict[str, Any]]]  # (room id, event type, content), in order
+KEEP_HANDLED = timedelta(days=7)
+
+
+class MatrixState:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    # -- sync token ---------------------------------------------------------------------------
+    async def get(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM matrix_state WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO matrix_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self.db.commit()
+
+    # -- handled commands -----------------------------------------------------------------------
+    async def handled(self, event_id: str) -> tuple[bool, Outgoing | None]:
+        """``(seen, reply still to send)``: ``(False, None)`` for a new event."""
+        async with self.db.execute(
+            "SELECT reply, done FROM matrix_events WHERE event_id = ?", (event_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return False, None
+        if row[1] or row[0] is None:
+            return True, None
+        return True, _outgoing(row[0])
+
+    async def record(self, event_id: str, room_id: str, reply: Outgoing, now: datetime) -> None:
+        """The answer to ``event_id``, committed before it is sent."""
+        await self.db.execute(
+            "INSERT INTO matrix_events (event_id, room_id, reply, done, handled_at) "
+            "VALUES (?, ?, ?, 0, ?) ON CONFLICT (event_id) DO NOTHING",
+            (event_id, room_id, json.dumps(reply, ensure_ascii=False), now.isoformat()),
+        )
+        await self.db.commit()
+
+    async def done(self, event_id: str) -> None:
+        await self.db.execute(
+            "UPDATE matrix_events SET done = 1, reply = NULL WHERE event_id = ?", (event_id,)
+        )
+        await self.db.commit()
+
+    async def pending(self) -> list[tuple[str, str, Outgoing]]:
+        """Answers recorded but not yet acknowledged by the homeserver (oldest first)."""
+        async with self.db.execute(
+            "SELECT event_id, room_id, reply FROM matrix_events WHERE done = 0 ORDER BY rowid"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(str(r[0]), str(r[1]), _outgoing(r[2] or "[]")) for r in rows]
+
+    async def prune(self, now: datetime) -> None:
+        await self.db.execute(
+            "DELETE FROM matrix_events WHERE done = 1 AND handled_at < ?",
+            ((now - KEEP_HANDLED).isoformat(),),
+        )
+        await self.db.commit()
+
+    # -- direct-message rooms -------------------------------------------------------------------
+    async def direct_rooms(self) -> dict[str, str]:
+        async with self.db.execute("SELECT user_id, room_id FROM matrix_direct") as cur:
+            return {str(r[0]): str(r[1]) async for r in cur}
+
+    async def set_direct(self, user_id: str, room_id: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO matrix_direct (user_id, room_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",
+            (user_id, room_id, now.isoformat()),
+        )
+        await self.db.commit()
+
+    async def forget_direct(self, user_id: str, room_id: str) -> None:
+        await self.db.execute(
+            "DELETE FROM matrix_direct WHERE user_id = ? AND room_id = ?", (user_id, room_id)
+        )
+        await self.db.commit()
+
+
+def _outgoing(text: str) -> Outgoing:
+    return [(str(room), str(kind), content) for room, kind, content in json.loads(text)]

@@ -1,0 +1,107 @@
+"""``l4a-bot run``: every configured front in one process, sharing one :class:`~bot.hub.Hub`.
+
+Discord runs when ``DISCORD_TOKEN`` is set, when ``[discord] guild_ids`` is configured, or when
+no other front is (then a missing token is the error); Matrix runs when ``[matrix]`` names a
+homeserver and a user. A missing or rejected credential is one clear line and exit status 2;
+secrets are redacted from every log record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Config
+from fronts.app import open_hub
+from fronts.discord_client import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    MISSING_TOKEN,
+    discord_failure,
+    discord_token,
+    serve_discord,
+    setup_logging,
+)
+
+
+def run_fronts(
+    config: Config,
+    clock: Clock,
+    *,
+    db: Path | None = None,
+    schedule: Path | None = None,
+    matrix: bool = True,
+) -> int:
+    token = discord_token()
+    use_matrix = matrix and config.matrix.configured
+    use_discord = bool(token) or bool(config.discord.guild_ids) or not use_matrix
+    if use_discord and not token:
+        print(MISSING_TOKEN, file=sys.stderr)
+        return EXIT_USAGE
+    secrets = [token] if token else []
+    creds = None
+    if use_matrix:
+        from fronts.matrix.run import MatrixStartError, credentials
+
+        try:
+            creds = credentials()
+        except MatrixStartError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
+        secrets += creds.secrets
+    setup_logging(*secrets)
+
+    async def main() -> None:
+        async with open_hub(config, clock, db=db, schedule=schedule) as hub:
+            jobs: list[Coroutine[Any, Any, None]] = []
+            if use_discord and token:
+                jobs.append(serve_discord(hub, token))
+            if creds is not None:
+                from fronts.matrix.run import run_matrix
+
+                jobs.append(run_matrix(hub, creds))
+            await first_failure(jobs)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:
+        return _failure(exc)
+    return 0
+
+
+async def first_failure(jobs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run the fronts side by side; when one stops with an error, stop the others and raise it."""
+    tasks = [asyncio.create_task(job) for job in jobs]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+
+
+def _failure(exc: BaseException) -> int:
+    code = discord_failure(exc)
+    if code is not None:
+        return code
+    from fronts.matrix.run import MatrixStartError
+
+    if isinstance(exc, MatrixStartError):
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILED
+    if isinstance(exc, OSError):
+        print(f"l4a-bot: cannot reach Discord: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    raise exc
