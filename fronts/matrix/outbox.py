@@ -54,7 +54,13 @@ class MatrixOutbox:
 
     # -- direct rooms --------------------------------------------------------------------------
     async def load(self) -> None:
+        """The direct rooms from the store, then from ``m.direct`` (a fresh database reuses the
+        rooms the bot already has), and this database's transaction scope."""
         self.rooms.update(await self.state.direct_rooms())
+        try:
+            self.learn_m_direct(dict(await self.api.get_account_data(M_DIRECT)))
+        except Exception as exc:  # none yet, or the homeserver is away: sync brings it later
+            log.debug("m.direct not read: %s", describe(exc))
         scope = await self.state.get(SCOPE)
         if scope is None:
             scope = secrets.token_hex(8)

@@ -50,7 +50,7 @@ class Client:
         self.user_id = account.user_id
         self.since = since
         self.timeline: dict[str, list[dict[str, Any]]] = {}
-        self.invites: list[tuple[str, str]] = []  # (room id, inviter)
+        self.invites: list[tuple[str, str, bool]] = []  # (room id, inviter, is_direct)
         self.joined_invites = True
 
     async def request(
@@ -111,7 +111,8 @@ class Client:
             events = (info.get("invite_state") or {}).get("events", [])
             mine = [e for e in events if e.get("state_key") == self.user_id]
             inviter = str(mine[0].get("sender")) if mine else ""
-            self.invites.append((room_id, inviter))
+            direct = bool(mine and (mine[0].get("content") or {}).get("is_direct"))
+            self.invites.append((room_id, inviter, direct))
             if self.joined_invites:
                 await self.join(room_id)
 

@@ -1,0 +1,124 @@
+"""Native Matrix polls (MSC3381) through a real Synapse: started by a moderator's ``!poll start``,
+voted by several clients with ``poll.response`` events, closed with ``poll.end``; the counts the
+store keeps are the ones the responses say."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from bot.hub import Hub
+from bot.polls.service import Polls
+from fronts.matrix.polls import END, START
+from tests.fronts.matrix.conftest import World
+from tests.support.matrix_env import MatrixEnv, people, running_bot
+
+
+async def _poll_event(world: World, line: str) -> dict[str, Any]:
+    mod = await world.client("moderator")
+    room = world.env.hub_room
+    await mod.say(room, line)
+    return await mod.wait_for(room, lambda evs: next((e for e in evs if e["type"] == START), None))
+
+
+async def _until(check: Any, within: float = 10.0) -> None:
+    for _ in range(int(within / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    assert check()
+
+
+async def test_a_poll_voted_by_several_clients_counts_what_they_answered(
+    world: World, polls: Polls
+) -> None:
+    start = await _poll_event(world, "!poll start Best capital? | human | social | cultural")
+    body = start["content"][START]
+    assert body["question"]["org.matrix.msc1767.text"] == "Best capital?"
+    assert [a["id"] for a in body["answers"]] == ["1", "2", "3"]
+    assert body["answers"][1]["org.matrix.msc1767.text"] == "social"
+    assert body["kind"] == "org.matrix.msc3381.poll.disclosed" and body["max_selections"] == 1
+    assert "!vote 1" in start["content"]["org.matrix.msc1767.text"]
+    poll_id = start["content"]["org.local4action.poll_id"]
+    room, event = world.env.hub_room, start["event_id"]
+
+    ana, bea, bob, carl, dana = [
+        await world.client(n) for n in ("ana", "bea", "bob", "carl", "dana")
+    ]
+    await ana.respond(room, event, ["1"])
+    await bea.respond(room, event, ["1"])
+    await bea.respond(room, event, ["2"])  # changed her mind: the latest counts
+    await bob.respond(room, event, ["2"])
+    await carl.respond(room, event, ["3"])
+    await carl.respond(room, event, [])  # withdrawn
+    await dana.respond(room, event, ["9"])  # no such answer: ignored
+    chat = await dana.say(room, "I like polls")
+    await dana.respond(room, chat, ["1"])  # not a poll: ignored
+    await _until(lambda: polls.tally(poll_id).voters == 3)
+    await asyncio.sleep(0.3)  # nothing else trickles in
+    assert polls.tally(poll_id).counts == [1, 2, 0]
+    assert polls.ballot(poll_id, "matrix:" + bea.user_id) == 1
+    assert polls.ballot(poll_id, "matrix:" + carl.user_id) is None
+
+    closed = await world.ask("moderator", f"!poll close {poll_id}")
+    assert f"Poll #{poll_id}: final result" in closed["content"]["body"]
+    mod = await world.client("moderator")
+    end = await mod.wait_for(room, lambda evs: next((e for e in evs if e["type"] == END), None))
+    assert end["content"]["m.relates_to"] == {"rel_type": "m.reference", "event_id": event}
+    text = end["content"]["org.matrix.msc1767.text"]
+    assert "social — 2 · 67 %" in text and "human — 1 · 33 %" in text
+
+    await dana.respond(room, event, ["1"])  # too late: the poll is closed
+    await world.ask("ana", "!now")  # a round trip: the response above was seen by then
+    assert polls.tally(poll_id).counts == [1, 2, 0]
+
+
+async def test_hidden_results_make_an_undisclosed_poll(world: World) -> None:
+    start = await _poll_event(world, "!poll start scale=yesno hide Lunch at noon?")
+    assert start["content"][START]["kind"] == "org.matrix.msc3381.poll.undisclosed"
+    assert len(start["content"][START]["answers"]) == 2
+
+
+async def test_only_moderators_start_polls(world: World) -> None:
+    answer = await world.ask("ana", "!poll start Best capital? | human | social")
+    assert "Only" in answer["content"]["body"] and "moderators" in answer["content"]["body"]
+
+
+async def test_a_timer_close_posts_the_end_and_the_result_with_its_chart(
+    world: World, polls: Polls, hub: Hub
+) -> None:
+    start = await _poll_event(world, "!poll start timer=2m Best capital? | human | social")
+    ana = await world.client("ana")
+    await ana.respond(world.env.hub_room, start["event_id"], ["2"])
+    poll_id = start["content"]["org.local4action.poll_id"]
+    await _until(lambda: polls.tally(poll_id).voters == 1)
+    await polls.close_due(hub.clock.now() + timedelta(minutes=3))  # the frozen clock's timer
+    mod = await world.client("moderator")
+    room = world.env.hub_room
+    await mod.wait_for(room, lambda evs: next((e for e in evs if e["type"] == END), None))
+    image = await mod.wait_for(
+        room,
+        lambda evs: next((e for e in evs if e["content"].get("msgtype") == "m.image"), None),
+    )
+    assert image["content"]["url"].startswith("mxc://")
+    assert image["content"]["info"]["mimetype"] == "image/png"
+
+
+async def test_responses_still_count_after_the_bot_restarts(
+    hub: Hub, polls: Polls, matrix_env: MatrixEnv
+) -> None:
+    env, room = matrix_env, matrix_env.hub_room
+    async with people(env) as folks:
+        mod, ana, bob = await folks.all("moderator", "ana", "bob")
+        async with running_bot(hub, env):
+            await mod.say(room, "!poll start Best capital? | human | social")
+            start = await mod.wait_for(
+                room, lambda evs: next((e for e in evs if e["type"] == START), None)
+            )
+        poll_id = start["content"]["org.local4action.poll_id"]
+        await ana.respond(room, start["event_id"], ["1"])  # while the bot is away
+        async with running_bot(hub, env):  # same database: resumes from its sync token
+            await bob.respond(room, start["event_id"], ["2"])
+            await _until(lambda: polls.tally(poll_id).voters == 2)
+        assert polls.tally(poll_id).counts == [1, 1]

@@ -1,0 +1,119 @@
+"""The bot against a real Synapse that misbehaves: invites from servers it does not allow, a
+homeserver restart in the middle, a crash between sending an answer and noting it sent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from bot.hub import Hub
+from fronts.matrix.state import MatrixState
+from tests.support.matrix_client import Client
+from tests.support.matrix_env import MatrixEnv, people, running_bot
+
+
+async def _membership(client: Client, room: str, user: str) -> str | None:
+    state = await client.request("GET", f"/_matrix/client/v3/rooms/{room}/state")
+    for event in state:  # type: ignore[attr-defined]
+        if event["type"] == "m.room.member" and event["state_key"] == user:
+            return str(event["content"]["membership"])
+    return None
+
+
+async def _until_membership(client: Client, room: str, user: str, want: str) -> None:
+    for _ in range(200):
+        if await _membership(client, room, user) == want:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user} is not {want} in {room}")
+
+
+async def test_invites_from_a_server_not_allowed_are_refused(
+    hub: Hub, matrix_env: MatrixEnv
+) -> None:
+    env = matrix_env
+    async with running_bot(hub, env, allowed_servers=["elsewhere.example"]), people(env) as folks:
+        ana = await folks.get("ana")
+        room = await ana.create_room(preset="private_chat", invite=[env.bot.user_id])
+        await _until_membership(ana, room, env.bot.user_id, "leave")
+
+
+async def test_a_direct_invite_from_an_allowed_server_is_joined_and_used(
+    hub: Hub, matrix_env: MatrixEnv
+) -> None:
+    env = matrix_env
+    env.people.setdefault("newcomer", env.synapse.register("newcomer"))
+    async with running_bot(hub, env) as bot, people(env) as folks:
+        dana = await folks.get("newcomer")
+        room = await dana.create_room(
+            preset="trusted_private_chat", is_direct=True, invite=[env.bot.user_id]
+        )
+        await _until_membership(dana, room, env.bot.user_id, "join")
+        assert bot.outbox.rooms[dana.user_id] == room
+        m_direct = await bot.api.get_account_data("m.direct")
+        assert room in m_direct[dana.user_id]
+        sent = await dana.say(room, "!next 1")
+        answer = await dana.answer_to(room, sent, env.bot.user_id, threaded=False)
+        assert "hub-oct-6" in answer["content"]["body"]
+
+
+async def test_the_homeserver_restarts_and_each_command_is_answered_once(
+    hub: Hub, matrix_env: MatrixEnv
+) -> None:
+    env, room = matrix_env, matrix_env.hub_room
+    async with running_bot(hub, env) as bot, people(env) as folks:
+        ana = await folks.get("ana")
+        commands = [await ana.say(room, "!timezone asia/kathmandu")]
+        await ana.answer_to(room, commands[0], env.bot.user_id, threaded=True)
+        syncs = bot.syncs
+        try:
+            env.synapse.stop()
+            await asyncio.sleep(1.5)  # the bot's sync fails and it backs off
+        finally:
+            env.synapse.start()
+        for line in ("!next", "!now", "!next 1"):
+            commands.append(await ana.say(room, line))
+            answer = await ana.answer_to(room, commands[-1], env.bot.user_id, threaded=True)
+            assert answer["content"]["msgtype"] == "m.notice"
+        assert "UTC+05:45" in answer["content"]["body"]  # the zone set before the restart
+        assert bot.syncs > syncs
+        await asyncio.sleep(1.0)  # time for any duplicate to show up
+        await ana.sync(0)
+    replied = Counter(
+        e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+        for e in ana.bot_events(room, env.bot.user_id)
+    )
+    assert replied == dict.fromkeys(commands, 1)
+
+
+async def test_an_answer_sent_before_a_crash_is_not_sent_again(
+    hub: Hub, matrix_env: MatrixEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot dies after the homeserver took its answer but before noting it sent: the next
+    start resends the recorded answer with the same transaction ids, and Synapse drops it."""
+    env, room = matrix_env, matrix_env.hub_room
+
+    async def crash(self: MatrixState, event_id: str) -> None:
+        raise asyncio.CancelledError  # as if the process died here
+
+    async with people(env) as folks:
+        ana = await folks.get("ana")
+        with monkeypatch.context() as patch:
+            patch.setattr(MatrixState, "done", crash)
+            async with running_bot(hub, env):
+                sent = await ana.say(room, "!next 1")
+                await ana.answer_to(room, sent, env.bot.user_id, threaded=True)
+        state = MatrixState(hub.store.db)
+        assert [event for event, _, _ in await state.pending()] == [sent]
+        async with running_bot(hub, env):  # catches up: resends what is pending
+            probe = await ana.say(room, "!now")
+            await ana.answer_to(room, probe, env.bot.user_id, threaded=True)
+        assert await state.pending() == []
+        await ana.sync(0)
+    replied = Counter(
+        e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+        for e in ana.bot_events(room, env.bot.user_id)
+    )
+    assert replied == {sent: 1, probe: 1}

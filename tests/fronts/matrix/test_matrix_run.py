@@ -1,0 +1,92 @@
+"""``l4a-bot run`` with ``[matrix]`` configured: credentials only from the environment, one clear
+line and exit status 2 when they are missing or rejected, never the secret in the output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.config import MatrixSection
+from fronts.cli import main
+from fronts.matrix.run import Credentials, connect
+from tests.support.matrix_env import MatrixEnv
+from tests.support.synapse import free_port
+
+FAKE = "syt_bm90LWEtcmVhbC10b2tlbg_FAKEFAKEFAKE_000000"
+
+
+def _config(tmp_path: Path, homeserver: str, user_id: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[bot]\ndatabase = "bot.sqlite3"\n\n[matrix]\nhomeserver = "{homeserver}"\n'
+        f'user_id = "{user_id}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISCORD_TOKEN", "MATRIX_ACCESS_TOKEN", "MATRIX_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_missing_credentials_give_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9", "@bot:l4a.test")
+    assert main(["run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "MATRIX_ACCESS_TOKEN" in err and "DISCORD" not in err
+
+
+def test_a_rejected_token_gives_one_line_and_exit_2_without_the_token(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    matrix_env: MatrixEnv,
+) -> None:
+    config = _config(tmp_path, matrix_env.synapse.url, matrix_env.bot.user_id)
+    monkeypatch.setenv("MATRIX_ACCESS_TOKEN", FAKE)
+    assert main(["run", "--config", str(config)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert "rejected the access token in MATRIX_ACCESS_TOKEN" in captured.err
+    assert FAKE not in captured.err + captured.out and "Traceback" not in captured.err
+
+
+def test_a_wrong_password_gives_one_line_and_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    matrix_env: MatrixEnv,
+) -> None:
+    config = _config(tmp_path, matrix_env.synapse.url, matrix_env.bot.user_id)
+    monkeypatch.setenv("MATRIX_PASSWORD", "not-the-password")
+    assert main(["run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refused the password in MATRIX_PASSWORD" in err
+    assert "not-the-password" not in err
+
+
+def test_an_unreachable_homeserver_gives_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(tmp_path, f"http://127.0.0.1:{free_port()}", "@bot:l4a.test")
+    monkeypatch.setenv("MATRIX_ACCESS_TOKEN", FAKE)
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot reach the homeserver" in err
+
+
+async def test_a_password_login_uses_the_configured_device(matrix_env: MatrixEnv) -> None:
+    env = matrix_env
+    section = MatrixSection(
+        homeserver=env.synapse.url, user_id=env.bot.user_id, device_id="L4A-TEST-DEVICE"
+    )
+    async with aiohttp.ClientSession() as http:
+        api = await connect(section, Credentials(None, env.bot.password), http)
+        who = await api.whoami()
+    assert who.user_id == env.bot.user_id and who.device_id == "L4A-TEST-DEVICE"

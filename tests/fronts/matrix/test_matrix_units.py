@@ -1,0 +1,76 @@
+"""The Matrix front's pure parts: rendering, parsing what clients send, config, transaction ids."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bot.config import MatrixSection
+from bot.doc import Reply, Text
+from fronts.matrix.commands import command_text
+from fronts.matrix.outbox import txn_id
+from fronts.matrix.polls import SPOILED, parse_response
+from fronts.matrix.render import WORD_JOINER, defuse, notice
+
+
+def test_a_notice_escapes_user_text_and_mentions_nobody() -> None:
+    reply = Reply().para("Title: ", Text("<img src=x onerror=alert(1)> @room @ana:l4a.test"))
+    content = notice(reply, in_reply_to="$abc")
+    assert content["msgtype"] == "m.notice" and content["m.mentions"] == {}
+    assert "<img" not in content["formatted_body"] and "&lt;img" in content["formatted_body"]
+    assert f"@{WORD_JOINER}room" in content["body"] and "@room" not in content["formatted_body"]
+    assert content["m.relates_to"] == {"m.in_reply_to": {"event_id": "$abc"}}
+
+
+def test_defuse_leaves_other_at_signs_alone() -> None:
+    assert (
+        defuse("mail me @ home, @roomy, @ROOM!") == f"mail me @ home, @roomy, @{WORD_JOINER}ROOM!"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ({"org.matrix.msc3381.poll.response": {"answers": ["2"]}}, 1),
+        ({"m.poll.response": {"answers": ["1"]}}, 0),
+        ({"org.matrix.msc3381.poll.response": {"answers": []}}, None),
+        ({"org.matrix.msc3381.poll.response": {"answers": ["4"]}}, SPOILED),
+        ({"org.matrix.msc3381.poll.response": {"answers": ["x"]}}, SPOILED),
+        ({"org.matrix.msc3381.poll.response": {}}, SPOILED),
+        ({}, SPOILED),
+    ],
+)
+def test_poll_responses_name_an_answer_withdraw_or_are_spoiled(
+    content: dict[str, object], expected: int | None
+) -> None:
+    assert parse_response(content, size=3) == expected
+
+
+def test_command_text_reads_typed_text_only() -> None:
+    assert command_text({"msgtype": "m.text", "body": "  !next 2 "}) == "!next 2"
+    assert command_text({"msgtype": "m.text", "body": "> <@a:x> hi\n\n!now"}) == "!now"
+    assert command_text({"msgtype": "m.notice", "body": "!next"}) is None  # other bots
+    edit = {"msgtype": "m.text", "body": "* !next", "m.relates_to": {"rel_type": "m.replace"}}
+    assert command_text(edit) is None
+    assert command_text({"msgtype": "m.image", "body": "!next"}) is None
+
+
+def test_transaction_ids_are_the_same_for_the_same_key_only() -> None:
+    assert txn_id("reply:$a") == txn_id("reply:$a")
+    assert txn_id("reply:$a") != txn_id("reply:$b") != txn_id("reply:$a", 1)
+
+
+def test_matrix_config_is_checked_and_knows_its_own_server() -> None:
+    section = MatrixSection(homeserver="https://m.example.org", user_id="@bot:example.org")
+    assert section.configured and section.allows_server("example.org")
+    assert not section.allows_server("evil.example")
+    assert not MatrixSection().configured
+    for bad in (
+        {"user_id": "bot@example.org"},
+        {"homeserver": "matrix.example.org"},
+        {"allowed_servers": ["not a server"]},
+        {"moderators": ["ana"]},
+        {"moderator_power_level": -1},
+    ):
+        with pytest.raises(ValidationError):
+            MatrixSection.model_validate(bad)
