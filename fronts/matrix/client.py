@@ -18,11 +18,12 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from mautrix.client import ClientAPI
 from mautrix.errors import MatrixInvalidToken
-from mautrix.types import EventType, RoomAlias, RoomID
+from mautrix.types import EventType, RoomID
 
 from bot.hub import Hub
 from bot.outbox import DeliveryError
@@ -81,6 +82,9 @@ class MatrixBot:
         self.ready = asyncio.Event()
         self.notice_lock = asyncio.Lock()
         self.syncs = 0  # completed sync batches (tests and the bench watch it)
+        #: Called once the first sync is done and the outbox is usable (e.g. to hand
+        #: ``bot.outbox`` to the announcer).
+        self.on_ready: list[Callable[[MatrixBot], None]] = []
 
     # -- the loop --------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -125,6 +129,12 @@ class MatrixBot:
                     await self._catch_up()
                     self.ready.set()
                     log.info("matrix: %s ready", self.user_id)
+                    for callback in self.on_ready:
+                        callback(self)
+                elif not first:
+                    # decisions taken elsewhere (on Discord, by the CLI) reach hosts within
+                    # one sync timeout
+                    await self.commands.deliver_notices()
         finally:
             if self.polls is not None:
                 await self.polls.stop()
@@ -256,7 +266,3 @@ class MatrixBot:
             if await self.power_level(room, user_id) >= self.config.moderator_power_level:
                 return True
         return False
-
-    async def resolve_alias(self, alias: str) -> str:
-        info = await self.api.resolve_room_alias(RoomAlias(alias))
-        return str(info.room_id)

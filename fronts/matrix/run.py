@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -112,12 +113,17 @@ def _unreachable(section: MatrixSection, exc: BaseException) -> MatrixStartError
     )
 
 
-async def run_matrix(hub: Hub, creds: Credentials) -> None:
-    """Log in and serve until cancelled."""
+async def run_matrix(
+    hub: Hub, creds: Credentials, on_ready: Callable[[MatrixBot], None] | None = None
+) -> None:
+    """Log in and serve until cancelled. ``on_ready(bot)`` is called once the first sync is
+    done: ``bot.outbox`` (a :class:`~fronts.matrix.outbox.MatrixOutbox`) is then usable."""
     section = hub.config.matrix
     async with session(section) as http:
         api = await connect(section, creds, http)
         bot = MatrixBot(hub, api)
+        if on_ready is not None:
+            bot.on_ready.append(on_ready)
         try:
             await bot.run()
         except TokenRejected as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.hub import Hub
+from bot.proposals.model import FIELD_KEYS
 from fronts.matrix.render import WORD_JOINER
 from tests.fronts.matrix.conftest import World
 from tests.support.matrix_env import MatrixEnv, people, running_bot
@@ -106,3 +107,28 @@ async def test_commands_typed_before_the_bot_started_are_not_answered(
             for e in ana.bot_events(env.hub_room, env.bot.user_id)
         ]
         assert replies == [late] and early not in replies
+
+
+async def test_a_decision_taken_elsewhere_reaches_the_host_at_the_next_sync(
+    world: World, hub: Hub
+) -> None:
+    from bot.hub import Caller
+    from bot.proposals import moderation
+    from tests.test_scenarios import PROPOSAL
+
+    dm = world.env.direct["ana"]
+    await world.ask("ana", "!propose", room=dm)
+    for key in FIELD_KEYS:
+        await world.ask("ana", PROPOSAL.get(key) or "-", room=dm)
+    receipt = await world.ask("ana", "send", room=dm)
+    assert "Your proposal #1 is saved" in receipt["content"]["body"]
+    on_discord = Caller("discord", "1", "Mod", None, is_moderator=True)
+    await moderation.decide(hub.context(on_discord), 1, "approved")
+    bea = await world.client("bea")
+    await bea.say(world.env.hub_room, "good morning")  # any event wakes the bot's sync
+    ana = await world.client("ana")
+    told = await ana.wait_for(
+        dm,
+        lambda evs: next((e for e in evs if "Good news" in e["content"].get("body", "")), None),
+    )
+    assert told["sender"] == world.env.bot.user_id and told["content"]["m.mentions"] == {}

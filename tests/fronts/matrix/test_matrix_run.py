@@ -3,15 +3,20 @@ line and exit status 2 when they are missing or rejected, never the secret in th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.config import MatrixSection
+from bot.doc import Reply
+from bot.hub import Hub
 from fronts.cli import main
-from fronts.matrix.run import Credentials, connect
-from tests.support.matrix_env import MatrixEnv
+from fronts.matrix.client import MatrixBot
+from fronts.matrix.run import Credentials, connect, run_matrix
+from tests.support.matrix_env import MatrixEnv, people
 from tests.support.synapse import free_port
 
 FAKE = "syt_bm90LWEtcmVhbC10b2tlbg_FAKEFAKEFAKE_000000"
@@ -90,3 +95,31 @@ async def test_a_password_login_uses_the_configured_device(matrix_env: MatrixEnv
         api = await connect(section, Credentials(None, env.bot.password), http)
         who = await api.whoami()
     assert who.user_id == env.bot.user_id and who.device_id == "L4A-TEST-DEVICE"
+
+
+async def test_run_matrix_hands_over_a_usable_outbox_once_ready(
+    hub: Hub, matrix_env: MatrixEnv
+) -> None:
+    """How the announcer gets the Matrix outbox: ``run_matrix(…, on_ready=…)``."""
+    env = matrix_env
+    hub.config.matrix = env.section()
+    ready: asyncio.Queue[MatrixBot] = asyncio.Queue()
+    task = asyncio.create_task(
+        run_matrix(hub, Credentials(env.bot.access_token, None), on_ready=ready.put_nowait)
+    )
+    try:
+        bot = await asyncio.wait_for(ready.get(), 30)
+        await bot.outbox.post(env.hub_room, Reply(private=False).para("Hub opens in 10 minutes"))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    async with people(env) as folks:
+        ana = await folks.get("ana")
+        found = await ana.request(
+            "GET",
+            f"/_matrix/client/v3/rooms/{env.hub_room}/messages",
+            params={"dir": "b", "limit": "5"},
+        )
+    bodies = [e["content"].get("body") for e in found["chunk"] if e["sender"] == env.bot.user_id]
+    assert "Hub opens in 10 minutes" in bodies
