@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mautrix.api import Method, Path
 from mautrix.client import ClientAPI
 from mautrix.errors import MatrixInvalidToken
 from mautrix.types import EventType, RoomID
@@ -45,6 +46,8 @@ _ROOM_FILTER = {
     "ephemeral": {"types": []},
     "account_data": {"types": []},
 }
+GAP_PAGE, GAP_PAGES = 1000, 100
+GAP_FILTER = json.dumps({"types": _ROOM_FILTER["timeline"]["types"]})
 FILTER = json.dumps(
     {"presence": {"types": []}, "account_data": {"types": [M_DIRECT]}, "room": _ROOM_FILTER}
 )
@@ -82,6 +85,7 @@ class MatrixBot:
         self.ready = asyncio.Event()
         self.notice_lock = asyncio.Lock()
         self.syncs = 0  # completed sync batches (tests and the bench watch it)
+        self._retry = False  # some recorded answer waits to be sent again
         #: Called once the first sync is done and the outbox is usable (e.g. to hand
         #: ``bot.outbox`` to the announcer).
         self.on_ready: list[Callable[[MatrixBot], None]] = []
@@ -118,10 +122,22 @@ class MatrixBot:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self.config.max_backoff_seconds)
                     continue
+                try:
+                    await self._handle(resp, first=first, since=token)
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    # the batch is fetched again from the same token: what was handled is
+                    # recorded (commands) or idempotent (votes)
+                    log.warning(
+                        "sync batch failed (%s); retrying in %.0f s", describe(exc), backoff
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self.config.max_backoff_seconds)
+                    continue
                 if backoff > 1:
                     log.info("homeserver back: syncing again")
                 backoff = 1.0
-                await self._handle(resp, first=first)
                 token = str(resp["next_batch"])
                 await self.state.set("next_batch", token)
                 self.syncs += 1
@@ -131,7 +147,10 @@ class MatrixBot:
                     log.info("matrix: %s ready", self.user_id)
                     for callback in self.on_ready:
                         callback(self)
-                elif not first:
+                else:
+                    if self._retry:  # answers the homeserver refused for now (429, 5xx)
+                        self._retry = False
+                        await self._resend_pending()
                     # decisions taken elsewhere (on Discord, by the CLI) reach hosts within
                     # one sync timeout
                     await self.commands.deliver_notices()
@@ -141,10 +160,13 @@ class MatrixBot:
 
     async def _catch_up(self) -> None:
         """Answers recorded but never acknowledged (a crash, an outage), then due notices."""
-        for event_id, _, events in await self.state.pending():
-            await self.send_recorded(event_id, events)
+        await self._resend_pending()
         await self.commands.deliver_notices()
         await self.state.prune(self.hub.clock.now())
+
+    async def _resend_pending(self) -> None:
+        for event_id, _, events in await self.state.pending():
+            await self.send_recorded(event_id, events)
 
     async def send_recorded(self, event_id: str, events: Outgoing) -> None:
         """Send a recorded answer (again) with transaction ids derived from the command."""
@@ -153,6 +175,7 @@ class MatrixBot:
         except DeliveryError as exc:
             if not exc.permanent:
                 log.warning("answer to %s not sent yet (%s): retried later", event_id, exc)
+                self._retry = True
                 return
             log.warning("answer to %s cannot be sent: %s", event_id, exc)
             sent = []
@@ -161,7 +184,7 @@ class MatrixBot:
                 await self.polls.started(int(content["org.local4action.poll_id"]), room_id, sent_id)
         await self.state.done(event_id)
 
-    async def _handle(self, resp: dict[str, Any], *, first: bool) -> None:
+    async def _handle(self, resp: dict[str, Any], *, first: bool, since: str | None) -> None:
         for event in (resp.get("account_data") or {}).get("events", []):
             if event.get("type") == M_DIRECT and isinstance(event.get("content"), dict):
                 self.outbox.learn_m_direct(event["content"])
@@ -175,13 +198,46 @@ class MatrixBot:
         for room_id, info in (rooms.get("join") or {}).items():
             for event in (info.get("state") or {}).get("events", []):
                 await self._state_event(room_id, event)
-            events = (info.get("timeline") or {}).get("events", [])
+            timeline = info.get("timeline") or {}
+            events = timeline.get("events", [])
+            if timeline.get("limited") and since and not first and timeline.get("prev_batch"):
+                events = [*await self._gap(room_id, timeline["prev_batch"], since), *events]
             for event in events:
                 if "state_key" in event:
                     await self._state_event(room_id, event)
             if not first and events:
                 work.append(self._room_events(room_id, events))
         await asyncio.gather(*work)
+
+    async def _gap(self, room_id: str, prev_batch: str, since: str) -> list[dict[str, Any]]:
+        """The events a limited timeline left out (more than its limit came at once: a burst of
+        poll responses), from ``since`` to ``prev_batch``, oldest first."""
+        out: list[dict[str, Any]] = []
+        token = prev_batch
+        for _ in range(GAP_PAGES):
+            page = await self.api.api.request(
+                Method.GET,
+                Path.v3.rooms[RoomID(room_id)].messages,
+                query_params={
+                    "from": token,
+                    "to": since,
+                    "dir": "b",
+                    "limit": str(GAP_PAGE),
+                    "filter": GAP_FILTER,
+                },
+            )
+            chunk = page.get("chunk") or []
+            out.extend(chunk)
+            end = page.get("end")
+            if not chunk or not end or end == token:
+                break
+            token = str(end)
+        else:
+            log.warning(
+                "more than %s events missed in %s: the oldest are skipped", len(out), room_id
+            )
+        out.reverse()
+        return out
 
     async def _room_events(self, room_id: str, events: list[dict[str, Any]]) -> None:
         """One room's new events, in order (rooms are handled side by side)."""

@@ -9,7 +9,13 @@ from collections import Counter
 import pytest
 
 from bot.hub import Hub
-from fronts.matrix.state import MatrixState
+from bot.outbox import DeliveryError
+from bot.polls.service import Polls
+from fronts.matrix import client as client_module
+from fronts.matrix.outbox import MatrixOutbox
+from fronts.matrix.polls import START
+from fronts.matrix.state import MatrixState, Outgoing
+from tests.fronts.matrix.conftest import World
 from tests.support.matrix_client import Client
 from tests.support.matrix_env import MatrixEnv, people, running_bot
 
@@ -117,3 +123,62 @@ async def test_an_answer_sent_before_a_crash_is_not_sent_again(
         for e in ana.bot_events(room, env.bot.user_id)
     )
     assert replied == {sent: 1, probe: 1}
+
+
+async def test_an_answer_refused_for_now_is_sent_after_the_next_sync(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = MatrixOutbox.send_all
+    refused: list[str] = []
+
+    async def busy_once(
+        self: MatrixOutbox, events: Outgoing, *, key: str | None = None
+    ) -> list[str]:
+        if key and key.startswith("reply:") and not refused:
+            refused.append(key)
+            raise DeliveryError("M_LIMIT_EXCEEDED: too many requests", permanent=False)
+        return await real(self, events, key=key)
+
+    monkeypatch.setattr(MatrixOutbox, "send_all", busy_once)
+    ana, bea = await world.client("ana"), await world.client("bea")
+    room = world.env.hub_room
+    sent = await ana.say(room, "!next 1")
+    for _ in range(100):  # the bot saw the command and was refused
+        if refused:
+            break
+        await asyncio.sleep(0.05)
+    assert refused
+    await bea.say(room, "hello")  # any event: the bot syncs again, and resends
+    answer = await ana.answer_to(room, sent, world.env.bot.user_id, threaded=True)
+    assert "hub-oct-6" in answer["content"]["body"]
+    await asyncio.sleep(0.3)
+    await ana.sync(0)
+    assert len(ana.bot_events(room, world.env.bot.user_id)) == 1
+
+
+async def test_responses_beyond_a_limited_timeline_are_fetched_and_counted(
+    hub: Hub, polls: Polls, matrix_env: MatrixEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More events than the sync's timeline limit came while the bot was away: the bot pages
+    back through the gap, so the first voter's response counts too."""
+    monkeypatch.setattr(
+        client_module, "FILTER", client_module.FILTER.replace('"limit": 200', '"limit": 5')
+    )
+    env, room = matrix_env, matrix_env.hub_room
+    async with people(env) as folks:
+        mod, ana, bob, carl = await folks.all("moderator", "ana", "bob", "carl")
+        async with running_bot(hub, env):
+            await mod.say(room, "!poll start Best capital? | human | social")
+            start = await mod.wait_for(
+                room, lambda evs: next((e for e in evs if e["type"] == START), None)
+            )
+        poll_id = start["content"]["org.local4action.poll_id"]
+        await ana.respond(room, start["event_id"], ["1"])  # the oldest: beyond the limit
+        for i in range(12):
+            await (bob if i % 2 else carl).respond(room, start["event_id"], [str(1 + i % 2)])
+        async with running_bot(hub, env):
+            for _ in range(200):
+                if polls.tally(poll_id).voters == 3:
+                    break
+                await asyncio.sleep(0.05)
+    assert polls.tally(poll_id).counts == [2, 1]  # ana 1, carl 1, bob 2
