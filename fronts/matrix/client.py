@@ -101,6 +101,9 @@ class MatrixBot:
                 log.warning("moderation room %s: %s", room, exc)
         if self.polls is not None:
             self.polls.start()
+        # Answers recorded but never acknowledged (a crash, an outage): first, so that a poll
+        # started just before a crash is known before its responses come in.
+        await self._resend_pending()
         token = await self.state.get("next_batch")
         backoff = 1.0
         timeout_ms = int(self.config.sync_timeout_seconds * 1000)
@@ -159,8 +162,7 @@ class MatrixBot:
                 await self.polls.stop()
 
     async def _catch_up(self) -> None:
-        """Answers recorded but never acknowledged (a crash, an outage), then due notices."""
-        await self._resend_pending()
+        """After the first sync: the notices due, and old handled events forgotten."""
         await self.commands.deliver_notices()
         await self.state.prune(self.hub.clock.now())
 
