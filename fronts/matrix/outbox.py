@@ -79,8 +79,8 @@ class MatrixOutbox:
         return room_id in self.rooms.values()
 
     async def remember(self, user_id: str, room_id: str) -> None:
-        """``room_id`` is the direct room with ``user_id``: in the store and in ``m.direct``."""
-        self.rooms[user_id] = room_id
+        """``room_id`` is the direct room with ``user_id``: in the store and in ``m.direct``
+        (then in memory: once known here, it is saved)."""
         await self.state.set_direct(user_id, room_id, self.clock.now())
         try:
             try:
@@ -93,6 +93,7 @@ class MatrixOutbox:
             await self.api.set_account_data(M_DIRECT, current)
         except Exception as exc:
             log.warning("could not update m.direct for %s: %s", user_id, describe(exc))
+        self.rooms[user_id] = room_id
 
     async def forget(self, user_id: str, room_id: str) -> None:
         if self.rooms.get(user_id) == room_id:

@@ -57,6 +57,10 @@ async def test_a_direct_invite_from_an_allowed_server_is_joined_and_used(
             preset="trusted_private_chat", is_direct=True, invite=[env.bot.user_id]
         )
         await _until_membership(dana, room, env.bot.user_id, "join")
+        for _ in range(100):  # the bot notes the room once its join has returned
+            if dana.user_id in bot.outbox.rooms:
+                break
+            await asyncio.sleep(0.02)
         assert bot.outbox.rooms[dana.user_id] == room
         m_direct = await bot.api.get_account_data("m.direct")
         assert room in m_direct[dana.user_id]
