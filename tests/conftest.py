@@ -78,14 +78,7 @@ async def polls(hub: Hub, db_path: Path, clock: FrozenClock) -> AsyncIterator[Po
 
 
 # -- Matrix: one real Synapse per session, started only when a test asks for it ----------------
-@pytest.fixture(scope="session")
-def synapse(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Synapse:
-    from tests.support.synapse import Synapse
-
-    server = Synapse(tmp_path_factory.mktemp("synapse"))
-    request.addfinalizer(server.stop)  # also when a test (or the start itself) fails
-    server.start()
-    return server
+pytest_plugins = ["tests.support.synapse"]  # the session fixture ``synapse``
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@
 previews, no stats, quiet logging), launches ``python -m synapse.app.homeserver`` in its own
 process group, waits for ``/_matrix/client/versions``, registers users through the shared-secret
 admin API, can restart on the same data folder and port, and always stops (``stop`` kills the
-whole process group). The ``synapse`` fixture in ``tests/conftest.py`` starts one per session.
+whole process group). The session fixture :func:`synapse` below (used through
+``tests/conftest.py``) starts one per test session, only when a test asks for it.
 
 Everything here is synchronous (``urllib``), so session-scoped set-up needs no event loop.
 """
@@ -28,6 +29,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 SERVER_NAME = "l4a.test"
 START_TIMEOUT = 60.0  # seconds; measured ~2 s, CI machines may be slower
@@ -246,3 +249,12 @@ def _mac(secret: str, nonce: str, user: str, password: str, admin: bool) -> str:
     mac.update(nonce.encode() + b"\x00" + user.encode() + b"\x00" + password.encode() + b"\x00")
     mac.update(b"admin" if admin else b"notadmin")
     return mac.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Synapse:
+    """One homeserver for the whole session; stopped at the end, also when tests failed."""
+    server = Synapse(tmp_path_factory.mktemp("synapse"))
+    request.addfinalizer(server.stop)  # registered before start: a failed start is cleaned too
+    server.start()
+    return server
