@@ -1,9 +1,10 @@
 """Text messages: ``!commands`` in rooms and direct messages, and the proposal conversation.
 
 - In a room, only lines starting with ``!`` are read; the answer is a rich reply to the command
-  in the same room (Matrix has no messages that only one member sees). ``!propose`` and
-  ``!edit`` continue in the asker's direct-message room, since the form asks for one answer
-  per line; the room is told so.
+  in the same room (Matrix has no messages that only one member sees), except for the form
+  (``!propose``, ``!edit``: one answer per line) and what shows proposals or contact e-mails
+  (``!myproposals``, ``!withdraw``, ``!review``, ``!proposals review|export``): those answers go
+  to the asker's direct-message room, and the room is told so.
 - In the user's direct-message room every line counts: an answer to the form being filled in
   (``bot.commands.intercept``), a command (``!next``), or else a hint to ``!help``.
 - Each answer is recorded (with the command's event id) before it is sent and sent with
@@ -33,7 +34,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("l4a.matrix")
 PREFIXES = ("!",)
-MOVE_TO_DIRECT = frozenset({"propose", "edit"})
+#: Answered in the asker's direct room even when typed in a room: the form (one answer per
+#: line), and what shows a host's proposals or contact e-mail.
+MOVE_TO_DIRECT = frozenset({"propose", "edit", "myproposals", "withdraw", "review"})
+PRIVATE_ACTIONS = frozenset({"review", "export"})  # ``proposals review|export``
 MAX_LINE = 4000
 
 
@@ -94,6 +98,13 @@ class Commands:
         await self.bot.state.record(event_id, room_id, events, self.hub.clock.now())
         await self.bot.send_recorded(event_id, events)
 
+    async def _contents(
+        self, room_id: str, reply: Reply, *, in_reply_to: str | None = None
+    ) -> Outgoing:
+        return await self.bot.outbox.contents(
+            room_id, reply, in_reply_to=in_reply_to, skip_failed_uploads=True
+        )
+
     def _notice(self, reply: Reply, event_id: str, direct: bool) -> dict[str, Any]:
         return render.notice(reply, in_reply_to=None if direct else event_id)
 
@@ -111,10 +122,10 @@ class Commands:
         if direct:
             reply = await intercept(self.hub, caller, text)  # a form being filled in
             if reply is not None:
-                return await outbox.contents(room_id, reply)
+                return await self._contents(room_id, reply)
             if parsed is None:
                 lang = self.hub.prefs(caller).lang
-                return await outbox.contents(
+                return await self._contents(
                     room_id, Reply().para(t(lang, "errors.see_help", help="!help"))
                 )
         assert parsed is not None
@@ -124,23 +135,26 @@ class Commands:
             reply, poll = await poll_text.start_poll(ctx, args.partition(" ")[2].strip())
             if poll is not None:
                 return [(room_id, START, start_content(poll))]
-            return await outbox.contents(room_id, reply, in_reply_to=in_reply_to)
+            return await self._contents(room_id, reply, in_reply_to=in_reply_to)
         reply = await dispatch(self.hub, caller, prefix, name, args)
-        if name in MOVE_TO_DIRECT and not direct and reply.ok:
+        private = name in MOVE_TO_DIRECT or (
+            name == "proposals" and args.partition(" ")[0].casefold() in PRIVATE_ACTIONS
+        )
+        if private and not direct and reply.ok:
             lang = self.hub.prefs(caller).lang
             try:
                 dm = await outbox.direct_room(caller.user_id)
             except DeliveryError as exc:
                 log.warning("no direct room with %s: %s", caller.user_id, exc)
-                return await outbox.contents(
+                return await self._contents(
                     room_id, error(t(lang, "matrix.dm_failed")), in_reply_to=in_reply_to
                 )
             moved = Reply().para(t(lang, "matrix.moved_to_dm"))
             return [
-                *await outbox.contents(dm, reply),
-                *await outbox.contents(room_id, moved, in_reply_to=in_reply_to),
+                *await self._contents(dm, reply),
+                *await self._contents(room_id, moved, in_reply_to=in_reply_to),
             ]
-        return await outbox.contents(room_id, reply, in_reply_to=in_reply_to)
+        return await self._contents(room_id, reply, in_reply_to=in_reply_to)
 
     async def deliver_notices(self) -> None:
         """Tell hosts of the decisions on their proposals, in their direct room."""

@@ -139,13 +139,25 @@ class MatrixOutbox:
         return self._aliases[channel]
 
     async def contents(
-        self, room_id: str, reply: Reply, *, in_reply_to: str | None = None
+        self,
+        room_id: str,
+        reply: Reply,
+        *,
+        in_reply_to: str | None = None,
+        skip_failed_uploads: bool = False,
     ) -> Outgoing:
         """The events that show ``reply`` in ``room_id``: the notice, then each attachment
-        (uploaded to the media repository now)."""
+        (uploaded to the media repository now). An upload that fails raises, or with
+        ``skip_failed_uploads`` (a command's answer: the text matters most) is left out."""
         out: Outgoing = [(room_id, "m.room.message", render.notice(reply, in_reply_to=in_reply_to))]
         for a in reply.attachments:
-            url = await self.api.upload_media(a.data, mime_type=a.mime, filename=a.filename)
+            try:
+                url = await self.api.upload_media(a.data, mime_type=a.mime, filename=a.filename)
+            except Exception as exc:
+                if not skip_failed_uploads:
+                    raise
+                log.warning("attachment %s left out: %s", a.filename, describe(exc))
+                continue
             content = render.attachment(
                 a.filename, a.mime, str(url), len(a.data), in_reply_to=in_reply_to
             )

@@ -60,6 +60,10 @@ async def test_propose_in_a_room_moves_the_form_to_the_direct_room(world: World)
         dm, lambda evs: next((e for e in evs if e["sender"] == world.env.bot.user_id), None)
     )
     assert "(1/10)" in question["content"]["body"]
+    agenda = await world.ask("kai", "!next 1", room=dm)  # other commands work mid-form
+    assert "hub-oct-6" in agenda["content"]["body"]
+    first = await world.ask("kai", "Kai Tanaka", room=dm)
+    assert "(2/10)" in first["content"]["body"]
     # the answers go on in the direct room, with cancel
     back = await world.ask("kai", "back", room=dm)
     assert "(1/10)" in back["content"]["body"]
@@ -132,3 +136,24 @@ async def test_a_decision_taken_elsewhere_reaches_the_host_at_the_next_sync(
         lambda evs: next((e for e in evs if "Good news" in e["content"].get("body", "")), None),
     )
     assert told["sender"] == world.env.bot.user_id and told["content"]["m.mentions"] == {}
+
+
+async def test_review_typed_in_a_room_is_answered_in_the_moderators_direct_room(
+    world: World,
+) -> None:
+    from tests.test_scenarios import PROPOSAL
+
+    dm = world.env.direct["ana"]
+    await world.ask("ana", "!propose", room=dm)
+    for key in FIELD_KEYS:
+        await world.ask("ana", PROPOSAL.get(key) or "-", room=dm)
+    await world.ask("ana", "send", room=dm)
+    answer = await world.ask("moderator", "!review")
+    assert "direct message" in answer["content"]["body"]
+    assert "ana@example.org" not in answer["content"]["body"]
+    mod = await world.client("moderator")
+    card = await mod.wait_for(
+        world.env.direct["moderator"],
+        lambda evs: next((e for e in evs if "#1" in e["content"].get("body", "")), None),
+    )
+    assert "ana@example.org" in card["content"]["body"]  # the contact, for moderators only
