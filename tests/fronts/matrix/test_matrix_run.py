@@ -123,3 +123,39 @@ async def test_run_matrix_hands_over_a_usable_outbox_once_ready(
         )
     bodies = [e["content"].get("body") for e in found["chunk"] if e["sender"] == env.bot.user_id]
     assert "Hub opens in 10 minutes" in bodies
+
+
+def test_discord_and_matrix_start_together_and_a_rejected_discord_token_stops_both(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    matrix_env: MatrixEnv,
+) -> None:
+    import logging
+
+    import discord
+
+    started: list[MatrixBot] = []
+    real_run = MatrixBot.run
+
+    async def noting_run(self: MatrixBot) -> None:
+        started.append(self)
+        await real_run(self)
+
+    async def reject(self, token):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.5)  # Matrix is up by then
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(MatrixBot, "run", noting_run)
+    monkeypatch.setattr(discord.http.HTTPClient, "static_login", reject)
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIz.FAKE.discord-token")
+    monkeypatch.setenv("MATRIX_ACCESS_TOKEN", matrix_env.bot.access_token)
+    config = _config(tmp_path, matrix_env.synapse.url, matrix_env.bot.user_id)
+    try:
+        assert main(["run", "--config", str(config)]) == 2
+    finally:
+        logging.getLogger().handlers.clear()
+    captured = capsys.readouterr()
+    assert "Discord rejected the token in DISCORD_TOKEN" in captured.err
+    assert len(started) == 1  # Matrix logged in and ran in the same process
+    assert matrix_env.bot.access_token not in captured.err + captured.out
