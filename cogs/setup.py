@@ -5,6 +5,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.hub import Hub
+from cogs.announce import AnnounceCog
 from cogs.common import CatalogTranslator, on_app_command_error
 from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
@@ -22,6 +23,7 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     bot.add_dynamic_items(FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
     if hub.polls is not None:
         await bot.add_cog(PollsCog(bot, hub))
+    await bot.add_cog(AnnounceCog(bot, hub))
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]
         await on_app_command_error(interaction, exc, hub)
