@@ -19,7 +19,7 @@ from bot.programme import ProgrammeError, load_programme
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "check", "proposals")
+SUBCOMMANDS = ("console", "run", "check", "proposals", "plan")
 
 
 def _instant(text: str) -> datetime:
@@ -75,7 +75,56 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     export.add_argument("--out", type=Path, help="write the CSV here (default: standard output)")
     export.add_argument("--lang", choices=("es", "en", "fr"), help="language of the headers")
+    plan = sub.add_parser(
+        "plan", help="list every announcement and reminder due in a window (sends nothing)"
+    )
+    plan.add_argument("--from", dest="start", type=_instant, required=True, metavar="ISO-8601")
+    plan.add_argument("--to", dest="end", type=_instant, required=True, metavar="ISO-8601")
+    plan.add_argument("--config", type=Path, help="TOML config file")
+    plan.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+    plan.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
+    plan.add_argument(
+        "--front",
+        action="append",
+        choices=("console", "discord", "matrix"),
+        help="only this front (repeatable); default: fronts with channels or followers",
+    )
     return parser
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bot.announce.plan import plan_lines
+    from bot.clock import FrozenClock
+    from fronts.app import open_hub
+
+    config = load_config(args.config)
+    if args.end <= args.start:
+        print("l4a-bot: --to must be after --from", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def main() -> list[str]:
+        clock = FrozenClock(args.start)  # nothing runs: the plan only reads
+        async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
+            announcer = hub.announcer
+            assert announcer is not None
+            fronts = set(args.front or [])
+            if not fronts:
+                fronts = set(config.announcements.channels)
+                fronts |= {f.front for f in announcer.follow_index().all()}
+            deliveries = announcer.plan(args.start, args.end, fronts)
+            lines = plan_lines(deliveries, hub.programme)
+            zone = hub.programme.zone
+            start, end = args.start.astimezone(zone), args.end.astimezone(zone)
+            lines.append(
+                f"{len(deliveries)} delivery(ies) from {start:%Y-%m-%d %H:%M %Z}"
+                f" to {end:%Y-%m-%d %H:%M %Z} for {', '.join(sorted(fronts)) or 'no front'}"
+                " (already sent or skipped ones are not listed)"
+            )
+            return lines
+
+    for line in asyncio.run(main()):
+        print(line)
+    return EXIT_OK
 
 
 def cmd_check(path: Path) -> int:
@@ -170,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args)
         if command == "proposals":
             return cmd_proposals_export(args)
+        if command == "plan":
+            return cmd_plan(args)
         return cmd_console(args)
     except ConfigError as exc:
         print(f"l4a-bot: {exc}", file=sys.stderr)

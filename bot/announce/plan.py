@@ -40,6 +40,10 @@ class FollowIndex:
             else:
                 self.everything.append(f)
 
+    def all(self) -> list[Follow]:
+        groups = [self.everything, *self.by_kind.values(), *self.by_session.values()]
+        return [f for g in groups for f in g]
+
     def followers(self, session: Session) -> dict[tuple[str, str], Follow]:
         """Who follows ``session``, each user once, through their most specific follow."""
         out: dict[tuple[str, str], Follow] = {}
@@ -129,3 +133,17 @@ def _all_kind_leads(settings: AnnouncementsSection) -> list[int]:
 def _longest_follow(index: FollowIndex) -> int:
     groups = [index.everything, *index.by_kind.values(), *index.by_session.values()]
     return max((f.lead_minutes for g in groups for f in g), default=0)
+
+
+def plan_lines(deliveries: Iterable[Delivery], programme: Programme) -> list[str]:
+    """One line per delivery for ``l4a-bot plan``: when (forum zone and UTC), what, to whom."""
+    out = []
+    for d in deliveries:
+        local = d.due.astimezone(programme.zone)
+        to = f"@{d.target}" if d.private else f"#{d.target}"
+        lead = f"{d.lead_minutes} min before" if d.lead_minutes else "at the start"
+        out.append(
+            f"{local:%Y-%m-%d %H:%M %Z}  {d.due:%Y-%m-%dT%H:%MZ}  {d.kind:<8}  "
+            f"{d.front:<8} {to:<24} {d.session_id} ({lead})  {d.key}"
+        )
+    return out
