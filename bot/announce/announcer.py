@@ -37,7 +37,6 @@ from bot.outbox import DeliveryError, Outbox
 from bot.programme import Programme, ProgrammeError, Session, load_programme
 
 log = logging.getLogger(__name__)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
 FINAL = frozenset({"sent", "skipped", "failed"})
 User = tuple[str, str]
@@ -131,8 +130,16 @@ class Announcer:
         self._pending.clear()
         self._user_keys.clear()
         self._heap.clear()
-        self._add_pending(self.plan(EPOCH, FAR))
+        self._add_pending(self.plan(self._since(), FAR))
         self.jobs.sync(self._dues(), replace=True)
+
+    def _since(self) -> datetime:
+        """Where planning starts: what is older than the grace and older than the last run
+        can only be skipped, and is left alone."""
+        since = self.hub.clock.now() - timedelta(minutes=self.settings.grace_minutes)
+        if self._watermark is not None and self._watermark < since:
+            since = self._watermark
+        return since
 
     def _replan_user(self, user: User) -> None:
         """After a follow changes: only that user's reminders."""
@@ -142,7 +149,7 @@ class Announcer:
             return
         mine = FollowIndex(self._follows.get(user, {}).values())
         planned = plan(
-            self.hub.programme, mine, self.settings, {user[0]}, EPOCH, FAR,
+            self.hub.programme, mine, self.settings, {user[0]}, self._since(), FAR,
             closed=self._closed, channels={},
         )  # fmt: skip
         fresh = [d for d in planned if self._ledger.get(d.key) not in FINAL]

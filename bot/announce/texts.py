@@ -117,7 +117,7 @@ def changes_reply(ctx: Ctx, changes: Sequence[Change], *, private: bool) -> Repl
             reply.item(
                 Strong(new.title.get(lang)),
                 " — ",
-                t(lang, "announce.moved", before=when_text(ctx, before)),
+                t(lang, "announce.moved", when=when_text(ctx, before)),
                 " ",
                 _when(ctx, new),
                 f" · {where_text(ctx, new)}",
