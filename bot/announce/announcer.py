@@ -246,7 +246,8 @@ class Announcer:
 
     def _ctx(self, d: Delivery, now: datetime):  # type: ignore[no-untyped-def]
         if d.private:
-            return texts.user_ctx(self.hub, d.front, d.target, now)
+            locale = next((f.locale for f in self.follows_of(d.front, d.target) if f.locale), None)
+            return texts.user_ctx(self.hub, d.front, d.target, now, locale)
         return texts.channel_ctx(self.hub, d.front, d.target, now)
 
     async def _permanent(self, d: Delivery, exc: DeliveryError) -> None:

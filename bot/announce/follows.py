@@ -129,7 +129,8 @@ async def remind(ctx: Ctx, text: str, lead: int | None = None) -> Reply:
             return error(t(lang, "remind.untimed", title=session.title.get(lang)))
         if session.starts_at <= ctx.now:
             return error(t(lang, "remind.past", title=session.title.get(lang)))
-    follow = Follow(ctx.caller.front, ctx.caller.user_id, target_type, value, lead, ctx.now)
+    caller = ctx.caller
+    follow = Follow(caller.front, caller.user_id, target_type, value, lead, ctx.now, caller.locale)
     reopened = await announcer.follow(follow)
     what_text = describe(ctx, target_type, value)
     if lead == 0:

@@ -24,6 +24,7 @@ class Follow:
     target: str  # session id, kind, or "" for all
     lead_minutes: int
     since: datetime  # reminders due before this instant are not sent
+    locale: str | None = None  # the platform's language hint when they followed
 
     @property
     def user(self) -> tuple[str, str]:

@@ -29,17 +29,18 @@ class AnnounceRepo:
     # -- follows ---------------------------------------------------------------------------
     async def follows(self) -> list[Follow]:
         async with self.db.execute(
-            "SELECT front, user_id, target_type, target, lead_minutes, since FROM announce_follows"
+            "SELECT front, user_id, target_type, target, lead_minutes, since, locale"
+            " FROM announce_follows"
         ) as cur:
             rows = await cur.fetchall()
-        return [Follow(r[0], r[1], r[2], r[3], int(r[4]), _instant(r[5])) for r in rows]
+        return [Follow(r[0], r[1], r[2], r[3], int(r[4]), _instant(r[5]), r[6]) for r in rows]
 
     async def add_follow(self, follow: Follow) -> None:
         await self.db.execute(
             "INSERT INTO announce_follows"
-            " (front, user_id, target_type, target, lead_minutes, since)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target_type, target)"
-            " DO UPDATE SET lead_minutes = excluded.lead_minutes",
+            " (front, user_id, target_type, target, lead_minutes, since, locale)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target_type, target)"
+            " DO UPDATE SET lead_minutes = excluded.lead_minutes, locale = excluded.locale",
             (
                 follow.front,
                 follow.user_id,
@@ -47,6 +48,7 @@ class AnnounceRepo:
                 follow.target,
                 follow.lead_minutes,
                 _iso(follow.since),
+                follow.locale,
             ),
         )
         await self.db.commit()

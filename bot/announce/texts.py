@@ -34,8 +34,9 @@ def channel_ctx(hub: Hub, front: str, channel: str, now: datetime) -> Ctx:
     return Ctx(hub, Caller(front, f"#{channel}"), prefs, now, today)
 
 
-def user_ctx(hub: Hub, front: str, user_id: str, now: datetime) -> Ctx:
-    ctx = hub.context(Caller(front, user_id))
+def user_ctx(hub: Hub, front: str, user_id: str, now: datetime, locale: str | None = None) -> Ctx:
+    """The follower's language (chosen, else the platform's hint) and zone."""
+    ctx = hub.context(Caller(front, user_id, locale=locale))
     return Ctx(hub, ctx.caller, ctx.prefs, now, now.astimezone(ctx.prefs.zone.tzinfo).date())
 
 

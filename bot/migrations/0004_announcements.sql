@@ -11,6 +11,9 @@ CREATE TABLE announce_follows (
     target       TEXT NOT NULL,
     lead_minutes INTEGER NOT NULL CHECK (lead_minutes >= 0),
     since        TEXT NOT NULL,
+    -- the platform's language hint when they followed (Discord client locale), used for the
+    -- reminder when they never chose a language with /language
+    locale       TEXT,
     PRIMARY KEY (front, user_id, target_type, target)
 ) WITHOUT ROWID;
 

@@ -104,7 +104,8 @@ async def test_ten_thousand_reminders_do_not_delay_a_command(
         pass
     async with aiosqlite.connect(db_path) as db:
         await db.executemany(
-            "INSERT INTO announce_follows VALUES ('console', ?, 'session', 'hub-oct-6', 10, ?)",
+            "INSERT INTO announce_follows VALUES"
+            " ('console', ?, 'session', 'hub-oct-6', 10, ?, NULL)",
             [(f"user{i}", START.isoformat()) for i in range(10_000)],
         )
         await db.commit()
