@@ -59,7 +59,8 @@ def parse_target(ctx: Ctx, text: str) -> Target | Reply:
             kind = _kind(q[len(prefix) :])
             if kind is None:
                 names = ", ".join(f"kind:{k}" for k in KINDS)
-                return error(t(lang, "remind.unknown_kind", value=q[:60], kinds=names))
+                value = q[len(prefix) :].strip()[:60]
+                return error(t(lang, "remind.unknown_kind", value=value, kinds=names))
             return ("kind", kind)
     matches = ctx.programme.find(q[:200])
     if not matches:
