@@ -19,11 +19,15 @@ idempotency key (Discord ``nonce`` + ``enforce_nonce``), so the platform drops a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import heapq
 import logging
+from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.announce import texts
 from bot.announce.changes import ReloadOutcome, diff, digest
@@ -39,6 +43,7 @@ from bot.programme import Programme, ProgrammeError, Session, load_programme
 log = logging.getLogger(__name__)
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
 FINAL = frozenset({"sent", "skipped", "failed"})
+PLAN_SLICE = 50  # sessions planned between two yields to the event loop
 User = tuple[str, str]
 
 
@@ -62,6 +67,8 @@ class Announcer:
         self.jobs = DueJobs(hub.clock, self._job)
         self.watch: FileWatch | None = None
         self.started = False
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._dirty: set[User] | None = None
 
     @classmethod
     async def open(cls, hub: Hub) -> Announcer:
@@ -80,7 +87,7 @@ class Announcer:
         """Deliver ``outbox.front``'s announcements and reminders through ``outbox``."""
         self.outboxes[outbox.front] = outbox
         if self.started:
-            self._replan()
+            self._spawn(self._replan(), "announce-replan")
 
     async def start(self) -> None:
         """Plan, send what is due (within the grace), and run on: jobs, workers, file watch."""
@@ -89,7 +96,7 @@ class Announcer:
         self.started = True
         self.fanout.start()
         self.jobs.start()
-        self._replan()
+        await self._replan()
         await self.run_due()
         speed = self.hub.clock.speed
         if self.settings.watch_schedule and speed > 0 and self.watch is None:
@@ -100,6 +107,11 @@ class Announcer:
 
     async def stop(self) -> None:
         self.jobs.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self.watch is not None:
             await self.watch.stop()
             self.watch = None
@@ -125,13 +137,28 @@ class Announcer:
         )
         return [d for d in planned if self._ledger.get(d.key) not in FINAL]
 
-    def _replan(self) -> None:
-        """Rebuild every pending delivery and every job (start-up, programme change)."""
+    async def _replan(self) -> None:
+        """Rebuild every pending delivery and every job (start-up, programme change). Plans in
+        slices of the programme, yielding to the event loop between them, and swaps the result
+        in at once; users whose follows changed meanwhile are planned again after the swap."""
+        self._dirty = set()
+        programme, index, fronts = self.hub.programme, self.follow_index(), set(self.outboxes)
+        since, sessions = self._since(), programme.sessions
+        fresh: list[Delivery] = []
+        for i in range(0, len(sessions), PLAN_SLICE):
+            fresh += plan(
+                programme, index, self.settings, fronts, since, FAR,
+                closed=self._closed, sessions=sessions[i : i + PLAN_SLICE],
+            )  # fmt: skip
+            await asyncio.sleep(0)
+        dirty, self._dirty = self._dirty, None
         self._pending.clear()
         self._user_keys.clear()
         self._heap.clear()
-        self._add_pending(self.plan(self._since(), FAR))
-        self.jobs.sync(self._dues(), replace=True)
+        self._add_pending([d for d in fresh if self._ledger.get(d.key) not in FINAL])
+        for user in dirty:
+            self._replan_user(user)
+        await self.jobs.sync(self._dues(), replace=True)
 
     def _since(self) -> datetime:
         """Where planning starts: what is older than the grace and older than the last run
@@ -143,6 +170,8 @@ class Announcer:
 
     def _replan_user(self, user: User) -> None:
         """After a follow changes: only that user's reminders."""
+        if self._dirty is not None:
+            self._dirty.add(user)  # a full replan is running: redo this user after its swap
         for key in self._user_keys.pop(user, set()):
             self._pending.pop(key, None)
         if not self.started or user[0] not in self.outboxes:
@@ -154,11 +183,11 @@ class Announcer:
         )  # fmt: skip
         fresh = [d for d in planned if self._ledger.get(d.key) not in FINAL]
         self._add_pending(fresh)
-        self.jobs.sync({d.due for d in fresh}, replace=False)
+        self.jobs.add({d.due for d in fresh})
 
     def _add_pending(self, deliveries: list[Delivery]) -> None:
         for d in deliveries:
-            if d.key in self._inflight:
+            if d.key in self._inflight or self._ledger.get(d.key) in FINAL:
                 continue
             self._pending[d.key] = d
             heapq.heappush(self._heap, (d.due, d.key))
@@ -172,11 +201,20 @@ class Announcer:
         return sorted(self._pending.values(), key=lambda d: (d.due, d.key))
 
     # -- running -----------------------------------------------------------------------------
+    def _spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("announcer task %s failed", task.get_name(), exc_info=task.exception())
+
     async def _job(self, at: datetime) -> None:
-        try:
-            await self.run_due(max(self.hub.clock.now(), at))
-        except Exception:
-            log.exception("running the deliveries due at %s failed", at.isoformat())
+        """An APScheduler job: hand over at once (the job ends; a full queue never holds the
+        scheduler), the delivery runs as the announcer's own task."""
+        self._spawn(self.run_due(max(self.hub.clock.now(), at)), f"announce-due-{at:%H%M%S}")
 
     async def run_due(self, now: datetime | None = None) -> int:
         """Hand every delivery due at ``now`` to the fan-out (those more than the grace late
@@ -312,7 +350,7 @@ class Announcer:
     # -- programme changes -------------------------------------------------------------------
     async def _programme_changed(self, programme: Programme) -> None:
         if self.started:
-            self._replan()
+            await self._replan()
 
     async def reload(self, path: Path | None = None) -> ReloadOutcome:
         """Read the schedule file again. A file with problems changes nothing; a good one

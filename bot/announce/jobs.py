@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.announce.model import stamp
@@ -27,6 +28,18 @@ from bot.clock import Clock, real_seconds_until
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "due:"
+
+
+class _QuietCancel(logging.Filter):
+    """Stopping the scheduler cancels a job that was about to start; APScheduler logs that as
+    an error with a ``CancelledError``: it is the normal end of a run, not a failure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
+logging.getLogger("apscheduler.executors.default").addFilter(_QuietCancel())
 
 
 class DueJobs:
@@ -57,38 +70,51 @@ class DueJobs:
     def job_ids(self) -> set[str]:
         return set(self._jobs)
 
-    def sync(self, dues: Iterable[datetime], *, replace: bool) -> None:
-        """Make the jobs match ``dues`` (future instants). ``replace``: also remove jobs for
-        instants no longer wanted (a full rebuild); otherwise only add (a new follow)."""
+    async def sync(self, dues: Iterable[datetime], *, replace: bool) -> None:
+        """Make the jobs match ``dues`` (future instants); ``replace`` also removes the jobs of
+        instants no longer wanted. A job already there for an instant is kept as it is (its
+        real run time depends only on the instant), so a rebuild touches only what changed."""
         if self._scheduler is None:
             return
         now = self.clock.now()
         wanted = {f"{JOB_PREFIX}{stamp(d)}": d for d in dues if d > now}
         if replace:
-            for job_id in list(self._jobs):
-                if job_id not in wanted:
-                    with contextlib.suppress(Exception):
-                        self._scheduler.remove_job(job_id)
-                    del self._jobs[job_id]
-        real_now = datetime.now(UTC)
-        for job_id, due in wanted.items():
-            wait = real_seconds_until(self.clock, due)
-            if wait is None:
-                continue
-            run_at = real_now + timedelta(seconds=wait)
-            if self._jobs.get(job_id) == due and not replace:
-                continue
-            self._scheduler.add_job(
-                self._run,
-                "date",
-                run_date=run_at,
-                args=[due],
-                id=job_id,
-                replace_existing=True,
-                misfire_grace_time=None,  # late is better than never; the grace rule decides
-                coalesce=True,
-            )
-            self._jobs[job_id] = due
+            for job_id in [j for j in self._jobs if j not in wanted]:
+                with contextlib.suppress(JobLookupError):
+                    self._scheduler.remove_job(job_id)
+                del self._jobs[job_id]
+        for n, (job_id, due) in enumerate(wanted.items()):
+            self._add(job_id, due)
+            if n % 200 == 199:
+                await asyncio.sleep(0)
+
+    def add(self, dues: Iterable[datetime]) -> None:
+        """Add the jobs of new instants (a new follow), keeping every other job."""
+        if self._scheduler is None:
+            return
+        now = self.clock.now()
+        for due in dues:
+            if due > now:
+                self._add(f"{JOB_PREFIX}{stamp(due)}", due)
+
+    def _add(self, job_id: str, due: datetime) -> None:
+        assert self._scheduler is not None
+        if self._jobs.get(job_id) == due:
+            return
+        wait = real_seconds_until(self.clock, due)
+        if wait is None:
+            return
+        self._scheduler.add_job(
+            self._run,
+            "date",
+            run_date=datetime.now(UTC) + timedelta(seconds=wait),
+            args=[due],
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=None,  # late is better than never; the grace rule decides
+            coalesce=True,
+        )
+        self._jobs[job_id] = due
 
     def forget(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 
 from bot.programme import Session
@@ -47,7 +48,7 @@ class Change:
         return f"{self.what}:{self.session_id}:{when[0]}:{when[1]}:{places}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Delivery:
     """One message to send at ``due`` (UTC): to a channel (``announce``, ``change`` posts) or
     privately to a user (``remind``, ``change`` notices)."""
@@ -64,6 +65,7 @@ class Delivery:
     changes: tuple[Change, ...] = ()
 
 
+@lru_cache(maxsize=65536)
 def stamp(at: datetime) -> str:
     """A compact UTC instant for keys: ``20211006T1000Z``."""
     return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ").replace("00Z", "Z")

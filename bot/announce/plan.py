@@ -69,12 +69,14 @@ def plan(
     *,
     closed: Collection[tuple[str, str]] = (),
     channels: Mapping[str, ChannelMap] | None = None,
+    sessions: Iterable[Session] | None = None,
 ) -> list[Delivery]:
     """Every announcement and reminder of ``fronts`` due in ``[start, end)``, by due time.
 
     Announcements go to each front's mapped channel at the session's leads; reminders to each
     follower at their lead, unless their private messages are ``closed`` or the reminder fell due
-    before they followed. Untimed sessions are never announced.
+    before they followed. Untimed sessions are never announced. ``sessions``: plan only these
+    (a part of the programme; the announcer plans in slices and yields between them).
     """
     if not settings.enabled:
         return []
@@ -86,7 +88,7 @@ def plan(
     # Sessions starting after ``end + longest lead`` cannot have anything due before ``end``.
     horizon = end + timedelta(minutes=max(longest, _longest_follow(index)))
     out: list[Delivery] = []
-    for session in programme.sessions:
+    for session in programme.sessions if sessions is None else sessions:
         begins = session.starts_at
         # Every delivery is due at or before the start (leads are >= 0).
         if begins is None or begins < start or begins > horizon:

@@ -88,11 +88,11 @@ async def test_rebuilding_replaces_jobs_instead_of_adding_more(
         assert scheduler is not None
         ids = sorted(j.id for j in scheduler.get_jobs())
         assert "due:20211006T0953Z" in ids  # ana's 7-minute reminder of the 12:00 session
-        announcer._replan()
-        announcer._replan()
+        await announcer._replan()
+        await announcer._replan()
         assert sorted(j.id for j in scheduler.get_jobs()) == ids
         await follows.unremind(hub.context(person("ana")), "all")
-        announcer._replan()
+        await announcer._replan()
         assert "due:20211006T0953Z" not in {j.id for j in scheduler.get_jobs()}
 
 
