@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.announce import texts
-from bot.announce.changes import ReloadOutcome, diff, digest
+from bot.announce.changes import ReloadOutcome, change_deliveries, diff
 from bot.announce.fanout import FanOut, Status
 from bot.announce.jobs import DueJobs, FileWatch
-from bot.announce.model import Change, Delivery, Follow, TargetType, change_key
-from bot.announce.plan import FollowIndex, channel_for, plan
+from bot.announce.model import Change, Delivery, Follow, TargetType
+from bot.announce.plan import FollowIndex, plan
 from bot.announce.repo import AnnounceRepo
 from bot.hub import Hub
 from bot.outbox import DeliveryError, Outbox
@@ -106,6 +106,7 @@ class Announcer:
             self.watch.start()
 
     async def stop(self) -> None:
+        self.started = False  # a job APScheduler had already begun now does nothing
         self.jobs.stop()
         for task in list(self._tasks):
             task.cancel()
@@ -116,7 +117,6 @@ class Announcer:
             await self.watch.stop()
             self.watch = None
         await self.fanout.stop()
-        self.started = False
 
     # -- planning ----------------------------------------------------------------------------
     def follow_index(self) -> FollowIndex:
@@ -214,6 +214,8 @@ class Announcer:
     async def _job(self, at: datetime) -> None:
         """An APScheduler job: hand over at once (the job ends; a full queue never holds the
         scheduler), the delivery runs as the announcer's own task."""
+        if not self.started:
+            return
         self._spawn(self.run_due(max(self.hub.clock.now(), at)), f"announce-due-{at:%H%M%S}")
 
     async def run_due(self, now: datetime | None = None) -> int:
@@ -251,6 +253,9 @@ class Announcer:
         return len(due)
 
     async def drain(self) -> None:
+        """Wait until the due work handed over so far is queued and every message settled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.fanout.drain()
 
     async def deliver_due(self, now: datetime | None = None) -> int:
@@ -386,37 +391,13 @@ class Announcer:
             log.info("%s reloaded: %d change(s)", self.hub.schedule_path, len(outcome.changes))
 
     async def _announce_changes(self, changes: list[Change]) -> None:
-        now = self.hub.clock.now()
-        out: list[Delivery] = []
-        index = self.follow_index()
-        for front in sorted(self.outboxes):
-            by_channel: dict[str, list[Change]] = {}
-            channel_map = self.settings.channels.get(front)  # type: ignore[call-overload]
-            for c in changes:
-                session = c.after or c.before
-                channel = channel_for(channel_map, session) if channel_map and session else None
-                if channel is not None:
-                    by_channel.setdefault(channel, []).append(c)
-            by_user: dict[str, list[Change]] = {}
-            for c in changes:
-                users: set[User] = set()
-                for s in (c.before, c.after):
-                    if s is not None:
-                        users.update(index.followers(s))
-                for user in sorted(users):
-                    if user[0] == front and user not in self._closed:
-                        by_user.setdefault(user[1], []).append(c)
-            for target, group, private in [
-                *((ch, g, False) for ch, g in by_channel.items()),
-                *((u, g, True) for u, g in by_user.items()),
-            ]:
-                key = change_key(front, target, digest(group))
-                if self._ledger.get(key) in FINAL or key in self._inflight:
-                    continue
-                self._inflight.add(key)
-                out.append(
-                    Delivery(key, now, "change", front, target, "", None, 0, private, tuple(group))
-                )
+        planned = change_deliveries(
+            changes, self.outboxes.keys(), self.settings.channels, self.follow_index(),
+            self._closed, self.hub.clock.now(),
+        )  # fmt: skip
+        out = [d for d in planned if self._ledger.get(d.key) not in FINAL]
+        out = [d for d in out if d.key not in self._inflight]
+        self._inflight.update(d.key for d in out)
         await self.fanout.submit(out)
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.announce.model import Change
+from bot.announce.model import Change, Delivery, change_key
+from bot.announce.plan import FollowIndex, channel_for
+from bot.config import ChannelMap
 from bot.programme import Programme, Session
 
 
@@ -63,3 +66,41 @@ def digest(changes: list[Change] | tuple[Change, ...]) -> str:
     """A short stable name for a set of changes (ledger keys: the same change is told once)."""
     text = "|".join(sorted(c.signature() for c in changes))
     return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def change_deliveries(
+    changes: list[Change],
+    fronts: Iterable[str],
+    channels: Mapping[str, ChannelMap],
+    index: FollowIndex,
+    closed: Collection[tuple[str, str]],
+    now: datetime,
+) -> list[Delivery]:
+    """One post per channel concerned (each session's announcement channel) and one private
+    notice per follower of a changed session, listing only their sessions; keyed by the set of
+    changes, so the same change is told once."""
+    out: list[Delivery] = []
+    for front in sorted(fronts):
+        by_channel: dict[str, list[Change]] = {}
+        channel_map = channels.get(front)
+        for c in changes:
+            session = c.after or c.before
+            channel = channel_for(channel_map, session) if channel_map and session else None
+            if channel is not None:
+                by_channel.setdefault(channel, []).append(c)
+        by_user: dict[str, list[Change]] = {}
+        for c in changes:
+            users: set[tuple[str, str]] = set()
+            for s in (c.before, c.after):
+                if s is not None:
+                    users.update(index.followers(s))
+            for user in sorted(users):
+                if user[0] == front and user not in closed:
+                    by_user.setdefault(user[1], []).append(c)
+        for target, group, private in [
+            *((ch, g, False) for ch, g in by_channel.items()),
+            *((u, g, True) for u, g in by_user.items()),
+        ]:
+            key = change_key(front, target, digest(group))
+            out.append(Delivery(key, now, "change", front, target, "", None, 0, private, (*group,)))
+    return out
