@@ -3,6 +3,7 @@ through real discord.py dispatch (tests/support/discord_harness.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ async def announcing(
         {
             "announcements": {
                 "channels": {"discord": {"default": DEFAULT_CHANNEL_ID}},
-                "retry_seconds": 0,
+                "retry_seconds": 0.05,
                 "dm_per_second": 0,
             }
         }
@@ -133,3 +134,39 @@ async def test_unremind_removes_a_follow_offered_by_autocomplete(
     assert "no more reminders" in done.content
     [empty] = await h.slash("reminders", user=ana)
     assert "You follow nothing yet" in empty.content
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "permanent"),
+    [(403, 50007, True), (404, 10003, True), (403, 50013, True), (500, 0, False), (429, 0, False)],
+)
+def test_discord_errors_are_told_apart_as_permanent_or_transient(
+    status: int, code: int, permanent: bool
+) -> None:
+    from cogs.announce import _delivery_error
+    from tests.support.discord_harness import http_error
+
+    assert _delivery_error(http_error(status, code, "x")).permanent is permanent
+
+
+async def test_a_server_error_is_retried_and_the_post_goes_out_once(
+    announcing: tuple[Hub, DiscordHarness], clock: FrozenClock
+) -> None:
+    from tests.support.discord_harness import http_error
+
+    hub, h = announcing
+    await hub.announcer.drain()  # type: ignore[union-attr]
+    h.clear()
+    route = f"POST /channels/{DEFAULT_CHANNEL_ID}/messages"
+    h.http_fail[route] = http_error(500, 0, "boom")
+    clock.set(datetime(2021, 10, 6, 10, 0, tzinfo=UTC))  # 12:00 CEST: "starting now"
+    await hub.announcer.run_due()  # type: ignore[union-attr]
+    for _ in range(100):  # the first attempt fails; let the retry find Discord back
+        if h.sent:
+            break
+        await asyncio.sleep(0.01)
+    del h.http_fail[route]
+    await hub.announcer.drain()  # type: ignore[union-attr]
+    posts = [s for s in h.sent if s.kind == "channel_message"]
+    assert [s.ok for s in posts] == [False, True]
+    assert posts[0].data["nonce"] == posts[1].data["nonce"]  # same delivery, same nonce
