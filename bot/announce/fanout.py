@@ -13,7 +13,6 @@ transaction id) so that a message re-sent after a crash is dropped by the platfo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import hashlib
 import logging
@@ -64,6 +63,7 @@ class FanOut:
         self.queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(settings.queue_size)
         self._workers: list[asyncio.Task[None]] = []
         self._retries: set[asyncio.Task[None]] = set()
+        self._batches: set[asyncio.Future[None]] = set()
         self._outstanding = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -79,15 +79,19 @@ class FanOut:
                 for i in range(self.settings.workers)
             ]
 
-    async def stop(self) -> None:
-        tasks = [*self._workers, *self._retries]
+    async def stop(self, finish_within: float = 5.0) -> None:
+        """Stop the workers. A batch being sent is finished first (up to ``finish_within``
+        seconds) so that it does not stay 'sending' in the ledger; queued messages that were
+        never claimed are simply planned again at the next start."""
+        if self._batches:
+            await asyncio.wait(list(self._batches), timeout=finish_within)
+        tasks = [*self._workers, *self._retries, *self._batches]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._workers.clear()
         self._retries.clear()
+        self._batches.clear()
 
     async def submit(self, deliveries: Iterable[Delivery]) -> None:
         """Queue deliveries (waits while the queue is full: the caller is a background task)."""
@@ -112,8 +116,14 @@ class FanOut:
             batch = [first]
             while len(batch) < self.settings.batch and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
+            # Shielded: cancelling the worker (stop) lets the batch it started finish.
+            running = asyncio.ensure_future(self._run_batch(batch))
+            self._batches.add(running)
+            running.add_done_callback(self._batches.discard)
             try:
-                await self._run_batch(batch)
+                await asyncio.shield(running)
+            except asyncio.CancelledError:
+                raise
             except Exception:
                 log.exception("announcement batch failed; its deliveries stay 'sending'")
                 self._finished(len(batch))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from bot.announce import follows
 from bot.announce.repo import AnnounceRepo
 from bot.clock import FrozenClock
 from bot.config import Config
+from bot.doc import Reply
 from bot.programme import Programme
 from tests.conftest import text_of
 from tests.support.announce import FakeOutbox, person, running_bot
@@ -150,3 +152,28 @@ async def test_transient_failures_are_retried_a_bounded_number_of_times(
         await hub.announcer.drain()  # type: ignore[union-attr]
     assert stubborn.sent == [] and len(stubborn.attempts) == 3
     assert (await _status(db_2))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("failed", 3)
+
+
+async def test_stopping_finishes_the_batch_being_sent_so_nothing_stays_ambiguous(
+    programme: Programme, db_path: Path
+) -> None:
+    clock = FrozenClock(datetime(2021, 10, 6, 9, 45, tzinfo=UTC))
+    release = asyncio.Event()
+
+    class SlowOutbox(FakeOutbox):
+        async def post(self, channel: str, reply: Reply) -> None:
+            await release.wait()
+            await super().post(channel, reply)
+
+    outbox = SlowOutbox()
+    async with running_bot(_config(), programme, db_path, clock, outbox, start=False) as hub:
+        announcer = hub.announcer
+        assert announcer is not None
+        await announcer.start()  # the 11:45 announcement is claimed and being sent
+        await asyncio.sleep(0.01)
+        assert (await _status(db_path))["ann:console:hub-oct-6:15:20211006T1000Z"][0] == "sending"
+        stopping = asyncio.create_task(announcer.stop())
+        await asyncio.sleep(0.01)
+        release.set()
+        await stopping
+    assert (await _status(db_path))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 1)
