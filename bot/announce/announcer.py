@@ -69,6 +69,7 @@ class Announcer:
         self.started = False
         self._tasks: set[asyncio.Task[object]] = set()
         self._dirty: set[User] | None = None
+        self._replanning = asyncio.Lock()
 
     @classmethod
     async def open(cls, hub: Hub) -> Announcer:
@@ -141,6 +142,10 @@ class Announcer:
         """Rebuild every pending delivery and every job (start-up, programme change). Plans in
         slices of the programme, yielding to the event loop between them, and swaps the result
         in at once; users whose follows changed meanwhile are planned again after the swap."""
+        async with self._replanning:  # one at a time: a reload and a new front may overlap
+            await self._replan_all()
+
+    async def _replan_all(self) -> None:
         self._dirty = set()
         programme, index, fronts = self.hub.programme, self.follow_index(), set(self.outboxes)
         since, sessions = self._since(), programme.sessions
@@ -227,9 +232,10 @@ class Announcer:
         late: list[Delivery] = []
         while self._heap and self._heap[0][0] <= now:
             _, key = heapq.heappop(self._heap)
-            d = self._pending.pop(key, None)
+            d = self._pending.get(key)
             if d is None or d.due > now:
-                continue  # unfollowed or re-planned since
+                continue  # unfollowed, or re-planned for later (its newer entry stays queued)
+            del self._pending[key]
             if d.private:
                 self._user_keys.get((d.front, d.target), set()).discard(key)
             (due if now - d.due <= grace else late).append(d)

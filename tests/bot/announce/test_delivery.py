@@ -177,3 +177,19 @@ async def test_stopping_finishes_the_batch_being_sent_so_nothing_stays_ambiguous
         release.set()
         await stopping
     assert (await _status(db_path))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 1)
+
+
+async def test_changing_a_lead_moves_the_reminder_instead_of_losing_it(
+    programme: Programme, db_path: Path
+) -> None:
+    clock, outbox = FrozenClock(T), FakeOutbox()
+    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+        await follows.remind(hub.context(person("ana")), "hub-oct-6 15")  # due 11:45
+        await follows.remind(hub.context(person("ana")), "hub-oct-6 5")  # now due 11:55
+        clock.set(T + timedelta(minutes=5))
+        await hub.announcer.deliver_due()  # type: ignore[union-attr]
+        assert outbox.to("ana") == []
+        clock.set(T + timedelta(minutes=15))
+        await hub.announcer.deliver_due()  # type: ignore[union-attr]
+        (text,) = outbox.to("ana")
+        assert "starting in 5 minutes" in text
