@@ -122,6 +122,16 @@ async def test_export_is_counts_only_never_voter_ids(hub: Hub, polls: Polls) -> 
     assert ["voters", "3"] in rows
 
 
+async def test_export_quotes_options_a_spreadsheet_would_run_as_formulas(
+    hub: Hub, polls: Polls
+) -> None:
+    poll_id = await start(hub, '=HYPERLINK("http://x")?', options="=1+1 | -5 % | @SUM(A1) | ok")
+    reply = replies.export(hub.context(mod()), str(poll_id))
+    rows = list(csv.reader(io.StringIO(reply.attachments[0].data.decode("utf-8-sig"))))
+    assert [r[2] for r in rows[1:5]] == ["'=1+1", "'-5 %", "'@SUM(A1)", "ok"]
+    assert ["question_en", '\'=HYPERLINK("http://x")?'] in rows
+
+
 async def test_bad_poll_numbers_get_a_clear_answer(hub: Hub, polls: Polls) -> None:
     ctx = hub.context(mod())
     assert "“abc” is not a poll number" in text_of(replies.results(ctx, "abc"))
