@@ -150,6 +150,8 @@ class _Parts:
     days: list[tuple[int, Day]] = field(default_factory=list)
     sessions: list[tuple[int, SessionIn]] = field(default_factory=list)
     raw_ids: list[tuple[int, str]] = field(default_factory=list)
+    #: ``forum.timezone`` as written, when the forum section has other problems (still checked).
+    raw_zone: str | None = None
 
 
 def _validate(
@@ -188,6 +190,12 @@ def _validate_parts(
         if "forum" in data
         else None
     )
+    raw_forum = data.get("forum")
+    if parts.forum is None and isinstance(raw_forum, dict):
+        zone_text = raw_forum.get("timezone")
+        zone_line = line_of(lines, ("forum", "timezone"))
+        if isinstance(zone_text, str) and not any(p.line == zone_line for p in problems):
+            parts.raw_zone = zone_text  # the forum has other problems: still check its zone
     places = data.get("places")
     if isinstance(places, dict):
         for pid, value in places.items():
@@ -395,23 +403,22 @@ def _build(
 ) -> Programme | None:
     forum = parts.forum
     zone = ZoneInfo("UTC")
-    if forum is not None:
+    zone_text = forum.timezone if forum is not None else parts.raw_zone
+    if zone_text is not None:  # checked even when the forum section has other problems
         try:
-            zone = ZoneInfo(load_zone(forum.timezone).key)
+            zone = ZoneInfo(load_zone(zone_text).key)
         except (ZoneError, ZoneInfoNotFoundError, ValueError, OSError):
             problems.append(
                 Problem(
                     line_of(lines, ("forum", "timezone")),
-                    f"forum › timezone: unknown time zone {forum.timezone!r} (use an IANA name "
+                    f"forum › timezone: unknown time zone {zone_text!r} (use an IANA name "
                     "such as Europe/Madrid)",
                 )
             )
-        if forum.end_date < forum.start_date:
-            problems.append(
-                Problem(
-                    line_of(lines, ("forum", "end_date")), "forum › end_date is before start_date"
-                )
-            )
+    if forum is not None and forum.end_date < forum.start_date:
+        problems.append(
+            Problem(line_of(lines, ("forum", "end_date")), "forum › end_date is before start_date")
+        )
     first, last = (forum.start_date, forum.end_date) if forum else (date.min, date.max)
     seen_days: dict[date, int] = {}
     for i, d in parts.days:

@@ -651,6 +651,18 @@ def test_a_bad_forum_section_does_not_hide_session_problems() -> None:
     assert "end 17:00 is not after start 17:30" in problems[2].message
 
 
+def test_a_bad_forum_date_does_not_hide_a_bad_forum_zone() -> None:
+    text = edit(REAL, "end_date: 2021-10-08", "end_date: 2021-10-32")
+    text = edit(text, "timezone: Europe/Madrid", "timezone: Europe/Madridd")
+    problems = problems_of(text)
+    assert [p.line for p in problems] == [
+        line_at(text, "end_date: 2021-10-32"),
+        line_at(text, "timezone: Europe/Madridd"),
+    ]
+    assert "forum › end_date: '2021-10-32' is not a date" in problems[0].message
+    assert "forum › timezone: unknown time zone 'Europe/Madridd'" in problems[1].message
+
+
 def test_problems_in_every_section_are_collected_not_just_the_first() -> None:
     text = edit(REAL, "form_url:", "form_link:")
     text = edit(text, "format: virtual  # Zoom", "format: remote", after="Día 2 · Apertura")
