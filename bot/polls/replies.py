@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.doc import Attachment, Code, Reply, Stamp, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import LANGUAGES, catalog, fmt_time, t
+from bot.i18n import LANGUAGES, catalog, fmt_time, t, tn
 from bot.polls import chart
 from bot.polls.model import Poll, SpecError, Tally, make_spec, search_candidates
 from bot.polls.service import Polls, voter_key
@@ -82,7 +82,7 @@ def card(ctx: Ctx, poll: Poll, tally: Tally, lang: str | None = None) -> Reply:
             )
         else:
             reply.item(Strong(f"{i + 1}. {label}"))
-    status: list[Text | Stamp] = [Text(t(lang, "polls.card.votes", count=tally.voters))]
+    status: list[Text | Stamp] = [Text(tn(lang, "polls.card.votes", tally.voters))]
     if not poll.is_open:
         status.append(Text(" · " + t(lang, "polls.card.closed")))
     elif poll.closes_at is not None:
@@ -120,10 +120,8 @@ def result(ctx: Ctx, poll: Poll, *, private: bool, lang: str | None = None) -> R
     labels = poll.labels(lang)
     for label, count, pct in zip(labels, tally.counts, percents, strict=True):
         reply.item(Strong(label), Text(f" — {count} · {pct} %"))
-    reply.para(t(lang, "polls.result.voters", count=tally.voters))
-    footer = (
-        t(lang, "polls.result.voters", count=tally.voters) + " · " + t(lang, "polls.card.anonymous")
-    )
+    reply.para(tn(lang, "polls.result.voters", tally.voters))
+    footer = tn(lang, "polls.result.voters", tally.voters) + " · " + t(lang, "polls.card.anonymous")
     png = chart.bar_chart(
         poll.question.get(lang),
         labels,
@@ -237,7 +235,7 @@ def list_open(ctx: Ctx) -> Reply:
         reply.item(
             Code(f"#{poll.id}"),
             Text(f" {short} — "),
-            Text(t(ctx.lang, "polls.card.votes", count=polls.tally(poll.id).voters)),
+            Text(tn(ctx.lang, "polls.card.votes", polls.tally(poll.id).voters)),
         )
     return reply
 

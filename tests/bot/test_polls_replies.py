@@ -76,7 +76,7 @@ async def test_hidden_results_stay_hidden_until_the_close(hub: Hub, polls: Polls
     poll = polls.get(poll_id)
     assert poll is not None
     card = text_of(replies.card(hub.context(mod()), poll, polls.tally(poll_id)))
-    assert "1 votes" in card and "results hidden until it closes" in card and "100 %" not in card
+    assert "(1 vote ·" in card and "results hidden until it closes" in card and "100 %" not in card
     refused = replies.results(hub.context(person("bob")), str(poll_id))
     assert not refused.ok and "hidden until it closes" in text_of(refused)
     assert replies.results(hub.context(mod()), str(poll_id)).ok  # moderators may look
