@@ -5,6 +5,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.hub import Hub
+from cogs.calendar import CalendarCog
 from cogs.common import CatalogTranslator, on_app_command_error
 from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
@@ -18,6 +19,7 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.tree.set_translator(CatalogTranslator())
     await bot.add_cog(ProgrammeCog(hub))
     await bot.add_cog(SettingsCog(hub))
+    await bot.add_cog(CalendarCog(hub))
     await bot.add_cog(ProposalsCog(bot, hub))
     bot.add_dynamic_items(FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
     if hub.polls is not None:
