@@ -112,7 +112,7 @@ async def sync_events(
         live = await api.list()
         todo: Plan = plan(programme, now, await repo.mapping(guild_id), lang, live=live)
     except EventsForbidden as exc:
-        return _refused(result, exc, guild_id)
+        return _refused(result, exc)
     except EventsApiError as exc:
         result.error = str(exc)
         return result
@@ -151,7 +151,7 @@ async def sync_events(
                 result.created += 1
             result.ops.append(f"{op.action} {op.session_id or op.event_id}")
         except EventsForbidden as exc:
-            return _refused(result, exc, guild_id)
+            return _refused(result, exc)
         except EventsApiError as exc:
             log.warning(
                 "scheduled events of server %s: %s %s refused: %s",
@@ -165,8 +165,7 @@ async def sync_events(
     return result
 
 
-def _refused(result: SyncResult, exc: Exception, guild_id: str) -> SyncResult:
-    log.warning("scheduled events of server %s: no Manage Events permission (%s)", guild_id, exc)
+def _refused(result: SyncResult, exc: Exception) -> SyncResult:
     result.forbidden = True
     result.error = str(exc)
     return result
