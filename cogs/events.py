@@ -12,9 +12,10 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import escape_markdown
 
 from bot.doc import error
-from bot.events import EventSpec, LiveEvent
+from bot.events import DESCRIPTION_MAX, EventSpec, LiveEvent, cut
 from bot.events_sync import (
     EventGone,
     EventsApiError,
@@ -48,6 +49,25 @@ def _translated() -> Iterator[None]:
         raise EventsApiError(f"{exc.status} {exc.text or exc.response.reason}") from exc
 
 
+def _escaped(text: str) -> str:
+    return escape_markdown(text).replace("<", "\\<")
+
+
+def _description(spec: EventSpec) -> str:
+    """Discord shows event descriptions as Markdown: hosts' text stays text (``**``, links,
+    headings and mentions shown as typed), still within the limit once escaped, the session's
+    id (the last line) kept whole."""
+    body, sep, tail = spec.description.rpartition("\n\n")
+    tail = _escaped(tail)
+    room = DESCRIPTION_MAX - len(sep) - len(tail)
+    escaped = _escaped(body)
+    if len(escaped) > room:
+        escaped = cut(escaped, room, one_line=False)
+        if escaped.endswith("\\…"):
+            escaped = escaped[:-2] + "…"
+    return escaped + sep + tail
+
+
 class GuildEvents:
     """The core's ``EventsApi`` for one server."""
 
@@ -71,7 +91,7 @@ class GuildEvents:
         with _translated():
             event = await self.guild.create_scheduled_event(
                 name=spec.name,
-                description=spec.description,
+                description=_description(spec),
                 start_time=spec.start,
                 end_time=spec.end,
                 entity_type=discord.EntityType.external,
@@ -89,7 +109,7 @@ class GuildEvents:
             )
             await event.edit(
                 name=spec.name,
-                description=spec.description,
+                description=_description(spec),
                 start_time=spec.start,
                 end_time=spec.end,
                 location=spec.location,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Config
 from bot.hub import Hub
-from bot.programme import Programme
+from bot.programme import LocalText, Programme
 from cogs.events import EventsCog
 from fronts.discord_client import HubBot
 from tests.support.discord_harness import DiscordHarness, FakeUser, http_error
@@ -195,3 +195,25 @@ async def test_an_automatic_sync_without_permission_logs_one_clear_line(
         f"scheduled events of Test Guild ({harness.guild_id}): not synced, the bot lacks the "
         "Manage Events permission there"
     ]
+
+
+async def test_a_hosts_markdown_is_shown_as_typed_and_stays_within_the_limit(
+    discord_bot: DiscordHarness, hub: Hub
+) -> None:
+    slot = hub.programme.by_id["hub-oct-8"]
+    text = "# Big **bold** [click](https://evil.example) <@&1> @everyone " + "x" * 990
+    host = dataclasses.replace(
+        slot,
+        id="proposal-9",
+        title=LocalText(es="**Agua**", en="**Water**"),
+        summary=LocalText(es=text, en=text),
+        host="Ana (Org)",
+    )
+    await hub.set_programme(hub.programme.with_sessions([host]))
+    await sync(discord_bot, mod(discord_bot))
+    [event] = [e for e in discord_bot.scheduled_events.values() if "Ana (Org)" in e["description"]]
+    assert event["name"] == "**Water**"  # names are shown as plain text by Discord
+    description = event["description"]
+    assert len(description) <= 1000 and description.endswith("…\n\n[proposal-9]")
+    assert "\\*\\*bold\\*\\*" in description and "\\[click](" in description
+    assert "\\<@&1>" in description
