@@ -173,6 +173,13 @@ async def calendar_reply(
     return reply
 
 
+async def agenda_calendar(ctx: Ctx, sessions: Iterable[Session]) -> Reply:
+    """``/ics`` with no argument: the calendar of the sessions the user follows ("My agenda")."""
+    lang = ctx.lang
+    name = t(lang, "calendar.agenda_name", hub=ctx.programme.forum.hub.name.get(lang))
+    return await calendar_reply(ctx, sessions, t(lang, "calendar.filename_agenda"), name=name)
+
+
 async def programme_calendar(ctx: Ctx) -> Reply:
     """``/ics all``: the whole programme (approved open-space proposals included)."""
     return await calendar_reply(ctx, ctx.programme.sessions, t(ctx.lang, "calendar.filename_all"))

@@ -25,7 +25,20 @@ log = logging.getLogger(__name__)
 
 
 class EventsApiError(Exception):
-    """Discord refused a call (other than 403/404); ``str()`` is a short reason for people."""
+    """Discord refused a call (other than 403/404); ``str()`` is a short reason for people.
+
+    ``status`` is the HTTP status when there was one: a 4xx refuses that one event (for example
+    an edit of an event someone already started), and the sync goes on with the others; a 5xx or
+    a network failure (``None``) stops the sync, which the next one resumes.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def only_this_event(self) -> bool:
+        return self.status is not None and 400 <= self.status < 500
 
 
 class EventsForbidden(EventsApiError):
@@ -93,8 +106,10 @@ class SyncResult:
     wanted: int = 0
     capped: int = 0
     forbidden: bool = False
-    #: The first refusal that stopped the sync (``None``: it went through).
+    #: The first refusal (``None``: everything went through).
     error: str | None = None
+    #: Events Discord refused one by one (4xx); the sync went on with the others.
+    refused: int = 0
     ops: list[str] = field(default_factory=list)  # "create hub-oct-6", in order (for logs)
 
 
@@ -160,8 +175,10 @@ async def sync_events(
                 op.session_id,
                 exc,
             )
-            result.error = str(exc)
-            return result
+            result.error = result.error or str(exc)
+            if not exc.only_this_event:
+                return result
+            result.refused += 1
     return result
 
 

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -46,7 +47,9 @@ def _translated() -> Iterator[None]:
     except discord.NotFound as exc:
         raise EventGone(f"{exc.status} {exc.text or 'Not Found'}") from exc
     except discord.HTTPException as exc:
-        raise EventsApiError(f"{exc.status} {exc.text or exc.response.reason}") from exc
+        raise EventsApiError(f"{exc.status} {exc.text or exc.response.reason}", exc.status) from exc
+    except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+        raise EventsApiError(f"{type(exc).__name__}: {exc}"[:200]) from exc
 
 
 def _escaped(text: str) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 
-from bot.calendar import calendar_bytes, calendar_reply, session_uid
+from bot.calendar import agenda_calendar, calendar_bytes, calendar_reply, session_uid
 from bot.commands import dispatch
 from bot.hub import Hub
 from bot.programme import LocalText, Programme, Session
@@ -145,3 +145,15 @@ async def test_ics_with_an_unknown_word_says_how_to_use_it(hub: Hub) -> None:
 async def test_an_empty_list_of_sessions_gives_no_file(hub: Hub) -> None:
     reply = await calendar_reply(hub.context(caller()), [], "x.ics")
     assert not reply.ok and not reply.attachments
+
+
+async def test_an_agenda_calendar_holds_only_the_given_sessions_under_its_own_name(
+    hub: Hub,
+) -> None:
+    followed = [hub.programme.by_id["hub-oct-6"], hub.programme.by_id["closing"]]
+    reply = await agenda_calendar(hub.context(caller("eva", locale="es-ES")), followed)
+    [attachment] = reply.attachments
+    assert attachment.filename == "mi-agenda-local4action.ics"
+    cal = Calendar.from_ical(attachment.data)
+    assert str(cal["X-WR-CALNAME"]) == "Mi agenda · LOCAL4ACTION Hub"
+    assert {str(e["UID"]).split(".")[0] for e in cal.walk("VEVENT")} == {"hub-oct-6", "closing"}

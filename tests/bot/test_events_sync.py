@@ -157,3 +157,25 @@ async def test_a_listing_refused_reports_and_changes_nothing(
     server.fail["list"] = EventsForbidden("403 Forbidden")
     result = await sync_events(server, repo, GUILD, programme, BEFORE_FORUM, "en")
     assert result.forbidden and server.calls == []
+
+
+async def test_an_event_discord_refuses_alone_does_not_stop_the_others(
+    hub: Hub, programme: Programme
+) -> None:
+    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    real_create = server.create
+
+    async def picky(spec: EventSpec) -> str:
+        if spec.session_id == "hub-oct-7":
+            server.calls.append(f"create {spec.session_id}")
+            raise EventsApiError("400 Invalid Form Body", 400)
+        return await real_create(spec)
+
+    server.create = picky  # type: ignore[method-assign]
+    result = await sync_events(server, repo, GUILD, programme, BEFORE_FORUM, "en")
+    assert result.refused == 1 and result.error == "400 Invalid Form Body"
+    assert result.created == timed(programme) - 1
+    assert "create hub-oct-7" in server.calls and server.calls[-1] == "create closing"
+    server.create = real_create  # type: ignore[method-assign]
+    again = await sync_events(server, repo, GUILD, programme, BEFORE_FORUM, "en")
+    assert again.created == 1 and again.error is None  # retried at the next sync

@@ -128,6 +128,25 @@ async def test_without_manage_events_the_moderator_gets_one_clear_line(
     assert routes(discord_bot).count(CREATE) == 1  # stopped at the first refusal
 
 
+async def test_an_edit_discord_refuses_is_reported_and_the_other_changes_go_through(
+    discord_bot: DiscordHarness, hub: Hub
+) -> None:
+    await sync(discord_bot, mod(discord_bot))
+    started = next(
+        i for i, e in discord_bot.scheduled_events.items() if "[hub-oct-7]" in e["description"]
+    )
+    # Someone started that event early: Discord refuses to move an active event's start.
+    path = f"PATCH /guilds/{discord_bot.guild_id}/scheduled-events/{started}"
+    discord_bot.http_fail[path] = http_error(400, 50035, "Invalid Form Body")
+    hub.config.events.language = "es"  # the server's events now in Spanish: every one edited
+    discord_bot.clear()
+    text = await sync(discord_bot, mod(discord_bot, "es-ES"))
+    count = upcoming(hub)
+    assert f"0 creados, {count - 1} actualizados" in text
+    assert "Discord rechazó parte de la sincronización (400" in text
+    assert routes(discord_bot).count(EDIT) == count
+
+
 async def test_a_discord_failure_midway_is_reported_and_the_next_sync_finishes(
     discord_bot: DiscordHarness, hub: Hub
 ) -> None:
