@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-polls bench-proposals clean
+.PHONY: demo test lint bench bench-polls bench-proposals bench-calendar clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ bench-polls: $(VENV)/.installed
 
 bench-proposals: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_proposals
+
+bench-calendar: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_calendar
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import agenda, settings
+from bot import agenda, calendar, settings
 from bot.doc import Code, Reply, error
 from bot.hub import Caller, Hub
 from bot.i18n import t
@@ -81,6 +81,10 @@ async def _vote(inv: Invocation) -> Reply:
     return await poll_text.vote_command(inv.hub.context(inv.caller), inv.args)
 
 
+async def _ics(inv: Invocation) -> Reply:
+    return await calendar.ics_command(inv.hub.context(inv.caller), inv.args)
+
+
 async def _help(inv: Invocation) -> Reply:
     ctx = inv.hub.context(inv.caller)
     return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang))
@@ -97,6 +101,7 @@ COMMANDS: dict[str, Command] = {
         Command("language", (Param("code"),), _language),
         Command("poll", (Param("action", required=True), Param("args")), _poll),
         Command("vote", (Param("poll", required=True), Param("choice", required=True)), _vote),
+        Command("ics", (Param("all"),), _ics),
         Command("help", (), _help),
         Command("propose", (), proposals.propose),
         Command("myproposals", (), proposals.myproposals),

@@ -80,12 +80,21 @@ class PollsSection(_Section):
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
 
+class EventsSection(_Section):
+    """Discord scheduled events: one external event per upcoming session (``bot/events.py``)."""
+
+    sync: bool = False
+    language: Literal["es", "en", "fr"] | None = None
+    resync_minutes: int = Field(default=60, ge=0, le=1440)
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     discord: DiscordSection = Field(default_factory=DiscordSection)
     console: ConsoleSection = Field(default_factory=ConsoleSection)
     polls: PollsSection = Field(default_factory=PollsSection)
     proposals: ProposalsSection = Field(default_factory=ProposalsSection)
+    events: EventsSection = Field(default_factory=EventsSection)
 
 
 class ConfigError(Exception):
