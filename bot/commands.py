@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import agenda, settings
+from bot import agenda, calendar, settings
 from bot.announce import follows, moderation
 from bot.doc import Code, Reply, error
 from bot.hub import Caller, Hub
@@ -102,6 +102,10 @@ async def _reload(inv: Invocation) -> Reply:
     return await moderation.reload(inv.hub.context(inv.caller))
 
 
+async def _ics(inv: Invocation) -> Reply:
+    return await calendar.ics_command(inv.hub.context(inv.caller), inv.args)
+
+
 async def _help(inv: Invocation) -> Reply:
     ctx = inv.hub.context(inv.caller)
     return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang))
@@ -123,6 +127,7 @@ COMMANDS: dict[str, Command] = {
         Command("unremind", (Param("what", required=True),), _unremind),
         Command("agenda", (), _agenda),
         Command("reload", (), _reload),
+        Command("ics", (Param("all"),), _ics),
         Command("help", (), _help),
         Command("propose", (), proposals.propose),
         Command("myproposals", (), proposals.myproposals),

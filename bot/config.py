@@ -149,6 +149,14 @@ class AnnouncementsSection(_Section):
         return sorted(set(self.kind_leads.get(kind, self.leads)), reverse=True)
 
 
+class EventsSection(_Section):
+    """Discord scheduled events: one external event per upcoming session (``bot/events.py``)."""
+
+    sync: bool = False
+    language: Literal["es", "en", "fr"] | None = None
+    resync_minutes: int = Field(default=60, ge=0, le=1440)
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     discord: DiscordSection = Field(default_factory=DiscordSection)
@@ -156,6 +164,7 @@ class Config(_Section):
     polls: PollsSection = Field(default_factory=PollsSection)
     proposals: ProposalsSection = Field(default_factory=ProposalsSection)
     announcements: AnnouncementsSection = Field(default_factory=AnnouncementsSection)
+    events: EventsSection = Field(default_factory=EventsSection)
 
 
 class ConfigError(Exception):
