@@ -176,6 +176,12 @@ async def calendar_reply(
 async def agenda_calendar(ctx: Ctx, sessions: Iterable[Session]) -> Reply:
     """``/ics`` with no argument: the calendar of the sessions the user follows ("My agenda")."""
     lang = ctx.lang
+    sessions = list(sessions)
+    if not sessions:
+        prefix = ctx.caller.prefix
+        return Reply(ok=False).para(
+            t(lang, "calendar.agenda_empty", remind=f"{prefix}remind", all=f"{prefix}ics all")
+        )
     name = t(lang, "calendar.agenda_name", hub=ctx.programme.forum.hub.name.get(lang))
     return await calendar_reply(ctx, sessions, t(lang, "calendar.filename_agenda"), name=name)
 
@@ -189,13 +195,22 @@ async def programme_calendar(ctx: Ctx) -> Reply:
 ALL_WORDS = frozenset({"all", "todo", "todos", "tout", "tous"})
 
 
+async def my_calendar(ctx: Ctx) -> Reply:
+    """``/ics``: the calendar of the sessions the caller follows (``/remind``)."""
+    from bot.announce.follows import followed_sessions  # the announcer builds on the programme
+
+    caller = ctx.caller
+    return await agenda_calendar(
+        ctx, await followed_sessions(ctx.hub, caller.front, caller.user_id)
+    )
+
+
 async def ics_command(ctx: Ctx, args: str) -> Reply:
-    """The text command ``ics [all]``. Both give the whole programme for now; "my agenda" (no
-    argument) is wired to the followed sessions once follows exist."""
+    """The text command ``ics [all]``: the caller's agenda, or with ``all`` the programme."""
     scope = args.strip().casefold()
     if scope and scope not in ALL_WORDS:
         usage = f"{ctx.caller.prefix}ics all"
         return Reply(ok=False).para(
             t(ctx.lang, "calendar.unknown_scope", scope=args.strip()[:40], usage=usage)
         )
-    return await programme_calendar(ctx)
+    return await programme_calendar(ctx) if scope else await my_calendar(ctx)

@@ -20,7 +20,7 @@ class CalendarCog(commands.Cog):
     @app_commands.rename(all_=text("slash.ics.all"))
     @app_commands.describe(all_=text("cmd.ics.all"))
     async def ics(self, interaction: discord.Interaction, all_: bool = False) -> None:
-        # ``all_`` is False for "my agenda": the whole programme too until follows exist.
         await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = self.hub.context(caller_from(interaction, self.hub))
-        await send_reply(interaction, await calendar.programme_calendar(ctx))
+        reply = await (calendar.programme_calendar(ctx) if all_ else calendar.my_calendar(ctx))
+        await send_reply(interaction, reply)

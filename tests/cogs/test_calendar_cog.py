@@ -22,9 +22,18 @@ async def test_ics_all_sends_the_programme_privately_as_a_file(
 
 async def test_ics_for_a_french_client_is_in_french(discord_bot: DiscordHarness) -> None:
     lea = discord_bot.user(name="lea", locale="fr")
-    sent = await discord_bot.slash("ics", user=lea)
+    sent = await discord_bot.slash("ics", {"all": True}, user=lea)
     [(filename, data)] = [f for s in sent for f in s.files]
     assert filename == "programme-local4action.ics"
     cal = Calendar.from_ical(data)
     assert "Forum mondial" in str(cal["X-WR-CALNAME"])
     assert any("Dialogue de haut niveau" in str(e["CATEGORIES"].cats) for e in cal.walk("VEVENT"))
+
+
+async def test_ics_alone_is_my_agenda_and_says_how_to_fill_it_when_empty(
+    discord_bot: DiscordHarness,
+) -> None:
+    lea = discord_bot.user(name="lea", locale="fr")
+    *_, answer = await discord_bot.slash("ics", user=lea)  # deferred, then the follow-up
+    assert answer.kind == "followup" and answer.ephemeral and not answer.files
+    assert "Vous ne suivez encore aucune session" in answer.content

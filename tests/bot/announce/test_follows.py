@@ -92,3 +92,20 @@ def test_an_unknown_kind_in_the_config_is_refused() -> None:
 
     with pytest.raises(ValidationError, match="unknown kind"):
         Config.model_validate({"announcements": {"kind_leads": {"banquet": [5]}}})
+
+
+async def test_ics_without_argument_is_the_calendar_of_what_you_follow(bot: Hub) -> None:
+    from icalendar import Calendar
+
+    empty = await dispatch(bot, person("ana"), "/", "ics", "")
+    assert not empty.ok and not empty.attachments
+    assert "You follow no session yet" in text_of(empty) and "/ics all" in text_of(empty)
+
+    await _say(bot, "ana", "remind", "kind:high_level_dialogue")
+    mine = await dispatch(bot, person("ana"), "/", "ics", "")
+    [attachment] = mine.attachments
+    assert mine.private and attachment.filename == "my-agenda-local4action.ics"
+    cal = Calendar.from_ical(attachment.data)
+    followed = {s.id for s in await followed_sessions(bot, "console", "ana")}
+    assert {str(e["UID"]).split(".")[0] for e in cal.walk("VEVENT")} == followed
+    assert "My agenda" in str(cal["X-WR-CALNAME"])
