@@ -65,6 +65,18 @@ def _where(ctx: Ctx, reply: Reply, session: Session) -> None:
         reply.item(head, " — ", place.join.get(ctx.lang))
 
 
+def _title(reply: Reply, session: Session, lang: str) -> None:
+    """Title and kind; an open-space session also names its host (hosts' text stays text)."""
+    parts: list[Inline | str] = [
+        Strong(session.title.get(lang)),
+        " · ",
+        t(lang, f"kind.{session.kind}"),
+    ]
+    if session.host:
+        parts += [" · ", Text(t(lang, "session.hosted_by", host=session.host))]
+    reply.para(*parts)
+
+
 def announcement(ctx: Ctx, session: Session) -> Reply:
     """The channel post: what starts, when (relative and at the programme's time), how to join."""
     assert session.starts_at is not None
@@ -73,7 +85,7 @@ def announcement(ctx: Ctx, session: Session) -> Reply:
     key = "announce.started" if late else "announce.starting"
     reply = Reply(private=False)
     reply.heading(t(lang, key, when=_relative(ctx, session.starts_at)))
-    reply.para(Strong(session.title.get(lang)), " · ", t(lang, f"kind.{session.kind}"))
+    _title(reply, session, lang)
     reply.para(Strong(t(lang, "announce.when")), " ", _when(ctx, session))
     _where(ctx, reply, session)
     reply.note(t(lang, "announce.follow_hint", cmd=f"{ctx.caller.prefix}remind {session.id}"))
@@ -88,7 +100,7 @@ def reminder(ctx: Ctx, session: Session) -> Reply:
     key = "announce.reminder_started" if late else "announce.reminder"
     reply = Reply(private=True)
     reply.heading(t(lang, key, when=_relative(ctx, session.starts_at)))
-    reply.para(Strong(session.title.get(lang)), " · ", t(lang, f"kind.{session.kind}"))
+    _title(reply, session, lang)
     reply.para(Strong(t(lang, "announce.when")), " ", _when(ctx, session))
     _where(ctx, reply, session)
     reply.note(
