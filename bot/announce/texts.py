@@ -77,36 +77,46 @@ def _title(reply: Reply, session: Session, lang: str) -> None:
     reply.para(*parts)
 
 
-def announcement(ctx: Ctx, session: Session) -> Reply:
-    """The channel post: what starts, when (relative and at the programme's time), how to join."""
+def _session_message(
+    ctx: Ctx, session: Session, *, coming: str, started: str, private: bool, note: str
+) -> Reply:
+    """What starts (heading ``coming``, or ``started`` once it has begun), when, how to join."""
     assert session.starts_at is not None
     lang = ctx.lang
-    late = session.starts_at < ctx.now
-    key = "announce.started" if late else "announce.starting"
-    reply = Reply(private=False)
+    key = started if session.starts_at < ctx.now else coming
+    reply = Reply(private=private)
     reply.heading(t(lang, key, when=_relative(ctx, session.starts_at)))
     _title(reply, session, lang)
     reply.para(Strong(t(lang, "announce.when")), " ", _when(ctx, session))
     _where(ctx, reply, session)
-    reply.note(t(lang, "announce.follow_hint", cmd=f"{ctx.caller.prefix}remind {session.id}"))
+    reply.note(note)
     return reply
+
+
+def announcement(ctx: Ctx, session: Session) -> Reply:
+    """The channel post: what starts, when (relative and at the programme's time), how to join."""
+    hint = t(ctx.lang, "announce.follow_hint", cmd=f"{ctx.caller.prefix}remind {session.id}")
+    return _session_message(
+        ctx,
+        session,
+        coming="announce.starting",
+        started="announce.started",
+        private=False,
+        note=hint,
+    )
 
 
 def reminder(ctx: Ctx, session: Session) -> Reply:
     """The private reminder, in the follower's language and zone."""
-    assert session.starts_at is not None
-    lang = ctx.lang
-    late = session.starts_at < ctx.now
-    key = "announce.reminder_started" if late else "announce.reminder"
-    reply = Reply(private=True)
-    reply.heading(t(lang, key, when=_relative(ctx, session.starts_at)))
-    _title(reply, session, lang)
-    reply.para(Strong(t(lang, "announce.when")), " ", _when(ctx, session))
-    _where(ctx, reply, session)
-    reply.note(
-        t(lang, "announce.stop_hint", cmd=f"{ctx.caller.prefix}unremind {session.id}"),
+    hint = t(ctx.lang, "announce.stop_hint", cmd=f"{ctx.caller.prefix}unremind {session.id}")
+    return _session_message(
+        ctx,
+        session,
+        coming="announce.reminder",
+        started="announce.reminder_started",
+        private=True,
+        note=hint,
     )
-    return reply
 
 
 def changes_reply(ctx: Ctx, changes: Sequence[Change], *, private: bool) -> Reply:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import pickle
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -16,21 +16,12 @@ import pytest
 from bot import zones
 from bot.zones import (
     PLACE_ALIASES,
-    UserZone,
     ZoneError,
     load_zone,
     resolve_zone,
     suggest_zones,
 )
-
-MADRID = ZoneInfo("Europe/Madrid")
-FORUM = datetime(2021, 10, 6, 12, 0, tzinfo=UTC)  # 14:00 CEST, forum day 2
-WINTER = datetime(2021, 12, 15, 12, 0, tzinfo=UTC)
-
-
-def offset_at(zone: UserZone, at: datetime) -> timedelta | None:
-    return at.astimezone(zone.tzinfo).utcoffset()
-
+from tests.support.zones import FORUM, MADRID, WINTER, offset_at
 
 # --- IANA names -------------------------------------------------------------------------------
 

@@ -4,27 +4,17 @@ autocomplete."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.zones import (
-    UserZone,
     ZoneError,
     load_zone,
     resolve_zone,
     suggest_zones,
     utc_offset_text,
 )
-
-MADRID = ZoneInfo("Europe/Madrid")
-FORUM = datetime(2021, 10, 6, 12, 0, tzinfo=UTC)  # 14:00 CEST, forum day 2
-WINTER = datetime(2021, 12, 15, 12, 0, tzinfo=UTC)
-
-
-def offset_at(zone: UserZone, at: datetime) -> timedelta | None:
-    return at.astimezone(zone.tzinfo).utcoffset()
-
+from tests.support.zones import FORUM, MADRID, WINTER
 
 # --- load_zone --------------------------------------------------------------------------------
 
