@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-polls bench-proposals bench-matrix clean
+.PHONY: demo test lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ bench-proposals: $(VENV)/.installed
 
 bench-matrix: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_matrix
+
+bench-announce: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_announce
+
+bench-calendar: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_calendar
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -22,21 +22,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import functools
 import gc
-import io
-import math
-import os
-import platform
-import pstats
 import random
-import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,14 +38,21 @@ from zoneinfo import ZoneInfo, available_timezones
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `python bench/...py`
 
-import yaml
 
+from bench.programme_gen import LANGS, N_SESSIONS, SEED, generate_programme_yaml
+from bench.report import (
+    load_average,
+    machine_info,
+    percentile,
+    profile_top,
+    verdict,
+)
 from bot import agenda
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
 from bot.doc import render_plain
 from bot.hub import Caller, Hub
-from bot.programme import KINDS, Programme, load_programme, parse_programme
+from bot.programme import Programme, load_programme, parse_programme
 from bot.programme import load as programme_module
 from bot.store import Store
 from bot.zones import ZoneError, load_zone
@@ -61,187 +61,14 @@ from bot.zones import ZoneError, load_zone
 LOAD_LIMIT_MS = 150.0  # median of parse_programme on 2,000 sessions
 NEXT_P99_LIMIT_US = 200.0  # p99 of warm /next (core, without rendering)
 
-N_SESSIONS = 2_000
 LOAD_RUNS = 15
 REFERENCE_RUNS = 5
 N_USERS = 10_000
 N_ZONES = 400
 NEXT_COUNT = 3
 FIXED_OFFSETS = ("UTC+05:45", "UTC+05:30", "UTC-03:30", "UTC+09:30", "UTC+14:00", "UTC-12:00")
-LANGS = ("es", "en", "fr")
 NOW = datetime(2021, 10, 6, 9, 50, tzinfo=UTC)  # 11:50 CEST on the forum's second day
-SEED = 20211005
 FRONT = "discord"
-
-
-# -- the generated programme -------------------------------------------------------------------
-_WORDS = {
-    "es": (
-        "ciudades intermedias", "resiliencia", "clima", "agua", "cultura", "gobernanza",
-        "territorio", "cooperación", "igualdad", "salud", "movilidad", "vivienda",
-        "alimentación", "economía", "cuidados", "patrimonio", "juventud", "innovación",
-        "participación", "financiación", "energía", "turismo", "datos abiertos", "bosques",
-    ),
-    "en": (
-        "intermediary cities", "resilience", "climate", "water", "culture", "governance",
-        "territory", "cooperation", "equality", "health", "mobility", "housing",
-        "food systems", "economy", "care", "heritage", "youth", "innovation",
-        "participation", "finance", "energy", "tourism", "open data", "forests",
-    ),
-    "fr": (
-        "villes intermédiaires", "résilience", "climat", "eau", "culture", "gouvernance",
-        "territoire", "coopération", "égalité", "santé", "mobilité", "logement",
-        "alimentation", "économie", "soins", "patrimoine", "jeunesse", "innovation",
-        "participation", "financement", "énergie", "tourisme", "données ouvertes", "forêts",
-    ),
-}  # fmt: skip
-_TITLE = {
-    "es": "Sesión {n}: {a} y {b}",
-    "en": "Session {n}: {a} and {b}",
-    "fr": "Session {n} : {a} et {b}",
-}
-_SUMMARY = {
-    "es": "Diálogo sobre {a}, {b} y {c} en las ciudades intermedias, con experiencias locales, "
-    "alianzas territoriales y propuestas para la agenda global; incluye {d} y {e}.",
-    "en": "Dialogue on {a}, {b} and {c} in intermediary cities, with local experiences, "
-    "territorial partnerships and proposals for the global agenda; includes {d} and {e}.",
-    "fr": "Dialogue sur {a}, {b} et {c} dans les villes intermédiaires, avec des expériences "
-    "locales, des alliances territoriales et des propositions pour l'agenda mondial ; {d} et {e}.",
-}
-_MESSAGE = {
-    "es": "Las ciudades intermedias impulsan {a} y {b} desde la proximidad.",
-    "en": "Intermediary cities drive {a} and {b} through proximity.",
-    "fr": "Les villes intermédiaires portent {a} et {b} grâce à la proximité.",
-}
-
-
-def _local_text(lines: list[str], indent: int, key: str, texts: dict[str, str]) -> None:
-    pad = " " * indent
-    lines.append(f"{pad}{key}:")
-    for lang in LANGS:
-        lines.append(f'{pad}  {lang}: "{texts[lang]}"')
-
-
-def generate_programme_yaml(base: Programme, n: int = N_SESSIONS, seed: int = SEED) -> str:
-    """``schedule.yaml``'s forum/places/days header followed by ``n`` generated sessions.
-
-    Sessions are spread evenly over the forum's days, start between 08:00 and 20:55 (forum
-    time, 5-minute steps) and last 30 to 120 minutes; one in 250 is untimed, one in four has key
-    messages, one in three a subtitle.
-    """
-    text = BUNDLED_SCHEDULE.read_text(encoding="utf-8")
-    match = re.search(r"^sessions:[ \t]*(#.*)?$", text, flags=re.MULTILINE)
-    if match is None:
-        raise SystemExit("schedule.yaml has no top-level 'sessions:' key")
-    rng = random.Random(seed)
-    days = [d.date for d in base.days]
-    places = sorted(base.places)
-    kinds = [k for k in KINDS if k != "open_space"] + ["open_space"] * 2
-    words = functools.partial(rng.sample, range(len(_WORDS["en"])))  # k distinct word indexes
-    lines = [text[: match.start()].rstrip("\n"), "", "sessions:"]
-    for i in range(n):
-        day = days[i * len(days) // n]
-        a, b = words(2)
-        lines.append(f"  - id: gen-{i + 1:04d}")
-        untimed = i % 250 == 249
-        lines.append(f"    kind: {'visit' if untimed else rng.choice(kinds)}")
-        lines.append(f"    date: {day.isoformat()}")
-        if not untimed:
-            start = 8 * 60 + rng.randrange(156) * 5
-            end = start + rng.choice((30, 45, 60, 60, 90, 120))
-            lines.append(f'    start: "{start // 60:02d}:{start % 60:02d}"')
-            lines.append(f'    end: "{end // 60:02d}:{end % 60:02d}"')
-        lines.append(f"    format: {rng.choice(('virtual', 'hybrid', 'in_person'))}")
-        lines.append(f"    places: [{', '.join(rng.sample(places, rng.randint(1, 2)))}]")
-        _local_text(
-            lines,
-            4,
-            "title",
-            {
-                lang: _TITLE[lang].format(n=i + 1, a=_WORDS[lang][a], b=_WORDS[lang][b])
-                for lang in LANGS
-            },
-        )
-        if i % 3 == 0:
-            c, d = words(2)
-            _local_text(
-                lines,
-                4,
-                "subtitle",
-                {lang: f"{_WORDS[lang][c]} · {_WORDS[lang][d]}" for lang in LANGS},
-            )
-        ws = words(5)
-        _local_text(
-            lines,
-            4,
-            "summary",
-            {
-                lang: _SUMMARY[lang].format(
-                    **{k: _WORDS[lang][w] for k, w in zip("abcde", ws, strict=True)}
-                )
-                for lang in LANGS
-            },
-        )
-        if i % 4 == 0:
-            lines.append("    key_messages:")
-            for _ in range(rng.randint(2, 3)):
-                c, d = words(2)
-                for j, lang in enumerate(LANGS):
-                    lead = "      - " if j == 0 else "        "
-                    message = _MESSAGE[lang].format(a=_WORDS[lang][c], b=_WORDS[lang][d])
-                    lines.append(f'{lead}{lang}: "{message}"')
-    return "\n".join(lines) + "\n"
-
-
-# -- statistics and output ---------------------------------------------------------------------
-def percentile(sorted_values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def verdict(ok: bool) -> str:
-    return "OK" if ok else "MISSED  <<<<<<"
-
-
-def machine_info() -> list[str]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count() or 0
-    import pydantic
-
-    return [
-        f"python {platform.python_version()} ({platform.python_implementation()}) "
-        f"· {os.cpu_count()} CPUs ({usable} usable) · {platform.platform()}",
-        f"machine {platform.machine()} · {platform.processor() or 'unknown processor'} "
-        f"· pydantic {pydantic.VERSION} · PyYAML {yaml.__version__} "
-        f"(libyaml {'yes' if yaml.__with_libyaml__ else 'NO'})",
-        f"run at {datetime.now(UTC).isoformat(timespec='seconds')} · {load_average()}",
-    ]
-
-
-def load_average() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-    except OSError:
-        return "load average unknown"
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
-
-
-def profile_top(fn: Callable[[], object], title: str, limit: int = 18) -> None:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    fn()
-    profiler.disable()
-    for sort in ("tottime", "cumulative"):
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(sort)
-        stats.print_stats(limit)
-        body = out.getvalue()
-        start = body.find("   ncalls")
-        print(f"\n--- profile: {title} (by {sort}) ---")
-        print(body[start:].rstrip() if start >= 0 else body.rstrip())
 
 
 # -- 1. loading --------------------------------------------------------------------------------

@@ -5,11 +5,11 @@ beside a raw batched SQLite insert of the same rows, measured in the same run.
 
 End to end: gateway-shaped INTERACTION_CREATE payloads (button clicks of distinct members on the
 poll message) are fed to ``ConnectionState.parse_interaction_create``; discord.py parses each
-interaction and its message, dispatches the ``poll:<id>:<choice>`` DynamicItem, the cog queues
-the vote, the group-commit writer commits it, and only then the ephemeral confirmation leaves
-through ``AsyncWebhookAdapter.create_interaction_response`` (recorded here, never sent). The
-clock stops when the last confirmation has been recorded. Targets (issue 5): ≥ 5,000 votes/s end
-to end; store ingest ≥ 1/3 of the raw batched rate.
+interaction and its message, dispatches the ``poll:<id>:<choice>`` button of the poll's
+persistent view, the cog queues the vote, the group-commit writer commits it, and only then the
+ephemeral confirmation leaves through ``AsyncWebhookAdapter.create_interaction_response``
+(recorded here, never sent). The clock stops when the last confirmation has been recorded.
+Targets (issue 5): ≥ 5,000 votes/s end to end; store ingest ≥ 1/3 of the raw batched rate.
 """
 
 from __future__ import annotations

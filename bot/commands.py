@@ -10,7 +10,8 @@ import difflib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import agenda, settings
+from bot import agenda, calendar, settings
+from bot.announce import follows, moderation
 from bot.doc import Code, Reply, error
 from bot.hub import Caller, Hub
 from bot.i18n import t
@@ -81,6 +82,30 @@ async def _vote(inv: Invocation) -> Reply:
     return await poll_text.vote_command(inv.hub.context(inv.caller), inv.args)
 
 
+async def _remind(inv: Invocation) -> Reply:
+    return await follows.remind(inv.hub.context(inv.caller), inv.args)
+
+
+async def _reminders(inv: Invocation) -> Reply:
+    return follows.reminders(inv.hub.context(inv.caller))
+
+
+async def _unremind(inv: Invocation) -> Reply:
+    return await follows.unremind(inv.hub.context(inv.caller), inv.args)
+
+
+async def _agenda(inv: Invocation) -> Reply:
+    return follows.agenda(inv.hub.context(inv.caller))
+
+
+async def _reload(inv: Invocation) -> Reply:
+    return await moderation.reload(inv.hub.context(inv.caller))
+
+
+async def _ics(inv: Invocation) -> Reply:
+    return await calendar.ics_command(inv.hub.context(inv.caller), inv.args)
+
+
 async def _help(inv: Invocation) -> Reply:
     ctx = inv.hub.context(inv.caller)
     return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang))
@@ -97,6 +122,12 @@ COMMANDS: dict[str, Command] = {
         Command("language", (Param("code"),), _language),
         Command("poll", (Param("action", required=True), Param("args")), _poll),
         Command("vote", (Param("poll", required=True), Param("choice", required=True)), _vote),
+        Command("remind", (Param("what", required=True), Param("lead")), _remind),
+        Command("reminders", (), _reminders),
+        Command("unremind", (Param("what", required=True),), _unremind),
+        Command("agenda", (), _agenda),
+        Command("reload", (), _reload),
+        Command("ics", (Param("all"),), _ics),
         Command("help", (), _help),
         Command("propose", (), proposals.propose),
         Command("myproposals", (), proposals.myproposals),

@@ -11,14 +11,22 @@ import re
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from bot.clock import parse_instant
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_SCHEDULE = REPO_ROOT / "schedule.yaml"
+_T = TypeVar("_T")
 
 
 class _Section(BaseModel):
@@ -99,7 +107,6 @@ class MatrixSection(_Section):
     moderator_power_level: int = Field(default=50, ge=0, le=1_000_000)
     moderators: list[str] = Field(default_factory=list)
     moderation_rooms: list[str] = Field(default_factory=list)
-    announcement_rooms: list[str] = Field(default_factory=list)
     sync_timeout_seconds: float = Field(default=30.0, ge=1, le=300)
     max_backoff_seconds: float = Field(default=60.0, ge=1, le=3600)
 
@@ -133,6 +140,75 @@ class MatrixSection(_Section):
         return server.casefold() in allowed
 
 
+def _as_text(value: object) -> object:
+    """Discord channel ids may be written as TOML integers; they are kept as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+ChannelId = Annotated[str, BeforeValidator(_as_text), Field(min_length=1, max_length=255)]
+Minutes = Annotated[int, Field(ge=0, le=7 * 24 * 60)]
+
+
+class ChannelMap(_Section):
+    """Where one front posts announcements: by kind of session, else by place, else default."""
+
+    default: ChannelId | None = None
+    kind: dict[str, ChannelId] = Field(default_factory=dict)
+    place: dict[str, ChannelId] = Field(default_factory=dict)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_kinds(value)
+
+
+def _check_kinds(value: dict[str, _T]) -> dict[str, _T]:
+    from bot.programme import KINDS
+
+    unknown = sorted(set(value) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown kind(s) {unknown}; known: {', '.join(KINDS)}")
+    return value
+
+
+class AnnouncementsSection(_Section):
+    """Channel announcements and personal reminders (see ``bot/announce``)."""
+
+    enabled: bool = True
+    leads: list[Minutes] = Field(default_factory=lambda: [15, 0], max_length=10)
+    kind_leads: dict[str, list[Minutes]] = Field(default_factory=dict)
+    language: Literal["es", "en", "fr"] | None = None
+    channels: dict[Literal["console", "discord", "matrix"], ChannelMap] = Field(
+        default_factory=lambda: {"console": ChannelMap(default="announcements")}
+    )
+    reminder_lead: Minutes = 10
+    grace_minutes: float = Field(default=30.0, ge=0, le=24 * 60)
+    watch_schedule: bool = True
+    watch_seconds: float = Field(default=3.0, ge=0.2, le=3600)
+    workers: int = Field(default=2, ge=1, le=32)
+    batch: int = Field(default=10, ge=1, le=500)
+    queue_size: int = Field(default=1000, ge=1, le=1_000_000)
+    dm_per_second: float = Field(default=20.0, ge=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    retry_seconds: float = Field(default=2.0, ge=0, le=600)
+
+    @field_validator("kind_leads")
+    @classmethod
+    def _known_lead_kinds(cls, value: dict[str, list[int]]) -> dict[str, list[int]]:
+        return _check_kinds(value)
+
+    def leads_for(self, kind: str) -> list[int]:
+        return sorted(set(self.kind_leads.get(kind, self.leads)), reverse=True)
+
+
+class EventsSection(_Section):
+    """Discord scheduled events: one external event per upcoming session (``bot/events.py``)."""
+
+    sync: bool = False
+    language: Literal["es", "en", "fr"] | None = None
+    resync_minutes: int = Field(default=60, ge=0, le=1440)
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     discord: DiscordSection = Field(default_factory=DiscordSection)
@@ -140,6 +216,8 @@ class Config(_Section):
     polls: PollsSection = Field(default_factory=PollsSection)
     proposals: ProposalsSection = Field(default_factory=ProposalsSection)
     matrix: MatrixSection = Field(default_factory=MatrixSection)
+    announcements: AnnouncementsSection = Field(default_factory=AnnouncementsSection)
+    events: EventsSection = Field(default_factory=EventsSection)
 
 
 class ConfigError(Exception):

@@ -6,6 +6,8 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Config
@@ -14,6 +16,9 @@ from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
 from bot.zones import UserZone, ZoneError, load_zone
+
+if TYPE_CHECKING:
+    from bot.announce.announcer import Announcer
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,10 @@ class Hub:
         self.clock = clock
         self.programme_zone = load_zone(programme.forum.timezone)
         self.polls: Polls | None = None  # opened by fronts.app.open_hub (own connection)
+        #: The file the base programme was read from (``/reload`` and the file watcher read it).
+        self.schedule_path: Path = config.bot.schedule
+        #: Announcements and reminders, attached by ``fronts.app.open_hub`` (fronts start it).
+        self.announcer: Announcer | None = None
 
     async def set_programme(self, programme: Programme) -> None:
         """Show ``programme`` from now on, and tell every listener."""

@@ -55,6 +55,20 @@ def t(lang: str, key: str, /, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+@lru_cache(maxsize=256)
+def _plural_form(lang: str, count: int) -> str:
+    return Locale.parse(lang).plural_form(count)
+
+
+def tn(lang: str, key: str, count: int, /, **values: object) -> str:
+    """Like :func:`t`, for a text about ``count`` things: ``key_one`` when the language's plural
+    rule says so (1 in English and Spanish; 0 and 1 in French), else ``key``."""
+    form = _plural_form(lang, count)
+    if form != "other" and f"{key}_{form}" in catalog(lang):
+        key = f"{key}_{form}"
+    return t(lang, key, count=count, **values)
+
+
 def negotiate(hint: str | None, default: str = "en") -> str:
     """Pick es/en/fr from a platform locale such as Discord's ``es-ES``, ``en-GB`` or ``fr``."""
     if hint:

@@ -176,12 +176,19 @@ class PollsCog(commands.Cog):
                 ACK_SECONDS, lambda: self._defer(interaction, future, holder)
             )
             holder: list[asyncio.Task[None]] = []
-        result = await future
+        try:
+            result: VoteResult | None = await future
+        except Exception:  # not committed (disk full, database locked…): say so, count nothing
+            log.exception("a vote on poll %s could not be saved", poll_id)
+            result = None
         if timer is not None:
             timer.cancel()
             if holder:
                 deferring = holder[0]
                 await deferring
+        if result is None:
+            await send_reply(interaction, error(t(lang, "polls.vote.not_saved", id=poll_id)))
+            return
         key = (lang, poll_id, result)
         content = self._confirmations.get(key)
         if content is None:

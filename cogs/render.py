@@ -17,7 +17,7 @@ def _safe(text: str) -> str:
     return escape_mentions(escape_markdown(text)).replace("<", "\\<")
 
 
-def _inline(part: Inline) -> str:
+def _inline(part: Inline, stamps: tuple[str, ...] = ("R",)) -> str:
     if isinstance(part, Strong):
         return f"**{_safe(part.text)}**"
     if isinstance(part, Emph):
@@ -28,12 +28,14 @@ def _inline(part: Inline) -> str:
         label = _safe(part.label).replace("]", "\\]")
         return f"[{label}](<{part.url}>)"
     if isinstance(part, Stamp):
-        return f"{_safe(part.text)} · <t:{int(part.at.timestamp())}:R>"
+        at = int(part.at.timestamp())
+        return " · ".join([_safe(part.text), *(f"<t:{at}:{style}>" for style in stamps)])
     return _safe(part.text)
 
 
-def block_markdown(block: Block) -> str:
-    body = "".join(_inline(p) for p in block.parts).replace("\n", " ")
+def block_markdown(block: Block, stamps: tuple[str, ...] = ("R",)) -> str:
+    """One block as Markdown; each time gets a ``<t:…>`` stamp per style in ``stamps``."""
+    body = "".join(_inline(p, stamps) for p in block.parts).replace("\n", " ")
     if block.kind == "heading":
         return f"### {body}"
     if block.kind == "item":
@@ -45,12 +47,14 @@ def block_markdown(block: Block) -> str:
     return body
 
 
-def to_messages(reply: Reply, limit: int = MESSAGE_LIMIT) -> list[str]:
+def to_messages(
+    reply: Reply, limit: int = MESSAGE_LIMIT, stamps: tuple[str, ...] = ("R",)
+) -> list[str]:
     """The reply as one or more messages of at most ``limit`` characters, split between blocks."""
     messages: list[str] = []
     current = ""
     for block in reply.blocks:
-        line = block_markdown(block)
+        line = block_markdown(block, stamps)
         if len(line) > limit:
             line = line[: limit - 1] + "…"
         candidate = f"{current}\n{line}" if current else line

@@ -5,7 +5,10 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.hub import Hub
+from cogs.announce import AnnounceCog
+from cogs.calendar import CalendarCog
 from cogs.common import CatalogTranslator, on_app_command_error
+from cogs.events import EventsCog
 from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
 from cogs.proposal_form import CancelButton, FormButton, WithdrawButton
@@ -18,10 +21,13 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.tree.set_translator(CatalogTranslator())
     await bot.add_cog(ProgrammeCog(hub))
     await bot.add_cog(SettingsCog(hub))
+    await bot.add_cog(CalendarCog(hub))
+    await bot.add_cog(EventsCog(bot, hub))
     await bot.add_cog(ProposalsCog(bot, hub))
     bot.add_dynamic_items(FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
     if hub.polls is not None:
         await bot.add_cog(PollsCog(bot, hub))
+    await bot.add_cog(AnnounceCog(bot, hub))
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]
         await on_app_command_error(interaction, exc, hub)

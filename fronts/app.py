@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+from bot.announce.announcer import Announcer
 from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
 from bot.hub import Hub
@@ -44,12 +45,16 @@ async def open_hub(
     store = await Store.open(path, clock)
     try:
         hub = Hub(config, programme, store, clock)
+        hub.schedule_path = Path(schedule or config.bot.schedule)
+        await Announcer.open(hub)  # the fronts register their outboxes and start it
         await rebuild_programme(hub)  # the base programme plus approved open-space proposals
         hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
         settle_heap()
         try:
             yield hub
         finally:
+            if hub.announcer is not None:
+                await hub.announcer.stop()
             await hub.polls.close()
     finally:
         await store.close()

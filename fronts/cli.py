@@ -19,7 +19,7 @@ from bot.programme import ProgrammeError, load_programme
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "check", "proposals")
+SUBCOMMANDS = ("console", "run", "check", "proposals", "plan", "ics")
 
 
 def _instant(text: str) -> datetime:
@@ -78,7 +78,66 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     export.add_argument("--out", type=Path, help="write the CSV here (default: standard output)")
     export.add_argument("--lang", choices=("es", "en", "fr"), help="language of the headers")
+    plan = sub.add_parser(
+        "plan", help="list every announcement and reminder due in a window (sends nothing)"
+    )
+    plan.add_argument("--from", dest="start", type=_instant, required=True, metavar="ISO-8601")
+    plan.add_argument("--to", dest="end", type=_instant, required=True, metavar="ISO-8601")
+    plan.add_argument("--config", type=Path, help="TOML config file")
+    plan.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+    plan.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
+    plan.add_argument(
+        "--front",
+        action="append",
+        choices=("console", "discord", "matrix"),
+        help="only this front (repeatable); default: fronts with channels or followers",
+    )
+    ics = sub.add_parser(
+        "ics", help="the whole programme as an iCalendar file (approved proposals included)"
+    )
+    ics.add_argument("--config", type=Path, help="TOML config file")
+    ics.add_argument(
+        "--db", type=Path, help="SQLite database (approved proposals; default: the config's)"
+    )
+    ics.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
+    ics.add_argument("--out", type=Path, help="write the .ics here (default: standard output)")
+    ics.add_argument("--lang", choices=("es", "en", "fr"), help="language of the texts")
     return parser
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bot.announce.plan import plan_lines
+    from bot.clock import FrozenClock
+    from fronts.app import open_hub
+
+    config = load_config(args.config)
+    if args.end <= args.start:
+        print("l4a-bot: --to must be after --from", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def main() -> list[str]:
+        clock = FrozenClock(args.start)  # nothing runs: the plan only reads
+        async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
+            announcer = hub.announcer
+            assert announcer is not None
+            fronts = set(args.front or [])
+            if not fronts:
+                fronts = set(config.announcements.channels)
+                fronts |= {f.front for f in announcer.follow_index().all()}
+            deliveries = announcer.plan(args.start, args.end, fronts)
+            lines = plan_lines(deliveries, hub.programme)
+            zone = hub.programme.zone
+            start, end = args.start.astimezone(zone), args.end.astimezone(zone)
+            lines.append(
+                f"{len(deliveries)} delivery(ies) from {start:%Y-%m-%d %H:%M %Z}"
+                f" to {end:%Y-%m-%d %H:%M %Z} for {', '.join(sorted(fronts)) or 'no front'}"
+                " (already sent or skipped ones are not listed)"
+            )
+            return lines
+
+    for line in asyncio.run(main()):
+        print(line)
+    return EXIT_OK
 
 
 def cmd_check(path: Path) -> int:
@@ -159,6 +218,43 @@ def cmd_proposals_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ics(args: argparse.Namespace) -> int:
+    """The whole programme as .ics. With a database (given, or the config's if it exists): the
+    approved open-space proposals too, and SEQUENCE from the stored revisions."""
+    from bot.calendar import calendar_bytes
+    from bot.clock import SystemClock
+    from bot.revisions import record_revisions
+    from fronts.app import open_hub
+
+    config = load_config(args.config)
+    lang = args.lang or config.bot.default_language
+    db = args.db or config.bot.database
+    if args.db is not None and not Path(db).exists():
+        print(f"l4a-bot: no database at {db}", file=sys.stderr)
+        return EXIT_USAGE
+    clock = SystemClock()
+
+    async def with_db() -> bytes:
+        async with open_hub(config, clock, db=db, schedule=args.schedule) as hub:
+            sessions = hub.programme.sessions
+            now = clock.now()
+            revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
+            return calendar_bytes(sessions, hub.programme, lang, now=now, revisions=revisions)
+
+    if Path(db).exists():
+        data = asyncio.run(with_db())
+    else:
+        programme = load_programme(args.schedule or config.bot.schedule)
+        data = calendar_bytes(programme.sessions, programme, lang, now=clock.now())
+    if args.out:
+        args.out.write_bytes(data)
+        print(f"written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
@@ -173,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args)
         if command == "proposals":
             return cmd_proposals_export(args)
+        if command == "plan":
+            return cmd_plan(args)
+        if command == "ics":
+            return cmd_ics(args)
         return cmd_console(args)
     except ConfigError as exc:
         print(f"l4a-bot: {exc}", file=sys.stderr)

@@ -30,6 +30,26 @@ _SPEAKER = re.compile(r"^@([\w.-]{1,32})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 
 
+class ConsoleOutbox:
+    """Announcements and reminders on the console: printed as they fall due, each stamped with
+    the (rehearsal) clock's time in the programme's zone."""
+
+    front = FRONT
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def _stamp(self) -> str:
+        hub = self.console.hub
+        return f"{hub.clock.now().astimezone(hub.programme.zone):%Y-%m-%d %H:%M %Z}"
+
+    async def post(self, channel: str, reply: Reply) -> None:
+        self.console._announce(f"[{self._stamp()}] 📣 #{channel}:\n{render_plain(reply)}")
+
+    async def direct(self, user_id: str, reply: Reply) -> None:
+        self.console._announce(f"[{self._stamp()}] ✉ @{user_id}:\n{render_plain(reply)}")
+
+
 class Console:
     def __init__(
         self, hub: Hub, *, locale: str | None = None, files_dir: Path | None = None
@@ -46,6 +66,9 @@ class Console:
         self._out: TextIO | None = None
         if hub.polls is not None:
             hub.polls.on_close(self._poll_closed)
+        self.outbox = ConsoleOutbox(self)
+        if hub.announcer is not None:
+            hub.announcer.register(self.outbox)
 
     def _poll_closed(self, poll: Poll) -> None:
         """A console poll closed by its timer: show its final result to everyone."""
@@ -149,6 +172,8 @@ async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | Non
     console = Console(hub, locale=locale, files_dir=files_dir)
     if hub.polls is not None:
         hub.polls.start_timers()
+    if hub.announcer is not None:
+        await hub.announcer.start()  # the clock's speed drives it (--speed N)
     if sys.stdin.isatty():
         forum = hub.programme.forum.name.get(hub.prefs(console.caller(console.default_user)).lang)
         now = hub.clock.now().astimezone(hub.programme.zone)
@@ -156,4 +181,8 @@ async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | Non
             f"{forum} — console. Clock: {now:%Y-%m-%d %H:%M %Z}. "
             "Type /help; '@name /next' speaks as another participant; /quit leaves.\n"
         )
-    await console.run(sys.stdin, sys.stdout, echo=not sys.stdin.isatty())
+    try:
+        await console.run(sys.stdin, sys.stdout, echo=not sys.stdin.isatty())
+    finally:
+        if hub.announcer is not None:
+            await hub.announcer.stop()

@@ -79,7 +79,13 @@ class ConsoleFront:
     def told(self, user: str) -> list[str]:
         head = f"✉ @{user}:\n"
         parts = [part for out in self.outputs for part in out.split("\n\n")]
-        return [part.removeprefix(head) for part in parts if part.startswith(head)]
+        told = [part.removeprefix(head) for part in parts if part.startswith(head)]
+        # Reminders and other messages the announcer sent on its own: "[time] ✉ @user:\n…".
+        for text in self.console.announcements:
+            stamp, sep, rest = text.partition("] ✉ @")
+            if sep and stamp.startswith("[") and rest.startswith(f"{user}:\n"):
+                told.append(_plain(rest.removeprefix(f"{user}:\n")))
+        return told
 
 
 _STAMP = re.compile(r" · <t:\d+:[tTdDfFR]>")
@@ -209,6 +215,7 @@ class MatrixFront:
         me = self.people.made.get(user)
         if me is None:
             return []
+        me.sync_blocking(self.env.synapse)  # what the bot sent on its own since the last answer
         out, answered = [], True
         for event in me.timeline.get(self.env.direct[user], []):
             if event.get("type") != "m.room.message":

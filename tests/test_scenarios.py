@@ -4,9 +4,12 @@ dispatch, and Matrix through a real Synapse."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.announce.announcer import Announcer
+from bot.clock import FrozenClock
 from bot.hub import Hub
 from tests.fronts_under_test import Front, open_front
 
@@ -151,3 +154,43 @@ async def test_only_moderators_export_or_close_the_form(front: Front) -> None:
     assert "Only the Hub's moderators can open or close the proposal form." in close.text
     status = await front.say("ana", "proposals", "status")
     assert "The proposal form is open." in status.text
+
+
+# -- announcements and reminders ---------------------------------------------------------------
+@pytest.fixture(params=FRONTS)
+async def announcing(request: pytest.FixtureRequest, hub: Hub) -> AsyncIterator[Front]:
+    announcer = await Announcer.open(hub)
+    env = request.getfixturevalue("matrix_env") if request.param == "matrix" else None
+    async with open_front(request.param, hub, env) as f:
+        await announcer.start()  # Discord's cog and the Matrix bot have started it already
+        yield f
+    await announcer.stop()
+
+
+async def test_a_follower_is_reminded_privately_in_their_zone(
+    announcing: Front, hub: Hub, clock: FrozenClock
+) -> None:
+    await announcing.say("ana", "timezone", "asia/kathmandu")
+    done = await announcing.say("ana", "remind", "opening-plenary")
+    assert "I'll remind you privately of Intermediary Cities for Equal Territories" in done.text
+    _personal(done.private)
+    assert announcing.told("ana") == []
+    clock.set(datetime(2021, 10, 6, 11, 20, tzinfo=UTC))  # 13:20 CEST, ten minutes before
+    assert hub.announcer is not None
+    await hub.announcer.deliver_due()
+    (told,) = announcing.told("ana")
+    assert "Reminder: starting in 10 minutes" in told
+    assert "5:15 PM–7:15 PM UTC+05:45" in told and "Zoom" in told
+    agenda = await announcing.say("ana", "agenda")
+    assert "Your agenda" in agenda.text and "5:15 PM–7:15 PM UTC+05:45" in agenda.text
+    _personal(agenda.private)
+
+
+async def test_reminders_list_and_stop(announcing: Front) -> None:
+    await announcing.say("bea", "remind", "kind:high_level_dialogue")
+    listing = await announcing.say("bea", "reminders")
+    assert "every session of kind “High-level dialogue” · 10 minutes" in listing.text
+    stopped = await announcing.say("bea", "unremind", "all")
+    assert "all your reminders are stopped (1)" in stopped.text
+    refused = await announcing.say("bea", "reload")
+    assert "Only moderators can reload the programme." in refused.text

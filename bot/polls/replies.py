@@ -10,12 +10,13 @@ from datetime import datetime
 
 from bot.doc import Attachment, Code, Reply, Stamp, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import LANGUAGES, catalog, fmt_time, t
+from bot.i18n import LANGUAGES, catalog, fmt_time, t, tn
 from bot.polls import chart
 from bot.polls.model import Poll, SpecError, Tally, make_spec, search_candidates
 from bot.polls.service import Polls, voter_key
 from bot.polls.store import VoteResult
 from bot.programme import fold
+from bot.sheet import safe_cell
 
 BAR_CELLS = 10
 _POLL_ID = re.compile(r"^#?(\d{1,9})$")
@@ -81,7 +82,7 @@ def card(ctx: Ctx, poll: Poll, tally: Tally, lang: str | None = None) -> Reply:
             )
         else:
             reply.item(Strong(f"{i + 1}. {label}"))
-    status: list[Text | Stamp] = [Text(t(lang, "polls.card.votes", count=tally.voters))]
+    status: list[Text | Stamp] = [Text(tn(lang, "polls.card.votes", tally.voters))]
     if not poll.is_open:
         status.append(Text(" · " + t(lang, "polls.card.closed")))
     elif poll.closes_at is not None:
@@ -119,10 +120,8 @@ def result(ctx: Ctx, poll: Poll, *, private: bool, lang: str | None = None) -> R
     labels = poll.labels(lang)
     for label, count, pct in zip(labels, tally.counts, percents, strict=True):
         reply.item(Strong(label), Text(f" — {count} · {pct} %"))
-    reply.para(t(lang, "polls.result.voters", count=tally.voters))
-    footer = (
-        t(lang, "polls.result.voters", count=tally.voters) + " · " + t(lang, "polls.card.anonymous")
-    )
+    reply.para(tn(lang, "polls.result.voters", tally.voters))
+    footer = tn(lang, "polls.result.voters", tally.voters) + " · " + t(lang, "polls.card.anonymous")
     png = chart.bar_chart(
         poll.question.get(lang),
         labels,
@@ -136,26 +135,27 @@ def result(ctx: Ctx, poll: Poll, *, private: bool, lang: str | None = None) -> R
 
 
 def export_csv(ctx: Ctx, poll: Poll) -> bytes:
-    """Counts per option (never voter ids), with the question in every language it has."""
+    """Counts per option (never voter ids), with the question in every language it has. Cells a
+    spreadsheet would run as formulas (a custom option ``=1+1``, ``-5 %``) are quoted."""
     tally = polls_of(ctx).tally(poll.id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["poll", "option_number", "option_en", "option_es", "option_fr", "votes", "percent"]
-    )
+
+    def row(*cells: object) -> None:
+        writer.writerow([safe_cell(c) for c in cells])
+
+    row("poll", "option_number", "option_en", "option_es", "option_fr", "votes", "percent")
     labels = {lang: poll.labels(lang) for lang in ("en", "es", "fr")}
     for i, (count, pct) in enumerate(zip(tally.counts, tally.percents(), strict=True)):
-        writer.writerow(
-            [poll.id, i + 1, labels["en"][i], labels["es"][i], labels["fr"][i], count, pct]
-        )
+        row(poll.id, i + 1, labels["en"][i], labels["es"][i], labels["fr"][i], count, pct)
     writer.writerow([])
-    writer.writerow(["question_en", poll.question.get("en")])
-    writer.writerow(["question_es", poll.question.get("es")])
-    writer.writerow(["question_fr", poll.question.get("fr")])
-    writer.writerow(["session", poll.question.session_id or ""])
-    writer.writerow(["voters", tally.voters])
-    writer.writerow(["status", "closed" if not poll.is_open else "open"])
-    writer.writerow(["closed_at", poll.closed_at.isoformat() if poll.closed_at else ""])
+    row("question_en", poll.question.get("en"))
+    row("question_es", poll.question.get("es"))
+    row("question_fr", poll.question.get("fr"))
+    row("session", poll.question.session_id or "")
+    row("voters", tally.voters)
+    row("status", "closed" if not poll.is_open else "open")
+    row("closed_at", poll.closed_at.isoformat() if poll.closed_at else "")
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheets read it as UTF-8
 
 
@@ -235,7 +235,7 @@ def list_open(ctx: Ctx) -> Reply:
         reply.item(
             Code(f"#{poll.id}"),
             Text(f" {short} — "),
-            Text(t(ctx.lang, "polls.card.votes", count=polls.tally(poll.id).voters)),
+            Text(tn(ctx.lang, "polls.card.votes", polls.tally(poll.id).voters)),
         )
     return reply
 

@@ -8,6 +8,8 @@ confirmed vote is always on disk; a batch costs one commit however many votes it
 
 The writer is the only code that changes votes, and it decides which votes count in queue order:
 a vote queued before a poll's close counts, a vote queued after it is refused as "closed".
+A close keeps the poll's final counts and deletes its voters' ids in the same transaction:
+voter ids exist only to enforce one vote each while a poll is open (the SQL is in ``rows.py``).
 """
 
 from __future__ import annotations
@@ -23,39 +25,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from bot.polls.model import Poll, PollSpec, Question, Tally
+from bot.polls.model import Poll, PollSpec, Tally
+from bot.polls.rows import (
+    CLOSE,
+    FORGET_VOTERS,
+    ROWS_PER_STATEMENT,  # noqa: F401 - re-exported: it was defined here
+    chunks,
+    delete,
+    final_counts,
+    iso,
+    poll_from_row,
+    upsert,
+)
 
 log = logging.getLogger(__name__)
 
 VoteStatus = Literal["recorded", "changed", "unchanged", "withdrawn", "none", "closed", "unknown"]
-
-# Votes are written as multi-row statements (measured as fast as ``executemany`` or faster).
-ROWS_PER_STATEMENT = 1000  # measured fastest around 500–1000 rows (and few GIL hand-overs)
-
-
-def _upsert(rows: int) -> str:
-    values = ", ".join(["(?, ?, ?)"] * rows)
-    return (
-        f"INSERT INTO poll_votes (poll_id, voter, choice) VALUES {values} "
-        "ON CONFLICT (poll_id, voter) DO UPDATE SET choice = excluded.choice"
-    )
-
-
-def _delete(rows: int) -> str:
-    values = ", ".join(["(?, ?)"] * rows)
-    return f"DELETE FROM poll_votes WHERE (poll_id, voter) IN (VALUES {values})"
-
-
-def _chunks(rows: list[tuple[object, ...]]) -> list[tuple[int, list[object]]]:
-    """``(row count, flat parameters)`` per statement."""
-    out = []
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
-        out.append((len(chunk), [value for row in chunk for value in row]))
-    return out
-
-
-CLOSE = "UPDATE polls SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL"
 
 
 class VoteResult(NamedTuple):
@@ -76,14 +61,6 @@ class _Close:
     by: str
     at: datetime
     future: asyncio.Future[bool]
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.astimezone(UTC).isoformat(timespec="seconds") if at else None
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text).astimezone(UTC) if text else None
 
 
 ChangeListener = Callable[[set[int], list[Poll]], None]
@@ -153,22 +130,46 @@ class PollStore:
     def _load(self) -> None:
         cur = self.db.execute("SELECT * FROM polls ORDER BY id")
         cols = [d[0] for d in cur.description]
+        unsettled: list[int] = []  # closed, but by a version that kept the voters' ids
         for row in cur:
-            poll = _poll_from_row(dict(zip(cols, row, strict=True)))
+            data = dict(zip(cols, row, strict=True))
+            poll = poll_from_row(data)
             self.polls[poll.id] = poll
-            self._counts[poll.id] = [0] * poll.size
+            kept = final_counts(data, poll.size)
+            self._counts[poll.id] = kept if kept is not None else [0] * poll.size
             if poll.is_open:
                 self._ballots[poll.id] = {}
+            elif kept is None:
+                unsettled.append(poll.id)
         for poll_id, voter, choice in self.db.execute(
             "SELECT poll_id, voter, choice FROM poll_votes"
         ):
             counts = self._counts.get(poll_id)
+            ballots = self._ballots.get(poll_id)
             if counts is None or not 0 <= choice < len(counts):
                 continue
-            counts[choice] += 1
-            ballots = self._ballots.get(poll_id)
             if ballots is not None:
+                counts[choice] += 1
                 ballots[voter] = choice
+            elif poll_id in unsettled:
+                counts[choice] += 1
+        if unsettled:
+            self._settle(unsettled)
+
+    def _settle(self, poll_ids: list[int]) -> None:
+        """Closed polls still holding their voters' ids: keep the counts, forget the voters."""
+        self.db.execute("BEGIN")
+        try:
+            for poll_id in poll_ids:
+                self.db.execute(
+                    "UPDATE polls SET final_counts = ? WHERE id = ?",
+                    (json.dumps(self._counts[poll_id]), poll_id),
+                )
+                self.db.execute(FORGET_VOTERS, (poll_id,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     # -- reading ---------------------------------------------------------------------------
     def tally(self, poll_id: int) -> Tally:
@@ -208,8 +209,8 @@ class PollStore:
                     json.dumps(list(spec.options), ensure_ascii=False),
                     int(spec.hide_results),
                     lang,
-                    _iso(now),
-                    _iso(closes_at),
+                    iso(now),
+                    iso(closes_at),
                 ),
             )
             await self._commit()
@@ -278,6 +279,19 @@ class PollStore:
                     if not future.done():
                         future.set_exception(exc)
 
+    def _counts_after(self, poll_id: int, final: dict[tuple[int, str], int | None]) -> list[int]:
+        """A poll's counts once this batch's votes (``final``) are added to the committed ones."""
+        counts, ballots = list(self._counts[poll_id]), self._ballots[poll_id]
+        for (p, voter), choice in final.items():
+            if p != poll_id:
+                continue
+            prev = ballots.get(voter)
+            if prev is not None:
+                counts[prev] -= 1
+            if choice is not None:
+                counts[choice] += 1
+        return counts
+
     def _result(self, prev: int | None, choice: int | None) -> VoteResult:
         result = self._results.get((prev, choice))
         if result is None:
@@ -319,12 +333,14 @@ class PollStore:
         async with self._lock:
             try:
                 self.db.execute("BEGIN")
-                for rows, params in _chunks(upserts):
-                    self.db.execute(_upsert(rows), params)
-                for rows, params in _chunks(deletes):
-                    self.db.execute(_delete(rows), params)
+                for rows, params in chunks(upserts):
+                    self.db.execute(upsert(rows), params)
+                for rows, params in chunks(deletes):
+                    self.db.execute(delete(rows), params)
                 for c in closing.values():
-                    self.db.execute(CLOSE, (_iso(c.at), c.by, c.poll_id))
+                    counts = json.dumps(self._counts_after(c.poll_id, final))
+                    self.db.execute(CLOSE, (iso(c.at), c.by, counts, c.poll_id))
+                    self.db.execute(FORGET_VOTERS, (c.poll_id,))
                 await self._commit()
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -374,29 +390,3 @@ def _status(prev: int | None, choice: int | None) -> VoteStatus:
     if prev is None:
         return "recorded"
     return "unchanged" if prev == choice else "changed"
-
-
-def _poll_from_row(row: dict[str, object]) -> Poll:
-    texts = json.loads(str(row["question"]))
-    question = Question(
-        texts,
-        row["source"],  # type: ignore[arg-type]
-        row["session_id"],  # type: ignore[arg-type]
-        row["source_index"],  # type: ignore[arg-type]
-    )
-    return Poll(
-        id=int(row["id"]),  # type: ignore[call-overload]
-        front=str(row["front"]),
-        created_by=str(row["created_by"]),
-        question=question,
-        scale=row["scale"],  # type: ignore[arg-type]
-        options=tuple(json.loads(str(row["options"]))),
-        hide_results=bool(row["hide_results"]),
-        lang=str(row["lang"]),
-        created_at=_dt(row["created_at"]) or datetime.min.replace(tzinfo=UTC),  # type: ignore[arg-type]
-        closes_at=_dt(row["closes_at"]),  # type: ignore[arg-type]
-        closed_at=_dt(row["closed_at"]),  # type: ignore[arg-type]
-        closed_by=row["closed_by"],  # type: ignore[arg-type]
-        channel_id=row["channel_id"],  # type: ignore[arg-type]
-        message_id=row["message_id"],  # type: ignore[arg-type]
-    )

@@ -1,7 +1,8 @@
 """The forum's programme: loaded from ``schedule.yaml``, validated as a whole, queried by time.
 
 - :mod:`bot.programme.schema`: what the file may hold (pydantic models);
-- :mod:`bot.programme.load`: parsing and validation, every problem reported with its line;
+- :mod:`bot.programme.load`: parsing, validation and building (a file is refused whole);
+- :mod:`bot.programme.problems`: every problem of a file, with its line;
 - :mod:`bot.programme.model`: sessions in UTC and the queries the commands use.
 """
 

@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from bot.i18n import LANGUAGE_NAMES, t
 from bot.programme import Programme
 from bot.proposals.model import Proposal
+from bot.sheet import safe_cell
+
+__all__ = ["COLUMNS", "export_name", "proposals_csv", "row", "safe_cell"]
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -40,13 +43,6 @@ COLUMNS: tuple[str, ...] = (
     "front",
     "user_id",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A cell's text, never run as a formula by a spreadsheet."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _time(at: datetime | None, zone: ZoneInfo) -> str:

@@ -148,6 +148,9 @@ class MatrixBot:
                     await self._catch_up()
                     self.ready.set()
                     log.info("matrix: %s ready", self.user_id)
+                    if self.hub.announcer is not None:  # open_hub opened it and stops it
+                        self.hub.announcer.register(self.outbox)
+                        await self.hub.announcer.start()
                     for callback in self.on_ready:
                         callback(self)
                 else:

@@ -3,7 +3,8 @@
 ``post(channel, reply)`` sends to a room id or alias; ``direct(user_id, reply)`` to the user's
 direct-message room, created on first use (``is_direct``, the user invited) and remembered both
 in the bot's store and in its ``m.direct`` account data, so a restart, even on an empty
-database, finds the same room again. Both take an optional ``key``: the transaction ids are then
+database, finds the same room again. Both take an optional ``key`` (by default the announcer's
+ledger key, ``bot.announce.fanout.DELIVERY_KEY``): the transaction ids are then
 derived from it (and from a random scope kept in the database), and the homeserver drops a
 resend of the same key from the same device (a retry after a lost answer, a restart in the
 middle of a delivery) instead of posting it twice.
@@ -20,6 +21,7 @@ from typing import Any
 from mautrix.client import ClientAPI
 from mautrix.types import EventType, RoomAlias, RoomID, UserID
 
+from bot.announce.fanout import DELIVERY_KEY
 from bot.clock import Clock
 from bot.doc import Reply
 from bot.outbox import DeliveryError
@@ -184,11 +186,13 @@ class MatrixOutbox:
         return sent
 
     async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> None:
+        key = key or DELIVERY_KEY.get()
         room = await self.resolve(channel)
         events = await self._contents(room, reply)
         await self.send_all(events, key=key)
 
     async def direct(self, user_id: str, reply: Reply, *, key: str | None = None) -> None:
+        key = key or DELIVERY_KEY.get()
         room = await self.direct_room(user_id)
         try:
             await self.send_all(await self._contents(room, reply), key=key)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.i18n import LANGUAGES, catalog, fmt_time, negotiate, parse_language, t
+from bot.i18n import LANGUAGES, catalog, fmt_time, negotiate, parse_language, t, tn
 
 
 def _placeholders(template: str) -> set[str]:
@@ -52,3 +52,14 @@ def test_same_instant_in_two_zones_is_written_with_each_wall_time() -> None:
 def test_missing_translation_falls_back_to_english_text() -> None:
     assert t("fr", "next.heading") == "À venir"
     assert t("en", "zone.set", zone="UTC") == "Time zone set to UTC."
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "expected"),
+    [("en", 1, "1 vote"), ("en", 0, "0 votes"), ("en", 2, "2 votes"), ("es", 1, "1 voto"),
+     ("es", 3, "3 votos"), ("fr", 0, "0 vote"), ("fr", 1, "1 vote"), ("fr", 2, "2 votes")],
+)  # fmt: skip
+def test_counted_texts_follow_each_languages_plural_rule(
+    lang: str, count: int, expected: str
+) -> None:
+    assert tn(lang, "polls.card.votes", count) == expected

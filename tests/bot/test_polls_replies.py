@@ -76,7 +76,7 @@ async def test_hidden_results_stay_hidden_until_the_close(hub: Hub, polls: Polls
     poll = polls.get(poll_id)
     assert poll is not None
     card = text_of(replies.card(hub.context(mod()), poll, polls.tally(poll_id)))
-    assert "1 votes" in card and "results hidden until it closes" in card and "100 %" not in card
+    assert "(1 vote ·" in card and "results hidden until it closes" in card and "100 %" not in card
     refused = replies.results(hub.context(person("bob")), str(poll_id))
     assert not refused.ok and "hidden until it closes" in text_of(refused)
     assert replies.results(hub.context(mod()), str(poll_id)).ok  # moderators may look
@@ -120,6 +120,16 @@ async def test_export_is_counts_only_never_voter_ids(hub: Hub, polls: Polls) -> 
     ]
     assert rows[2][2:] == ["Agree", "De acuerdo", "D'accord", "2", "67"]
     assert ["voters", "3"] in rows
+
+
+async def test_export_quotes_options_a_spreadsheet_would_run_as_formulas(
+    hub: Hub, polls: Polls
+) -> None:
+    poll_id = await start(hub, '=HYPERLINK("http://x")?', options="=1+1 | -5 % | @SUM(A1) | ok")
+    reply = replies.export(hub.context(mod()), str(poll_id))
+    rows = list(csv.reader(io.StringIO(reply.attachments[0].data.decode("utf-8-sig"))))
+    assert [r[2] for r in rows[1:5]] == ["'=1+1", "'-5 %", "'@SUM(A1)", "ok"]
+    assert ["question_en", '\'=HYPERLINK("http://x")?'] in rows
 
 
 async def test_bad_poll_numbers_get_a_clear_answer(hub: Hub, polls: Polls) -> None:

@@ -154,3 +154,48 @@ async def test_closing_the_store_writes_what_is_still_queued(
     await store.close()
     assert all(f.done() and f.result().status == "recorded" for f in futures)
     assert len(await db_votes(db_path, poll.id)) == 100
+
+
+async def test_a_closed_poll_keeps_its_counts_and_forgets_who_voted(
+    db_path: Path, clock: FrozenClock, polls: Polls
+) -> None:
+    poll_id = await start(polls)
+    await asyncio.gather(*(polls.vote(poll_id, f"discord:{i}", i % 2) for i in range(7)))
+    last = polls.store.submit(poll_id, "discord:late-but-queued-first", 4)  # same batch as close
+    assert await polls.store.submit_close(poll_id, "console:mod", clock.now()) is True
+    assert (await last).status == "recorded"
+    assert polls.tally(poll_id).counts == [4, 3, 0, 0, 1]
+    assert await db_votes(db_path, poll_id) == {}  # no voter id is kept once it is closed
+    reopened = await Polls.open(db_path, clock)
+    try:
+        assert reopened.tally(poll_id).counts == [4, 3, 0, 0, 1]
+        assert (await reopened.vote(poll_id, "discord:0", 1)).status == "closed"
+    finally:
+        await reopened.close()
+
+
+async def test_polls_closed_by_an_older_version_are_settled_at_start(
+    db_path: Path, clock: FrozenClock, polls: Polls
+) -> None:
+    open_id, closed_id = await start(polls), await start(polls, "yesno")
+    await asyncio.gather(*(polls.vote(closed_id, f"discord:{i}", i % 2) for i in range(5)))
+    await polls.vote(open_id, "discord:ana", 2)
+    async with aiosqlite.connect(db_path) as db:  # as an older version closed polls
+        await db.execute(
+            "UPDATE polls SET closed_at = '2021-10-06T10:00:00+00:00', closed_by = 'timer'"
+            " WHERE id = ?",
+            (closed_id,),
+        )
+        await db.commit()
+    reopened = await Polls.open(db_path, clock)
+    try:
+        assert reopened.tally(closed_id).counts == [3, 2]
+        assert await db_votes(db_path, closed_id) == {}
+        assert await db_votes(db_path, open_id) == {"discord:ana": 2}  # open: kept
+    finally:
+        await reopened.close()
+    again = await Polls.open(db_path, clock)
+    try:
+        assert again.tally(closed_id).counts == [3, 2]  # from the kept counts now
+    finally:
+        await again.close()

@@ -96,6 +96,26 @@ async def test_a_burst_of_clicks_edits_the_poll_message_only_a_few_times(
     assert "200 votes" in edits[-1].text and polls.tally(1).voters == 200
 
 
+async def test_a_vote_that_cannot_be_saved_is_not_confirmed_and_the_voter_is_told(
+    harness: DiscordHarness, polls: Polls
+) -> None:
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+
+    async def disk_full() -> None:
+        raise OSError("disk full")
+
+    real = polls.store._commit
+    polls.store._commit = disk_full  # type: ignore[method-assign]
+    try:
+        (answer,) = await harness.click("poll:1:0", message=message, user=harness.user(name="x"))
+    finally:
+        polls.store._commit = real  # type: ignore[method-assign]
+    assert answer.ephemeral and "could not be saved, so it was not counted" in answer.text
+    assert polls.tally(1).voters == 0
+    (again,) = await harness.click("poll:1:0", message=message, user=harness.user(name="x"))
+    assert "recorded: Yes" in again.text
+
+
 async def test_the_timer_closes_the_poll_and_posts_the_chart(
     harness: DiscordHarness, polls: Polls, clock: FrozenClock
 ) -> None:

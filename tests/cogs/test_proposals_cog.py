@@ -95,6 +95,24 @@ async def test_propose_opens_a_two_page_form_prefilled_with_the_profile_name(
     assert slot["options"][0]["label"].replace("\u202f", " ") == "mié, 6 oct · 12:00–12:45 CEST"
 
 
+async def test_the_second_page_uses_radio_groups_and_a_multi_select_inside_labels(
+    h: DiscordHarness,
+) -> None:
+    ana = _ana(h)
+    modal = _one(await h.slash("propose", user=ana))
+    step = _one(await h.submit_modal(modal, PAGE_1, user=ana))
+    page_2 = _one(await h.click("l4a:prop:form:0:2", message=step, user=ana))
+    assert [c["type"] for c in page_2.components] == [18] * 5  # five labels, nothing else
+    kinds = {c["component"]["custom_id"]: c["component"] for c in page_2.components}
+    assert kinds["field:language"]["type"] == 21  # radio group
+    assert [o["value"] for o in kinds["field:language"]["options"]] == ["es", "en", "fr"]
+    assert kinds["field:format"]["type"] == 21
+    capitals = kinds["field:capitals"]
+    assert capitals["type"] == 3 and capitals["max_values"] == 5  # a select, several answers
+    assert kinds["field:cohosts"]["type"] == 4 and kinds["field:cohosts"]["required"] is False
+    assert kinds["field:email"]["type"] == 4
+
+
 async def test_problems_are_named_and_the_form_reopens_with_what_was_typed(
     h: DiscordHarness,
 ) -> None:

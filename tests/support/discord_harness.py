@@ -14,8 +14,10 @@ Nothing leaves the process:
   interaction token, any other token raises instead of reaching Discord;
 * ``bot.http.request`` (all ordinary REST calls: ``channel.send``, DMs, message edits,
   scheduled events, command sync, ...) is replaced on the bot's ``HTTPClient`` instance by a
-  recorder returning plausible JSON. Single routes can be made to fail (``http_fail``), e.g.
-  :meth:`DiscordHarness.fail_dms_for` simulates a user with closed DMs (403, code 50007).
+  recorder returning plausible JSON (scheduled events are kept in ``scheduled_events``, so a
+  listing shows what was created and an edit of a deleted event gets Discord's 404). Single
+  routes can be made to fail (``http_fail``), e.g. :meth:`DiscordHarness.fail_dms_for`
+  simulates a user with closed DMs (403, code 50007).
 
 Completion: ``parse_interaction_create`` is synchronous and only *schedules* the handlers as tasks
 (``CommandTree-invoker``, ``discord-ui-view-dispatch-*``, ``discord-ui-dynamic-item-*``,
@@ -632,6 +634,10 @@ class DiscordHarness:
         #: Route -> canned JSON, or a callable ``(HttpCall) -> JSON``; same key forms as above.
         self.http_responses: dict[str, Any] = {}
         self.interactions: list[PendingInteraction] = []
+        #: The guild's scheduled events by id, as Discord would store them: POST adds, PATCH
+        #: merges, DELETE removes (404 code 10070 for an unknown id, as Discord answers), GET
+        #: lists. Tests may delete one by hand, or add one made by someone else.
+        self.scheduled_events: dict[int, dict[str, Any]] = {}
 
         self.roles: dict[str, int] = {}
         self._role_data: dict[int, dict[str, Any]] = {}
@@ -858,6 +864,34 @@ class DiscordHarness:
             if factory is not None:
                 guild._add_channel(factory(guild=guild, state=self.bot._connection, data=data))  # type: ignore[arg-type]
         return cid
+
+    def add_scheduled_event(
+        self,
+        name: str,
+        start: datetime,
+        *,
+        creator_id: int | None = None,
+        status: int = 1,
+        location: str = "Somewhere",
+    ) -> int:
+        """Put an external event in the guild as if someone (default: the owner) made it.
+        ``status``: 1 scheduled, 2 active, 3 completed, 4 canceled."""
+        data = self._scheduled_event_payload(
+            {
+                "name": name,
+                "scheduled_start_time": start.isoformat(),
+                "scheduled_end_time": start.isoformat(),
+                "entity_type": 3,
+                "entity_metadata": {"location": location},
+                "status": status,
+            },
+            str(self.guild_id),
+            None,
+        )
+        creator = self._user_for(creator_id if creator_id is not None else self.owner_id)
+        data["creator_id"], data["creator"] = str(creator.id), creator.payload()
+        self.scheduled_events[int(data["id"])] = data
+        return int(data["id"])
 
     def dm_channel_id(self, user_id: int) -> int:
         """The (stable) id of the DM channel between the bot and ``user_id``."""
@@ -2367,15 +2401,26 @@ class DiscordHarness:
             return [self._app_command_payload(c, params) for c in body or []]
         if template.endswith("/commands") and method == "POST":
             return self._app_command_payload(body, params)
-        if template == "/guilds/{guild_id}/scheduled-events" and method == "POST":
-            return self._scheduled_event_payload(body, params["guild_id"], None)
-        if (
-            template == "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"
-            and method == "PATCH"
-        ):
-            return self._scheduled_event_payload(
-                body, params["guild_id"], params["guild_scheduled_event_id"]
-            )
+        if template == "/guilds/{guild_id}/scheduled-events":
+            if method == "POST":
+                event = self._scheduled_event_payload(body, params["guild_id"], None)
+                self.scheduled_events[int(event["id"])] = event
+                return copy.deepcopy(event)
+            if method == "GET":
+                return [copy.deepcopy(e) for e in self.scheduled_events.values()]
+        if template == "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}":
+            event_id = int(params["guild_scheduled_event_id"])
+            if event_id not in self.scheduled_events:
+                raise http_error(404, 10070, "Unknown Guild Scheduled Event")
+            if method == "PATCH":
+                stored = self.scheduled_events[event_id]
+                stored.update(copy.deepcopy(body))
+                return copy.deepcopy(stored)
+            if method == "GET":
+                return copy.deepcopy(self.scheduled_events[event_id])
+            if method == "DELETE":
+                del self.scheduled_events[event_id]
+                return None
         if method == "GET":
             # Collections answer an empty list; single objects at least carry their id.
             return {"id": call.url_path.rsplit("/", 1)[1]} if template.endswith("}") else []

@@ -12,11 +12,11 @@ import json
 import time
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 
-from tests.support.synapse import Account
+from tests.support.synapse import Account, Synapse
 
 FILTER = json.dumps(
     {
@@ -115,6 +115,19 @@ class Client:
             self.invites.append((room_id, inviter, direct))
             if self.joined_invites:
                 await self.join(room_id)
+
+    def sync_blocking(self, synapse: Synapse) -> None:
+        """One immediate sync through ``urllib``: for code that cannot await (``Front.told``);
+        the events are already on the server, nothing needs the event loop meanwhile."""
+        assert self.since is not None, "sync once (asynchronously) first"
+        query = urlencode({"since": self.since, "timeout": "0", "filter": FILTER})
+        data = synapse.request(
+            "GET", f"/_matrix/client/v3/sync?{query}", token=self.account.access_token
+        )
+        self.since = str(data["next_batch"])
+        for room_id, info in ((data.get("rooms") or {}).get("join") or {}).items():
+            events = (info.get("timeline") or {}).get("events", [])
+            self.timeline.setdefault(room_id, []).extend(events)
 
     async def wait_for(self, room_id: str, found: Any, *, within: float = WAIT) -> dict[str, Any]:
         """Sync until ``found(events of room)`` returns an event; fail after ``within`` seconds."""

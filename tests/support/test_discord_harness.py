@@ -584,6 +584,34 @@ async def test_tree_sync_and_scheduled_events_use_plausible_fake_json(h: Discord
     assert "POST /guilds/{guild_id}/scheduled-events" in routes
 
 
+async def test_scheduled_events_are_stored_listed_edited_and_deleted(h: DiscordHarness) -> None:
+    start = discord.utils.utcnow() + datetime.timedelta(days=1)
+    event = await h.guild.create_scheduled_event(
+        name="Plenary",
+        start_time=start,
+        end_time=start + datetime.timedelta(hours=1),
+        entity_type=discord.EntityType.external,
+        location="Hall A",
+        privacy_level=discord.PrivacyLevel.guild_only,
+    )
+    other = h.add_scheduled_event("Party", start, status=4)
+    listed = {e.id: e for e in await h.guild.fetch_scheduled_events()}
+    assert listed.keys() == {event.id, other}
+    assert listed[event.id].creator_id == h.application_id
+    assert listed[other].creator_id == h.owner_id
+    assert listed[other].status is discord.EventStatus.cancelled
+    edited = await event.edit(name="Opening plenary", location="Hall B")
+    assert edited.name == "Opening plenary" and edited.location == "Hall B"
+    assert h.scheduled_events[event.id]["name"] == "Opening plenary"
+    await event.delete()
+    assert event.id not in h.scheduled_events
+    with pytest.raises(discord.NotFound) as gone:
+        await event.edit(name="Again")
+    assert gone.value.code == 10070
+    with pytest.raises(discord.NotFound):
+        await event.delete()
+
+
 # --- errors, checks, roles ---------------------------------------------------------------------
 
 

@@ -114,6 +114,18 @@ def test_typed_text_loses_control_and_bidi_characters_but_keeps_any_script() -> 
     assert clean_text(kept) == kept
 
 
+@pytest.mark.parametrize(
+    "blank",
+    ["\u200b" * 8, "\u2060\ufeff\u00ad" * 3, "\u3164" * 6, "\u2800 " * 5, "\u200d" * 6],
+)
+async def test_an_answer_of_invisible_characters_is_no_answer(hub: Hub, blank: str) -> None:
+    env = await form_env(ctx_for(hub, host()))
+    assert clean_text(blank) == clean_text(blank, multiline=True) == ""
+    value, problem = parse_answer(env, BY_KEY["title"], blank)
+    assert (value, problem) == ("", "this is required.")
+    assert clean_text("Agua\u200b y\ufeff vida\u2060") == "Agua y vida"  # inside text: gone
+
+
 def test_duplicate_titles_are_compared_without_case_accents_or_spacing() -> None:
     assert title_key("Água  y RESILIENCIA") == title_key("agua y resiliencia")
     assert title_key("İZMİR") == title_key("izmir")

@@ -1,0 +1,190 @@
+"""Sending many messages without stalling the bot: a bounded queue drained by a few workers.
+
+Each worker takes a small batch, claims it in the ledger (one commit: 'sending'), sends each
+message through its front's :class:`~bot.outbox.Outbox` (yielding to the event loop between
+sends, pacing private messages), then records the outcomes (one commit). Transient failures are
+retried with exponential back-off a bounded number of times; permanent ones are not retried.
+
+While a message is being sent, :data:`DELIVERY_KEY` holds its stable ledger key: an outbox may
+use it as an idempotency key (Discord message ``nonce`` with ``enforce_nonce``, a Matrix
+transaction id) so that a message re-sent after a crash is dropped by the platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Literal
+
+from bot.announce.model import Delivery
+from bot.announce.repo import AnnounceRepo
+from bot.clock import Clock
+from bot.config import AnnouncementsSection
+from bot.outbox import DeliveryError
+
+log = logging.getLogger(__name__)
+
+#: The ledger key of the message being sent (``None`` outside a delivery).
+DELIVERY_KEY: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "l4a_delivery_key", default=None
+)
+
+Status = Literal["sent", "skipped"]
+Send = Callable[[Delivery], Awaitable[Status]]
+Failed = Callable[[Delivery, DeliveryError], Awaitable[None]]
+Settled = Callable[[Delivery, str], None]
+
+
+def nonce_for(key: str) -> int:
+    """A stable 63-bit number for a delivery key (Discord nonces are ≤ 25 characters)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") >> 1
+
+
+class FanOut:
+    def __init__(
+        self,
+        repo: AnnounceRepo,
+        clock: Clock,
+        settings: AnnouncementsSection,
+        send: Send,
+        on_permanent: Failed,
+        on_settled: Settled,
+    ) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.settings = settings
+        self._send = send
+        self._on_permanent = on_permanent
+        self._on_settled = on_settled
+        self.queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(settings.queue_size)
+        self._workers: list[asyncio.Task[None]] = []
+        self._retries: set[asyncio.Task[None]] = set()
+        self._batches: set[asyncio.Future[None]] = set()
+        self._outstanding = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._next_private = 0.0
+        #: Real time (``time.monotonic``) each delivery's message left, by key (bench, tests).
+        self.sent_at: dict[str, float] = {}
+        self.record_times = False
+
+    def start(self) -> None:
+        if not self._workers:
+            self._workers = [
+                asyncio.create_task(self._work(), name=f"announce-worker-{i}")
+                for i in range(self.settings.workers)
+            ]
+
+    async def stop(self, finish_within: float = 5.0) -> None:
+        """Stop the workers. A batch being sent is finished first (up to ``finish_within``
+        seconds) so that it does not stay 'sending' in the ledger; queued messages that were
+        never claimed are simply planned again at the next start."""
+        if self._batches:
+            await asyncio.wait(list(self._batches), timeout=finish_within)
+        tasks = [*self._workers, *self._retries, *self._batches]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._workers.clear()
+        self._retries.clear()
+        self._batches.clear()
+
+    async def submit(self, deliveries: Iterable[Delivery]) -> None:
+        """Queue deliveries (waits while the queue is full: the caller is a background task)."""
+        for d in deliveries:
+            self._outstanding += 1
+            self._idle.clear()
+            await self.queue.put((d, 0))
+
+    async def drain(self) -> None:
+        """Wait until every submitted delivery is settled (sent, failed or skipped)."""
+        await self._idle.wait()
+
+    def _finished(self, count: int = 1) -> None:
+        self._outstanding -= count
+        if self._outstanding <= 0:
+            self._outstanding = 0
+            self._idle.set()
+
+    async def _work(self) -> None:
+        while True:
+            first = await self.queue.get()
+            batch = [first]
+            while len(batch) < self.settings.batch and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            # Shielded: cancelling the worker (stop) lets the batch it started finish.
+            running = asyncio.ensure_future(self._run_batch(batch))
+            self._batches.add(running)
+            running.add_done_callback(self._batches.discard)
+            try:
+                await asyncio.shield(running)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("announcement batch failed; its deliveries stay 'sending'")
+                self._finished(len(batch))
+
+    async def _run_batch(self, batch: list[tuple[Delivery, int]]) -> None:
+        await self.repo.claim([d for d, _ in batch], self.clock.now())
+        outcomes: list[tuple[str, str, str | None]] = []
+        settled: list[tuple[Delivery, str]] = []
+        for d, attempt in batch:
+            status, detail = await self._one(d, attempt)
+            if status == "retry":
+                outcomes.append((d.key, "sending", detail))
+            else:
+                outcomes.append((d.key, status, detail))
+                settled.append((d, status))
+            await asyncio.sleep(0)  # let commands run between messages
+        await self.repo.settle(outcomes, self.clock.now())
+        for d, status in settled:
+            self._on_settled(d, status)
+        self._finished(len(settled))
+
+    async def _one(self, d: Delivery, attempt: int) -> tuple[str, str | None]:
+        if d.private:
+            await self._pace()
+        token = DELIVERY_KEY.set(d.key)
+        try:
+            status = await self._send(d)
+            if self.record_times:
+                self.sent_at[d.key] = time.monotonic()
+            return status, None
+        except DeliveryError as exc:
+            if exc.permanent:
+                log.info("delivery %s failed for good: %s", d.key, exc.reason)
+                await self._on_permanent(d, exc)
+                return "failed", exc.reason[:300]
+            reason = exc.reason
+        except Exception as exc:  # a bug or an unexpected library error: retry, then give up
+            log.exception("delivery %s raised", d.key)
+            reason = f"{type(exc).__name__}: {exc}"
+        finally:
+            DELIVERY_KEY.reset(token)
+        if attempt >= self.settings.retries:
+            log.warning("delivery %s failed after %d attempts: %s", d.key, attempt + 1, reason)
+            return "failed", reason[:300]
+        delay = self.settings.retry_seconds * 2**attempt
+        task = asyncio.create_task(self._retry(d, attempt + 1, delay), name=f"retry-{d.key}")
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+        return "retry", reason[:300]
+
+    async def _retry(self, d: Delivery, attempt: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self.queue.put((d, attempt))
+
+    async def _pace(self) -> None:
+        """At most ``dm_per_second`` private messages per second, over all workers."""
+        rate = self.settings.dm_per_second
+        if rate <= 0:
+            return
+        now = time.monotonic()
+        slot = max(now, self._next_private)
+        self._next_private = slot + 1.0 / rate
+        if slot > now:
+            await asyncio.sleep(slot - now)

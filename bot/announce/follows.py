@@ -1,0 +1,242 @@
+"""Following sessions: ``/remind``, ``/reminders``, ``/unremind`` and ``/agenda`` for one reader.
+
+``/remind SESSION [lead]`` follows one session, ``/remind kind:KIND`` every session of a kind,
+``/remind all`` the whole programme. :func:`followed_sessions` is what a user's agenda (and
+calendar export) holds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.announce.model import Follow, TargetType
+from bot.doc import Code, Reply, Strong, Text, error
+from bot.hub import Ctx, Hub
+from bot.i18n import t
+from bot.programme import KINDS, LANGS, Session, fold
+from bot.render import session_item, zone_note
+
+if TYPE_CHECKING:
+    from bot.announce.announcer import Announcer
+
+MAX_LEAD = 24 * 60
+_LEAD = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|minutos?|h|hours?|horas?|heures?)?$")
+_ALL = frozenset({"all", "todo", "todos", "todas", "tout", "tous", "toutes", "*"})
+_KIND_PREFIXES = ("kind:", "tipo:", "type:", "genre:")
+Target = tuple[TargetType, str]
+
+
+def parse_lead(text: str) -> int | None:
+    """Minutes from ``10``, ``10m``, ``10 min``, ``1h``; ``None`` if it is not a lead."""
+    m = _LEAD.match(fold(text.strip()))
+    if not m:
+        return None
+    value = int(m.group(1))
+    return value * 60 if (m.group(2) or "m").startswith("h") else value
+
+
+def _kind(text: str) -> str | None:
+    q = fold(text.strip()).replace(" ", "_").replace("-", "_")
+    if q in KINDS:
+        return q
+    for kind in KINDS:
+        for lang in LANGS:
+            if fold(t(lang, f"kind.{kind}")).replace(" ", "_").replace("-", "_") == q:
+                return kind
+    return None
+
+
+def parse_target(ctx: Ctx, text: str) -> Target | Reply:
+    """``all``, ``kind:KIND`` or one session (id or words of its title)."""
+    q = text.strip()
+    lang = ctx.lang
+    if fold(q) in _ALL:
+        return ("all", "")
+    lowered = fold(q)
+    for prefix in _KIND_PREFIXES:
+        if lowered.startswith(prefix):
+            kind = _kind(q[len(prefix) :])
+            if kind is None:
+                names = ", ".join(f"kind:{k}" for k in KINDS)
+                value = q[len(prefix) :].strip()[:60]
+                return error(t(lang, "remind.unknown_kind", value=value, kinds=names))
+            return ("kind", kind)
+    matches = ctx.programme.find(q[:200])
+    if not matches:
+        kind = _kind(q)
+        if kind is not None:
+            return ("kind", kind)
+        return error(t(lang, "session.not_found", query=q[:60]))
+    if len(matches) > 1:
+        reply = error(t(lang, "session.several", query=q[:60]))
+        for s in matches:
+            reply.item(Code(s.id), Text(" · "), *session_item(ctx, s)[:3])
+        return reply
+    return ("session", matches[0].id)
+
+
+def split_lead(text: str) -> tuple[str, int | None]:
+    """``climate-dialogue 15`` → (``climate-dialogue``, 15)."""
+    words = text.split()
+    if len(words) > 1:
+        lead = parse_lead(words[-1])
+        if lead is not None:
+            return " ".join(words[:-1]), lead
+        if len(words) > 2:
+            lead = parse_lead(" ".join(words[-2:]))
+            if lead is not None:
+                return " ".join(words[:-2]), lead
+    return text, None
+
+
+def describe(ctx: Ctx, target_type: TargetType, target: str) -> str:
+    if target_type == "all":
+        return t(ctx.lang, "remind.what_all")
+    if target_type == "kind":
+        return t(ctx.lang, "remind.what_kind", kind=t(ctx.lang, f"kind.{target}"))
+    session = ctx.programme.by_id.get(target)
+    return session.title.get(ctx.lang) if session else target
+
+
+def _unavailable(ctx: Ctx) -> Reply:
+    return error(t(ctx.lang, "remind.unavailable"))
+
+
+def _announcer(hub: Hub) -> Announcer | None:
+    return getattr(hub, "announcer", None)
+
+
+async def remind(ctx: Ctx, text: str, lead: int | None = None) -> Reply:
+    announcer = _announcer(ctx.hub)
+    if announcer is None:
+        return _unavailable(ctx)
+    lang = ctx.lang
+    if not text.strip():
+        return error(t(lang, "remind.usage", cmd=f"{ctx.caller.prefix}remind"))
+    what, typed_lead = split_lead(text)
+    lead = lead if lead is not None else typed_lead
+    if lead is None:
+        lead = ctx.hub.config.announcements.reminder_lead
+    if not 0 <= lead <= MAX_LEAD:
+        return error(t(lang, "remind.bad_lead", max=MAX_LEAD))
+    target = parse_target(ctx, what)
+    if isinstance(target, Reply):
+        return target
+    target_type, value = target
+    if target_type == "session":
+        session = ctx.programme.by_id[value]
+        if session.starts_at is None:
+            return error(t(lang, "remind.untimed", title=session.title.get(lang)))
+        if session.starts_at <= ctx.now:
+            return error(t(lang, "remind.past", title=session.title.get(lang)))
+    caller = ctx.caller
+    follow = Follow(caller.front, caller.user_id, target_type, value, lead, ctx.now, caller.locale)
+    reopened = await announcer.follow(follow)
+    what_text = describe(ctx, target_type, value)
+    if lead == 0:
+        reply = Reply().para(t(lang, "remind.done_at_start", what=what_text))
+    else:
+        reply = Reply().para(t(lang, "remind.done", what=what_text, lead=_lead_text(ctx, lead)))
+    upcoming = [s for s in announcer.sessions_for(follow) if s.starts_at and s.starts_at > ctx.now]
+    if target_type != "session":
+        reply.para(t(lang, "remind.count", count=len(upcoming)))
+    for s in upcoming[:5]:
+        reply.item(*session_item(ctx, s))
+    if reopened:
+        reply.note(t(lang, "remind.reopened"))
+    return zone_note(ctx, reply)
+
+
+def _lead_text(ctx: Ctx, lead: int) -> str:
+    from bot.announce.texts import duration
+
+    return t(ctx.lang, "remind.at_start") if lead == 0 else duration(lead, ctx.lang)
+
+
+def reminders(ctx: Ctx) -> Reply:
+    announcer = _announcer(ctx.hub)
+    if announcer is None:
+        return _unavailable(ctx)
+    lang = ctx.lang
+    follows = announcer.follows_of(ctx.caller.front, ctx.caller.user_id)
+    if not follows:
+        return Reply().para(t(lang, "remind.none", cmd=f"{ctx.caller.prefix}remind"))
+    reply = Reply().heading(t(lang, "remind.list_heading"))
+    for f in sorted(follows, key=lambda f: (-_order(f.target_type), f.target)):
+        code = (
+            "all"
+            if f.target_type == "all"
+            else (f"kind:{f.target}" if f.target_type == "kind" else f.target)
+        )
+        reply.item(
+            Strong(describe(ctx, f.target_type, f.target)),
+            f" · {_lead_text(ctx, f.lead_minutes)} · ",
+            Code(code),
+        )
+    if announcer.is_closed(ctx.caller.front, ctx.caller.user_id):
+        reply.note(t(lang, "remind.closed_note"))
+    reply.note(t(lang, "remind.list_hint", cmd=f"{ctx.caller.prefix}unremind"))
+    return reply
+
+
+def _order(target_type: TargetType) -> int:
+    return {"session": 0, "kind": 1, "all": 2}[target_type]
+
+
+async def unremind(ctx: Ctx, text: str) -> Reply:
+    announcer = _announcer(ctx.hub)
+    if announcer is None:
+        return _unavailable(ctx)
+    lang = ctx.lang
+    front, user = ctx.caller.front, ctx.caller.user_id
+    if not text.strip():
+        return error(t(lang, "remind.unremind_usage", cmd=f"{ctx.caller.prefix}unremind"))
+    q = text.strip()
+    if fold(q) in _ALL:
+        removed = await announcer.unfollow(front, user, None, None)
+        return Reply().para(t(lang, "remind.removed_all", count=removed))
+    target = parse_target(ctx, q)
+    if isinstance(target, Reply):
+        return target
+    target_type, value = target
+    removed = await announcer.unfollow(front, user, target_type, value)
+    what = describe(ctx, target_type, value)
+    if removed:
+        return Reply().para(t(lang, "remind.removed", what=what))
+    reply = error(t(lang, "remind.not_following", what=what))
+    if target_type == "session" and announcer.follows_of(front, user):
+        session = ctx.programme.by_id[value]
+        if any(f.target_type != "session" for f in announcer.follows_of(front, user)):
+            reply.para(t(lang, "remind.covered_by", title=session.title.get(lang)))
+    return reply
+
+
+def agenda(ctx: Ctx) -> Reply:
+    """The sessions the reader follows that have not ended, in their zone."""
+    announcer = _announcer(ctx.hub)
+    if announcer is None:
+        return _unavailable(ctx)
+    lang = ctx.lang
+    sessions = announcer.followed(ctx.caller.front, ctx.caller.user_id)
+    if not sessions:
+        return Reply().para(t(lang, "agenda.empty", cmd=f"{ctx.caller.prefix}remind"))
+    coming = [s for s in sessions if (s.ends_at or s.starts_at or ctx.now) > ctx.now]
+    reply = Reply().heading(t(lang, "agenda.heading"))
+    if not coming:
+        reply.para(t(lang, "agenda.all_over", count=len(sessions)))
+    for s in coming:
+        reply.item(*session_item(ctx, s))
+    past = len(sessions) - len(coming)
+    if past and coming:
+        reply.note(t(lang, "agenda.past", count=past))
+    return zone_note(ctx, reply)
+
+
+async def followed_sessions(hub: Hub, front: str, user_id: str) -> list[Session]:
+    """The sessions ``front``/``user_id`` follows (directly, by kind, or all), in programme
+    order; timed ones only. For a user's agenda and calendar export."""
+    announcer = _announcer(hub)
+    if announcer is None:
+        return []
+    return announcer.followed(front, user_id)

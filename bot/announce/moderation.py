@@ -1,0 +1,35 @@
+"""``/reload``: moderators read ``schedule.yaml`` again while the bot runs."""
+
+from __future__ import annotations
+
+from bot.announce.follows import _announcer
+from bot.announce.texts import changes_reply
+from bot.doc import Code, Reply, error
+from bot.hub import Ctx
+from bot.i18n import t
+
+MAX_PROBLEM_LINES = 20
+
+
+async def reload(ctx: Ctx) -> Reply:
+    lang = ctx.lang
+    if not ctx.caller.is_moderator:
+        return error(t(lang, "reload.refused"))
+    announcer = _announcer(ctx.hub)
+    if announcer is None:
+        return error(t(lang, "remind.unavailable"))
+    outcome = await announcer.reload()
+    if not outcome.ok:
+        reply = error(t(lang, "reload.problems", count=len(outcome.problems)))
+        for line in outcome.problems[:MAX_PROBLEM_LINES]:
+            reply.item(Code(line))
+        hidden = len(outcome.problems) - MAX_PROBLEM_LINES
+        if hidden > 0:
+            reply.note(t(lang, "reload.more_problems", count=hidden))
+        return reply
+    sessions = len(ctx.hub.programme.sessions)
+    if not outcome.changes:
+        return Reply().para(t(lang, "reload.unchanged", sessions=sessions))
+    reply = Reply().para(t(lang, "reload.done", sessions=sessions, count=len(outcome.changes)))
+    fresh = ctx.hub.context(ctx.caller)
+    return reply.extend(changes_reply(fresh, outcome.changes, private=True))

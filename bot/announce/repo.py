@@ -1,0 +1,156 @@
+"""SQL of the announcer: follows, the delivery ledger, closed private messages, the watermark.
+
+Every write commits before it returns: a follow is confirmed only once saved, and a delivery is
+claimed ('sending', committed) before it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.announce.model import Delivery, Follow, TargetType
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class AnnounceRepo:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    # -- follows ---------------------------------------------------------------------------
+    async def follows(self) -> list[Follow]:
+        async with self.db.execute(
+            "SELECT front, user_id, target_type, target, lead_minutes, since, locale"
+            " FROM announce_follows"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [Follow(r[0], r[1], r[2], r[3], int(r[4]), _instant(r[5]), r[6]) for r in rows]
+
+    async def add_follow(self, follow: Follow) -> None:
+        await self.db.execute(
+            "INSERT INTO announce_follows"
+            " (front, user_id, target_type, target, lead_minutes, since, locale)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target_type, target)"
+            " DO UPDATE SET lead_minutes = excluded.lead_minutes, locale = excluded.locale",
+            (
+                follow.front,
+                follow.user_id,
+                follow.target_type,
+                follow.target,
+                follow.lead_minutes,
+                _iso(follow.since),
+                follow.locale,
+            ),
+        )
+        await self.db.commit()
+
+    async def remove_follows(
+        self, front: str, user_id: str, target_type: TargetType | None, target: str | None
+    ) -> int:
+        """Remove one follow, or all of a user's follows when ``target_type`` is ``None``."""
+        if target_type is None:
+            cur = await self.db.execute(
+                "DELETE FROM announce_follows WHERE front = ? AND user_id = ?", (front, user_id)
+            )
+        else:
+            cur = await self.db.execute(
+                "DELETE FROM announce_follows WHERE front = ? AND user_id = ?"
+                " AND target_type = ? AND target = ?",
+                (front, user_id, target_type, target or ""),
+            )
+        await self.db.commit()
+        return cur.rowcount
+
+    # -- closed private messages -----------------------------------------------------------
+    async def closed(self) -> set[tuple[str, str]]:
+        async with self.db.execute("SELECT front, user_id FROM announce_closed_dms") as cur:
+            return {(r[0], r[1]) for r in await cur.fetchall()}
+
+    async def note_closed(self, front: str, user_id: str, reason: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO announce_closed_dms (front, user_id, noted_at, reason)"
+            " VALUES (?, ?, ?, ?)",
+            (front, user_id, _iso(now), reason[:300]),
+        )
+        await self.db.commit()
+
+    async def clear_closed(self, front: str, user_id: str) -> bool:
+        cur = await self.db.execute(
+            "DELETE FROM announce_closed_dms WHERE front = ? AND user_id = ?", (front, user_id)
+        )
+        await self.db.commit()
+        return cur.rowcount > 0
+
+    # -- ledger ----------------------------------------------------------------------------
+    async def ledger(self) -> dict[str, str]:
+        """Every key in the ledger with its status."""
+        async with self.db.execute("SELECT key, status FROM announce_ledger") as cur:
+            return {r[0]: r[1] for r in await cur.fetchall()}
+
+    async def claim(self, deliveries: Iterable[Delivery], now: datetime) -> None:
+        """Write the deliveries as 'sending' (one more attempt each) and commit: from here a
+        restart knows they may have gone out."""
+        stamp = _iso(now)
+        await self.db.executemany(
+            "INSERT INTO announce_ledger"
+            " (key, front, target, session_id, due_at, status, attempts, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 'sending', 1, ?) ON CONFLICT (key) DO UPDATE SET"
+            " status = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at",
+            [(d.key, d.front, d.target, d.session_id, _iso(d.due), stamp) for d in deliveries],
+        )
+        await self.db.commit()
+
+    async def settle(self, outcomes: Iterable[tuple[str, str, str | None]], now: datetime) -> None:
+        """Record ``(key, status, detail)`` for deliveries already in the ledger, and commit."""
+        stamp = _iso(now)
+        await self.db.executemany(
+            "UPDATE announce_ledger SET status = ?, detail = ?, updated_at = ? WHERE key = ?",
+            [(status, detail, stamp, key) for key, status, detail in outcomes],
+        )
+        await self.db.commit()
+
+    async def skip(self, deliveries: Iterable[Delivery], now: datetime, detail: str) -> None:
+        stamp = _iso(now)
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO announce_ledger"
+            " (key, front, target, session_id, due_at, status, attempts, updated_at, detail)"
+            " VALUES (?, ?, ?, ?, ?, 'skipped', 0, ?, ?)",
+            [
+                (d.key, d.front, d.target, d.session_id, _iso(d.due), stamp, detail)
+                for d in deliveries
+            ],
+        )
+        await self.db.commit()
+
+    async def rows(self) -> list[dict[str, object]]:
+        """The whole ledger (tests, diagnostics)."""
+        async with self.db.execute(
+            "SELECT key, front, target, session_id, due_at, status, attempts, detail"
+            " FROM announce_ledger ORDER BY due_at, key"
+        ) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    # -- watermark -------------------------------------------------------------------------
+    async def watermark(self) -> datetime | None:
+        async with self.db.execute(
+            "SELECT value FROM announce_meta WHERE name = 'watermark'"
+        ) as cur:
+            row = await cur.fetchone()
+        return _instant(row[0]) if row else None
+
+    async def set_watermark(self, at: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO announce_meta (name, value) VALUES ('watermark', ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (_iso(at),),
+        )
+        await self.db.commit()

@@ -1,0 +1,216 @@
+"""iCalendar files (.ics) of the programme, or of any list of sessions, with the icalendar library.
+
+- one VEVENT per session; its UID depends only on the session id and the forum (never on the
+  file's order or the export time), so importing a newer file updates the events instead of
+  adding copies;
+- SEQUENCE and LAST-MODIFIED come from the store's revision counter (``bot/revisions.py``): they
+  grow when what the calendar shows of a session changes, and only then;
+- timed sessions are UTC instants (``DTSTART:20211006T100000Z``): every calendar shows them in its
+  own zone, so a reader in Kathmandu and one in Madrid see the same instants; untimed items
+  (visits, welcomes) are all-day events (``VALUE=DATE``);
+- texts in the reader's language (French falls back to English, as everywhere in the bot);
+  escaping of commas, semicolons, newlines is icalendar's job, so hosts' text round-trips.
+
+:func:`calendar_reply` is what the commands call: ``/ics all`` passes the whole programme, and
+"my agenda" passes the sessions the user follows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from bot.doc import Attachment, Code, Reply
+from bot.hub import Ctx
+from bot.i18n import t
+from bot.programme import Programme, Session
+from bot.revisions import Revision, record_revisions
+
+MIME = "text/calendar"
+PRODID = "-//LOCAL4ACTION Hub//l4a-bot//EN"
+UID_DOMAIN = "l4a-bot.local4action-hub"
+
+
+def session_uid(session: Session, programme: Programme) -> str:
+    """``<session id>.<forum start date>@l4a-bot.local4action-hub``: stable per session."""
+    return f"{session.id}.{programme.forum.start_date.isoformat()}@{UID_DOMAIN}"
+
+
+def _description(session: Session, programme: Programme, lang: str) -> str:
+    lines = [f"{t(lang, f'kind.{session.kind}')} · {t(lang, f'format.{session.format}')}"]
+    if session.subtitle:
+        lines.append(session.subtitle.get(lang))
+    if session.host:
+        lines.append(t(lang, "session.hosted_by", host=session.host))
+    lines.append("")
+    lines.append(session.summary.get(lang))
+    if session.description and session.description.get(lang) != session.summary.get(lang):
+        lines += ["", session.description.get(lang)]
+    joins = [programme.places[p] for p in session.places if p in programme.places]
+    if joins:
+        lines.append("")
+        for place in joins:
+            how = place.join.get(lang) + (f" — {place.url}" if place.url else "")
+            lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
+    lines += ["", f"[{session.id}]"]
+    return "\n".join(lines)
+
+
+def session_event(
+    session: Session,
+    programme: Programme,
+    lang: str,
+    *,
+    now: datetime,
+    revision: Revision | None = None,
+) -> Event:
+    event = Event()
+    event.add("uid", session_uid(session, programme))
+    event.add("dtstamp", now.astimezone(UTC))
+    if session.starts_at is not None:
+        event.add("dtstart", session.starts_at.astimezone(UTC))
+        if session.ends_at is not None:
+            event.add("dtend", session.ends_at.astimezone(UTC))
+    else:
+        event.add("dtstart", session.date)  # a date: VALUE=DATE, an all-day event
+        event.add("dtend", session.date + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+    event.add("summary", session.title.get(lang))
+    event.add("description", _description(session, programme, lang))
+    names = [programme.places[p].name.get(lang) for p in session.places if p in programme.places]
+    if names:
+        event.add("location", ", ".join(names))
+    url = next((programme.places[p].url for p in session.places if p in programme.places), None)
+    if url:
+        event.add("url", url)
+    event.add("categories", [t(lang, f"kind.{session.kind}")])
+    event.add("status", "CONFIRMED")
+    event.add("sequence", revision.sequence if revision else 0)
+    if revision is not None:
+        event.add("last-modified", revision.changed_at.astimezone(UTC))
+    return event
+
+
+def calendar_bytes(
+    sessions: Iterable[Session],
+    programme: Programme,
+    lang: str,
+    *,
+    now: datetime,
+    name: str | None = None,
+    revisions: Mapping[str, Revision] | None = None,
+    zone_key: str | None = None,
+) -> bytes:
+    """An .ics file of ``sessions`` for a reader of ``lang``.
+
+    ``name`` is the calendar's title (default: the forum's programme), ``zone_key`` the IANA zone
+    calendars are told to show it in (``X-WR-TIMEZONE``; default: the programme's zone).
+    """
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name or programme_name(programme, lang))
+    cal.add("x-wr-timezone", zone_key or programme.forum.timezone)
+    ordered = sorted(
+        {s.id: s for s in sessions}.values(),
+        key=lambda s: (s.date, s.starts_at or datetime.max.replace(tzinfo=UTC), s.id),
+    )
+    for session in ordered:
+        revision = revisions.get(session.id) if revisions else None
+        cal.add_component(session_event(session, programme, lang, now=now, revision=revision))
+    return cal.to_ical()
+
+
+def programme_name(programme: Programme, lang: str) -> str:
+    return t(
+        lang,
+        "calendar.programme_name",
+        hub=programme.forum.hub.name.get(lang),
+        forum=programme.forum.name.get(lang),
+    )
+
+
+async def calendar_reply(
+    ctx: Ctx, sessions: Iterable[Session], filename: str, *, name: str | None = None
+) -> Reply:
+    """A private reply carrying the .ics file of ``sessions`` in the reader's language.
+
+    Counts a revision for every session that changed since the last export (committed first).
+    """
+    chosen = list(sessions)
+    lang = ctx.lang
+    if not chosen:
+        return Reply(ok=False).para(t(lang, "calendar.empty"))
+    programme = ctx.programme
+    revisions = await record_revisions(ctx.hub.store.db, chosen, programme, ctx.now)
+    zone = ctx.prefs.zone
+    zone_key = zone.key if ctx.prefs.zone_set and isinstance(zone.tzinfo, ZoneInfo) else None
+    # icalendar takes ~0.3 ms per event (line folding): in a thread, so that a whole-programme
+    # export with hundreds of approved sessions does not hold up other users' commands.
+    data = await asyncio.to_thread(
+        functools.partial(
+            calendar_bytes,
+            chosen,
+            programme,
+            lang,
+            now=ctx.now,
+            name=name,
+            revisions=revisions,
+            zone_key=zone_key,
+        )
+    )
+    reply = Reply(private=True)
+    reply.para(t(lang, "calendar.ready", count=len(chosen)), " ", Code(filename))
+    reply.note(t(lang, "calendar.import_hint"))
+    reply.attachments.append(Attachment(filename, data, MIME))
+    return reply
+
+
+async def agenda_calendar(ctx: Ctx, sessions: Iterable[Session]) -> Reply:
+    """``/ics`` with no argument: the calendar of the sessions the user follows ("My agenda")."""
+    lang = ctx.lang
+    sessions = list(sessions)
+    if not sessions:
+        prefix = ctx.caller.prefix
+        return Reply(ok=False).para(
+            t(lang, "calendar.agenda_empty", remind=f"{prefix}remind", all=f"{prefix}ics all")
+        )
+    name = t(lang, "calendar.agenda_name", hub=ctx.programme.forum.hub.name.get(lang))
+    return await calendar_reply(ctx, sessions, t(lang, "calendar.filename_agenda"), name=name)
+
+
+async def programme_calendar(ctx: Ctx) -> Reply:
+    """``/ics all``: the whole programme (approved open-space proposals included)."""
+    return await calendar_reply(ctx, ctx.programme.sessions, t(ctx.lang, "calendar.filename_all"))
+
+
+#: What ``ics ARG`` accepts for "the whole programme", in the forum's languages.
+ALL_WORDS = frozenset({"all", "todo", "todos", "tout", "tous"})
+
+
+async def my_calendar(ctx: Ctx) -> Reply:
+    """``/ics``: the calendar of the sessions the caller follows (``/remind``)."""
+    from bot.announce.follows import followed_sessions  # the announcer builds on the programme
+
+    caller = ctx.caller
+    return await agenda_calendar(
+        ctx, await followed_sessions(ctx.hub, caller.front, caller.user_id)
+    )
+
+
+async def ics_command(ctx: Ctx, args: str) -> Reply:
+    """The text command ``ics [all]``: the caller's agenda, or with ``all`` the programme."""
+    scope = args.strip().casefold()
+    if scope and scope not in ALL_WORDS:
+        usage = f"{ctx.caller.prefix}ics all"
+        return Reply(ok=False).para(
+            t(ctx.lang, "calendar.unknown_scope", scope=args.strip()[:40], usage=usage)
+        )
+    return await programme_calendar(ctx) if scope else await my_calendar(ctx)

@@ -1,0 +1,189 @@
+"""Announcements and reminders on Discord: the outbox (channel posts, DMs) and the commands
+``/remind``, ``/reminders``, ``/unremind``, ``/agenda`` and ``/reload``."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.announce import follows, moderation
+from bot.announce.fanout import DELIVERY_KEY, nonce_for
+from bot.doc import Reply
+from bot.hub import Hub
+from bot.i18n import t
+from bot.outbox import DeliveryError
+from bot.programme import KINDS, fold
+from bot.render import when_text
+from cogs.common import FRONT, caller_from, text
+from cogs.render import NO_PINGS, send_reply, to_messages
+
+log = logging.getLogger(__name__)
+CHOICE_LIMIT = 25
+CHOICE_NAME_MAX = 100
+#: Channel announcements show each time as the reader's local time and as "in 15 minutes".
+ANNOUNCEMENT_STAMPS = ("f", "R")
+#: Discord error codes that will not change on a retry (closed DMs, no access, unknown channel).
+PERMANENT_CODES = {50007, 50001, 50013, 10003, 10013}
+
+
+class DiscordOutbox:
+    """Posts in channels (by id) and direct messages through discord.py. Every message carries a
+    ``nonce`` derived from the delivery's ledger key, with ``enforce_nonce`` (discord.py 2.7
+    sets it with every nonce): if a crash made the bot send a message again, Discord returns the
+    first one instead of posting twice (for a few minutes after the first send)."""
+
+    front = FRONT
+
+    def __init__(self, bot: discord.Client) -> None:
+        self.bot = bot
+
+    async def post(self, channel: str, reply: Reply) -> None:
+        try:
+            target = self.bot.get_partial_messageable(int(channel))
+        except ValueError:
+            raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True) from None
+        await self._send(target, reply, ANNOUNCEMENT_STAMPS)
+
+    async def direct(self, user_id: str, reply: Reply) -> None:
+        try:
+            dm = await self.bot.create_dm(discord.Object(id=int(user_id)))
+        except discord.HTTPException as exc:
+            raise _delivery_error(exc) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+        await self._send(dm, reply, ANNOUNCEMENT_STAMPS)
+
+    async def _send(
+        self, target: discord.abc.Messageable, reply: Reply, stamps: tuple[str, ...]
+    ) -> None:
+        key = DELIVERY_KEY.get()
+        for i, content in enumerate(to_messages(reply, stamps=stamps)):
+            nonce = nonce_for(f"{key}:{i}") if key else None
+            try:
+                await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                raise _delivery_error(exc) from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+
+
+def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
+    permanent = exc.code in PERMANENT_CODES or exc.status in (401, 403, 404)
+    return DeliveryError(f"HTTP {exc.status} (code {exc.code}): {exc.text}", permanent=permanent)
+
+
+def _choice(name: str, value: str) -> app_commands.Choice[str]:
+    if len(name) > CHOICE_NAME_MAX:
+        name = name[: CHOICE_NAME_MAX - 1] + "…"
+    return app_commands.Choice(name=name, value=value[:100])
+
+
+class AnnounceCog(commands.Cog):
+    def __init__(self, bot: commands.Bot, hub: Hub) -> None:
+        self.bot = bot
+        self.hub = hub
+        self.outbox = DiscordOutbox(bot)
+
+    async def cog_load(self) -> None:
+        # Runs from setup_hook (never on_ready, which can fire many times).
+        if self.hub.announcer is not None:
+            self.hub.announcer.register(self.outbox)
+            await self.hub.announcer.start()
+
+    async def cog_unload(self) -> None:
+        if self.hub.announcer is not None:
+            await self.hub.announcer.stop()
+
+    @app_commands.command(
+        name=text("slash.remind.name"), description=text("cmd.remind.description")
+    )
+    @app_commands.rename(what=text("slash.remind.what"), lead=text("slash.remind.lead"))
+    @app_commands.describe(what=text("cmd.remind.what"), lead=text("cmd.remind.lead"))
+    async def remind(
+        self,
+        interaction: discord.Interaction,
+        what: str,
+        lead: app_commands.Range[int, 0, follows.MAX_LEAD] | None = None,
+    ) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, await follows.remind(ctx, what, lead))
+
+    @remind.autocomplete("what")
+    async def _remind_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        lang, q = ctx.lang, fold(current.strip())
+        out: list[app_commands.Choice[str]] = []
+        label_all = t(lang, "remind.choice_all")
+        if not q or q in fold(label_all) or q in "all":
+            out.append(_choice(label_all, "all"))
+        for kind in KINDS:
+            label = t(lang, "remind.choice_kind", kind=t(lang, f"kind.{kind}"))
+            if not q or q in fold(label) or q in kind:
+                out.append(_choice(label, f"kind:{kind}"))
+        programme = self.hub.programme
+        sessions = (
+            programme.find(current, limit=CHOICE_LIMIT)
+            if q
+            else programme.upcoming(ctx.now, CHOICE_LIMIT)
+        )
+        for s in sessions:
+            if s.starts_at is not None and s.starts_at > ctx.now:
+                out.insert(0, _choice(f"{s.title.get(lang)} · {when_text(ctx, s)}", s.id))
+        return out[:CHOICE_LIMIT]
+
+    @app_commands.command(
+        name=text("slash.reminders.name"), description=text("cmd.reminders.description")
+    )
+    async def reminders(self, interaction: discord.Interaction) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, follows.reminders(ctx))
+
+    @app_commands.command(
+        name=text("slash.unremind.name"), description=text("cmd.unremind.description")
+    )
+    @app_commands.rename(what=text("slash.unremind.what"))
+    @app_commands.describe(what=text("cmd.unremind.what"))
+    async def unremind(self, interaction: discord.Interaction, what: str) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, await follows.unremind(ctx, what))
+
+    @unremind.autocomplete("what")
+    async def _unremind_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        announcer = self.hub.announcer
+        if announcer is None:
+            return []
+        q = fold(current.strip())
+        out = [_choice(t(ctx.lang, "remind.choice_all"), "all")]
+        for f in announcer.follows_of(ctx.caller.front, ctx.caller.user_id):
+            value = f.target if f.target_type == "session" else f"kind:{f.target}"
+            if f.target_type == "all":
+                continue
+            label = follows.describe(ctx, f.target_type, f.target)
+            if not q or q in fold(label) or q in value:
+                out.append(_choice(label, value))
+        return out[:CHOICE_LIMIT]
+
+    @app_commands.command(
+        name=text("slash.agenda.name"), description=text("cmd.agenda.description")
+    )
+    async def agenda(self, interaction: discord.Interaction) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        await send_reply(interaction, follows.agenda(ctx))
+
+    @app_commands.command(
+        name=text("slash.reload.name"), description=text("cmd.reload.description")
+    )
+    async def reload(self, interaction: discord.Interaction) -> None:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        if ctx.caller.is_moderator:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        await send_reply(interaction, await moderation.reload(ctx))

@@ -1,0 +1,241 @@
+"""Discord scheduled events for the programme: ``/events sync`` (moderators), and automatic syncs
+(once connected, on programme changes, every ``events.resync_minutes``) when ``events.sync``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine, Iterator
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import escape_markdown
+
+from bot.doc import error
+from bot.events import DESCRIPTION_MAX, EventSpec, LiveEvent, cut
+from bot.events_sync import (
+    EventGone,
+    EventsApiError,
+    EventsForbidden,
+    EventsRepo,
+    SyncResult,
+    sync_events,
+    sync_reply,
+)
+from bot.hub import Hub
+from bot.i18n import t
+from bot.programme import Programme
+from cogs.common import caller_from, text
+from cogs.render import send_reply
+
+log = logging.getLogger(__name__)
+REASON = "LOCAL4ACTION Hub programme"
+LIVE = (discord.EventStatus.scheduled, discord.EventStatus.active)
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """discord.py's exceptions as the core's (rate limits, 429, are retried by discord.py)."""
+    try:
+        yield
+    except discord.Forbidden as exc:
+        raise EventsForbidden(f"{exc.status} {exc.text or 'Forbidden'}") from exc
+    except discord.NotFound as exc:
+        raise EventGone(f"{exc.status} {exc.text or 'Not Found'}") from exc
+    except discord.HTTPException as exc:
+        raise EventsApiError(f"{exc.status} {exc.text or exc.response.reason}", exc.status) from exc
+    except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+        raise EventsApiError(f"{type(exc).__name__}: {exc}"[:200]) from exc
+
+
+def _escaped(text: str) -> str:
+    return escape_markdown(text).replace("<", "\\<")
+
+
+def _description(spec: EventSpec) -> str:
+    """Discord shows event descriptions as Markdown: hosts' text stays text (``**``, links,
+    headings and mentions shown as typed), still within the limit once escaped, the session's
+    id (the last line) kept whole."""
+    body, sep, tail = spec.description.rpartition("\n\n")
+    tail = _escaped(tail)
+    room = DESCRIPTION_MAX - len(sep) - len(tail)
+    escaped = _escaped(body)
+    if len(escaped) > room:
+        escaped = cut(escaped, room, one_line=False)
+        if escaped.endswith("\\…"):
+            escaped = escaped[:-2] + "…"
+    return escaped + sep + tail
+
+
+class GuildEvents:
+    """The core's ``EventsApi`` for one server."""
+
+    def __init__(self, guild: discord.Guild, bot_user_id: int) -> None:
+        self.guild = guild
+        self.bot_user_id = bot_user_id
+        self._seen: dict[str, discord.ScheduledEvent] = {}
+
+    async def list(self) -> list[LiveEvent]:
+        with _translated():
+            events = await self.guild.fetch_scheduled_events(with_counts=False)
+        self._seen = {str(e.id): e for e in events}
+        return [
+            LiveEvent(
+                str(e.id), e.status in LIVE, e.creator_id == self.bot_user_id, e.name, e.start_time
+            )
+            for e in events
+        ]
+
+    async def create(self, spec: EventSpec) -> str:
+        with _translated():
+            event = await self.guild.create_scheduled_event(
+                name=spec.name,
+                description=_description(spec),
+                start_time=spec.start,
+                end_time=spec.end,
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location=spec.location,
+                reason=REASON,
+            )
+        self._seen[str(event.id)] = event
+        return str(event.id)
+
+    async def edit(self, event_id: str, spec: EventSpec) -> None:
+        with _translated():
+            event = self._seen.get(event_id) or await self.guild.fetch_scheduled_event(
+                int(event_id)
+            )
+            await event.edit(
+                name=spec.name,
+                description=_description(spec),
+                start_time=spec.start,
+                end_time=spec.end,
+                location=spec.location,
+                reason=REASON,
+            )
+
+    async def delete(self, event_id: str) -> None:
+        with _translated():
+            event = self._seen.get(event_id) or await self.guild.fetch_scheduled_event(
+                int(event_id)
+            )
+            await event.delete(reason=REASON)
+        self._seen.pop(event_id, None)
+
+
+class EventsCog(commands.Cog):
+    events = app_commands.Group(
+        name=text("slash.events.name"),
+        description=text("cmd.events.description"),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: commands.Bot, hub: Hub) -> None:
+        self.bot = bot
+        self.hub = hub
+        self.repo = EventsRepo(hub.store.db)
+        self._lock = asyncio.Lock()  # one sync at a time: two would both create
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._periodic: asyncio.Task[None] | None = None
+        self._auto = hub.config.events.sync
+
+    @property
+    def lang(self) -> str:
+        return self.hub.config.events.language or self.hub.config.bot.default_language
+
+    async def cog_load(self) -> None:
+        if self._auto:
+            self.hub.programme_listeners.append(self._programme_changed)
+            self._spawn(self._first_sync())
+
+    async def cog_unload(self) -> None:
+        if self._programme_changed in self.hub.programme_listeners:
+            self.hub.programme_listeners.remove(self._programme_changed)
+        for task in [*self._tasks, *([self._periodic] if self._periodic else [])]:
+            task.cancel()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait for the syncs under way (start-up, programme changes); not the periodic one."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _programme_changed(self, programme: Programme) -> None:
+        # Not awaited by whoever changed the programme (a moderator's decision): in the background.
+        self._spawn(self.sync_all())
+
+    async def _first_sync(self) -> None:
+        """Once connected (``setup_hook`` runs before the gateway), then every resync period."""
+        await self.bot.wait_until_ready()
+        await self.sync_all()
+        minutes = self.hub.config.events.resync_minutes
+        if minutes and self._periodic is None:
+            self._periodic = asyncio.create_task(self._every(minutes * 60))
+
+    async def _every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.sync_all()
+
+    def _guilds(self) -> list[discord.Guild]:
+        ids = self.hub.config.discord.guild_ids
+        if not ids:
+            return list(self.bot.guilds)
+        return [g for g in (self.bot.get_guild(i) for i in ids) if g is not None]
+
+    async def sync_guild(self, guild: discord.Guild) -> SyncResult:
+        assert self.bot.user is not None
+        async with self._lock:
+            return await sync_events(
+                GuildEvents(guild, self.bot.user.id),
+                self.repo,
+                str(guild.id),
+                self.hub.programme,
+                self.hub.clock.now(),
+                self.lang,
+            )
+
+    async def sync_all(self) -> None:
+        for guild in self._guilds():
+            try:
+                result = await self.sync_guild(guild)
+            except Exception:
+                log.exception("scheduled events of %s (%s): sync failed", guild.name, guild.id)
+                continue
+            if result.forbidden:
+                log.warning(
+                    "scheduled events of %s (%s): not synced, the bot lacks the Manage Events "
+                    "permission there",
+                    guild.name,
+                    guild.id,
+                )
+            else:
+                log.info(
+                    "scheduled events of %s (%s): %s",
+                    guild.name,
+                    guild.id,
+                    sync_reply(result, "en").plain().replace("\n", " "),
+                )
+
+    @events.command(name=text("slash.events.sync"), description=text("cmd.events.sync"))
+    async def sync(self, interaction: discord.Interaction) -> None:
+        caller = caller_from(interaction, self.hub)
+        lang = self.hub.prefs(caller).lang
+        if not caller.is_moderator:
+            await send_reply(interaction, error(t(lang, "events.moderators_only")))
+            return
+        if interaction.guild is None:
+            await send_reply(interaction, error(t(lang, "events.no_guild")))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.sync_guild(interaction.guild)
+        await send_reply(interaction, sync_reply(result, lang))

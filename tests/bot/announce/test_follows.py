@@ -1,0 +1,111 @@
+"""Following sessions from a text front: /remind, /reminders, /unremind, /agenda."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.announce.follows import followed_sessions, parse_lead
+from bot.clock import FrozenClock
+from bot.commands import dispatch
+from bot.config import Config
+from bot.hub import Hub
+from bot.programme import Programme
+from tests.conftest import text_of
+from tests.support.announce import FakeOutbox, person, running_bot
+
+
+@pytest.fixture
+async def bot(programme: Programme, db_path: Path, clock: FrozenClock) -> AsyncIterator[Hub]:
+    async with running_bot(Config(), programme, db_path, clock, FakeOutbox()) as hub:
+        yield hub
+
+
+async def _say(hub: Hub, user: str, command: str, args: str = "") -> str:
+    reply = await dispatch(hub, person(user), "/", command, args)
+    return text_of(reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"), [("15", 15), ("15m", 15), ("15 min", 15), ("1h", 60), ("soon", None)]
+)
+def test_a_lead_is_read_in_minutes_or_hours(text: str, minutes: int | None) -> None:
+    assert parse_lead(text) == minutes
+
+
+async def test_follow_a_session_by_words_with_a_lead_then_list_and_stop(bot: Hub) -> None:
+    done = await _say(bot, "ana", "remind", "equal territories 30")
+    assert "Intermediary Cities for Equal Territories, 30 minutes before the start" in done
+    listing = await _say(bot, "ana", "reminders")
+    assert "30 minutes · opening-plenary" in listing
+    assert "no more reminders" in await _say(bot, "ana", "unremind", "opening-plenary")
+    assert "You follow nothing yet" in await _say(bot, "ana", "reminders")
+
+
+async def test_follow_a_kind_or_everything_and_see_the_agenda_in_your_zone(bot: Hub) -> None:
+    kind = await _say(bot, "kai", "remind", "kind:high_level_dialogue")
+    assert "every session of kind “High-level dialogue”" in kind and "still to come: 2" in kind
+    await _say(bot, "kai", "timezone", "kiritimati")
+    agenda = await _say(bot, "kai", "agenda")
+    assert "Caring Economies" in agenda and "UTC+14:00" in agenda
+    assert "climate-dialogue" not in agenda  # day 1 is over
+    everything = await _say(bot, "kai", "remind", "all")
+    assert "every session" in everything
+    sessions = await followed_sessions(bot, "console", "kai")
+    assert len(sessions) == len([s for s in bot.programme.sessions if s.starts_at])
+    assert await followed_sessions(bot, "discord", "kai") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("", "needs more: /remind <what> [lead]"),
+        ("kind:banquet", "I don't know the kind “banquet”"),
+        ("climate-dialogue", "has already started"),
+        ("field-visits", "has no start time"),
+        ("quantum knitting", "No session matches"),
+        ("hub-oct-8 9999", "between 0 and 1440 minutes"),
+    ],
+)
+async def test_remind_explains_what_it_cannot_do(bot: Hub, args: str, expected: str) -> None:
+    reply = await dispatch(bot, person("ana"), "/", "remind", args)
+    assert not reply.ok and expected in text_of(reply)
+
+
+async def test_unremind_says_when_a_session_is_followed_through_a_kind(bot: Hub) -> None:
+    await _say(bot, "ana", "remind", "kind:plenary")
+    answer = await _say(bot, "ana", "unremind", "opening-plenary")
+    assert "You do not follow" in answer and "covered by a kind" in answer
+    assert "(1)" in await _say(bot, "ana", "unremind", "all")
+
+
+async def test_reminder_commands_answer_in_spanish(bot: Hub) -> None:
+    await _say(bot, "eva", "language", "es")
+    assert "te recordaré en privado" in await _say(bot, "eva", "remind", "hub-oct-8")
+    assert "Tu agenda" in await _say(bot, "eva", "agenda")
+
+
+def test_an_unknown_kind_in_the_config_is_refused() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="unknown kind"):
+        Config.model_validate({"announcements": {"kind_leads": {"banquet": [5]}}})
+
+
+async def test_ics_without_argument_is_the_calendar_of_what_you_follow(bot: Hub) -> None:
+    from icalendar import Calendar
+
+    empty = await dispatch(bot, person("ana"), "/", "ics", "")
+    assert not empty.ok and not empty.attachments
+    assert "You follow no session yet" in text_of(empty) and "/ics all" in text_of(empty)
+
+    await _say(bot, "ana", "remind", "kind:high_level_dialogue")
+    mine = await dispatch(bot, person("ana"), "/", "ics", "")
+    [attachment] = mine.attachments
+    assert mine.private and attachment.filename == "my-agenda-local4action.ics"
+    cal = Calendar.from_ical(attachment.data)
+    followed = {s.id for s in await followed_sessions(bot, "console", "ana")}
+    assert {str(e["UID"]).split(".")[0] for e in cal.walk("VEVENT")} == followed
+    assert "My agenda" in str(cal["X-WR-CALNAME"])

@@ -1,0 +1,39 @@
+"""``/ics`` through real discord.py dispatch: a private .ics attachment, localized."""
+
+from __future__ import annotations
+
+from icalendar import Calendar
+
+from bot.hub import Hub
+from tests.support.discord_harness import DiscordHarness
+
+
+async def test_ics_all_sends_the_programme_privately_as_a_file(
+    discord_bot: DiscordHarness, hub: Hub
+) -> None:
+    sent = await discord_bot.slash("ics", {"all": True})
+    files = [(s, f) for s in sent for f in s.files]
+    [(message, (filename, data))] = files
+    assert message.ephemeral and filename == "local4action-programme.ics"
+    events = Calendar.from_ical(data).walk("VEVENT")
+    assert len(events) == len(hub.programme.sessions)
+    assert "12 session(s)" in message.content
+
+
+async def test_ics_for_a_french_client_is_in_french(discord_bot: DiscordHarness) -> None:
+    lea = discord_bot.user(name="lea", locale="fr")
+    sent = await discord_bot.slash("ics", {"all": True}, user=lea)
+    [(filename, data)] = [f for s in sent for f in s.files]
+    assert filename == "programme-local4action.ics"
+    cal = Calendar.from_ical(data)
+    assert "Forum mondial" in str(cal["X-WR-CALNAME"])
+    assert any("Dialogue de haut niveau" in str(e["CATEGORIES"].cats) for e in cal.walk("VEVENT"))
+
+
+async def test_ics_alone_is_my_agenda_and_says_how_to_fill_it_when_empty(
+    discord_bot: DiscordHarness,
+) -> None:
+    lea = discord_bot.user(name="lea", locale="fr")
+    *_, answer = await discord_bot.slash("ics", user=lea)  # deferred, then the follow-up
+    assert answer.kind == "followup" and answer.ephemeral and not answer.files
+    assert "Vous ne suivez encore aucune session" in answer.content

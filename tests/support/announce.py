@@ -1,0 +1,100 @@
+"""Test helpers for announcements: a recording outbox, and a whole bot "process" on a database
+file that can be stopped and started again (restarts)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.announce.announcer import Announcer
+from bot.announce.fanout import DELIVERY_KEY
+from bot.clock import Clock
+from bot.config import Config
+from bot.doc import Reply
+from bot.hub import Caller, Hub
+from bot.outbox import DeliveryError
+from bot.programme import Programme
+from bot.proposals.sessions import rebuild_programme
+from bot.store import Store
+
+
+@dataclass
+class Sent:
+    kind: str  # "post" or "direct"
+    target: str
+    text: str
+    key: str | None
+
+
+@dataclass
+class FakeOutbox:
+    """Records what the announcer sends; ``closed`` users fail for good, ``flaky`` targets fail
+    (transiently) that many more times."""
+
+    front: str = "console"
+    sent: list[Sent] = field(default_factory=list)
+    attempts: list[tuple[str, str]] = field(default_factory=list)
+    closed: set[str] = field(default_factory=set)
+    flaky: dict[str, int] = field(default_factory=dict)
+
+    def _fail(self, target: str) -> None:
+        self.attempts.append((target, DELIVERY_KEY.get() or ""))
+        if target in self.closed:
+            raise DeliveryError("Cannot send messages to this user (50007)", permanent=True)
+        if self.flaky.get(target, 0) > 0:
+            self.flaky[target] -= 1
+            raise DeliveryError("server busy", permanent=False)
+
+    async def post(self, channel: str, reply: Reply) -> None:
+        self._fail(channel)
+        self.sent.append(Sent("post", channel, _plain(reply), DELIVERY_KEY.get()))
+
+    async def direct(self, user_id: str, reply: Reply) -> None:
+        self._fail(user_id)
+        self.sent.append(Sent("direct", user_id, _plain(reply), DELIVERY_KEY.get()))
+
+    def keys(self) -> list[str]:
+        return [s.key or "" for s in self.sent]
+
+    def to(self, target: str) -> list[str]:
+        return [s.text for s in self.sent if s.target == target]
+
+
+def _plain(reply: Reply) -> str:
+    return reply.plain().replace("\u202f", " ").replace("\xa0", " ")
+
+
+@asynccontextmanager
+async def running_bot(
+    config: Config,
+    programme: Programme,
+    db: Path,
+    clock: Clock,
+    outbox: FakeOutbox,
+    *,
+    start: bool = True,
+    schedule: Path | None = None,
+) -> AsyncIterator[Hub]:
+    """One bot process: store, hub, announcer with ``outbox``; stopped and closed on exit."""
+    store = await Store.open(db, clock)
+    try:
+        hub = Hub(config, programme, store, clock)
+        if schedule is not None:
+            hub.schedule_path = schedule
+        announcer = await Announcer.open(hub)
+        await rebuild_programme(hub)
+        announcer.register(outbox)
+        if start:
+            await announcer.start()
+        try:
+            yield hub
+        finally:
+            await announcer.stop()
+    finally:
+        await store.close()
+
+
+def person(name: str, *, front: str = "console", moderator: bool = False) -> Caller:
+    return Caller(front, name, name, None, moderator)
