@@ -37,12 +37,21 @@ from fronts.matrix.state import MatrixState, Outgoing
 log = logging.getLogger("l4a.matrix")
 POWER_LEVELS = "m.room.power_levels"
 MEMBER = "m.room.member"
+ENCRYPTION = "m.room.encryption"  # the room is end-to-end encrypted: the bot cannot read it
+ENCRYPTED = "m.room.encrypted"
 _ROOM_FILTER = {
     "timeline": {
         "limit": 200,
-        "types": ["m.room.message", POWER_LEVELS, MEMBER, *sorted(RESPONSE_TYPES)],
+        "types": [
+            "m.room.message",
+            ENCRYPTED,
+            POWER_LEVELS,
+            MEMBER,
+            ENCRYPTION,
+            *sorted(RESPONSE_TYPES),
+        ],
     },
-    "state": {"types": [POWER_LEVELS, MEMBER], "lazy_load_members": True},
+    "state": {"types": [POWER_LEVELS, MEMBER, ENCRYPTION], "lazy_load_members": True},
     "ephemeral": {"types": []},
     "account_data": {"types": []},
 }
@@ -86,6 +95,7 @@ class MatrixBot:
         self.notice_lock = asyncio.Lock()
         self.syncs = 0  # completed sync batches (tests and the bench watch it)
         self._retry = False  # some recorded answer waits to be sent again
+        self._told_encrypted: set[str] = set()  # rooms told (this run) that the bot cannot read
         #: Called once the first sync is done and the outbox is usable (e.g. to hand
         #: ``bot.outbox`` to the announcer).
         self.on_ready: list[Callable[[MatrixBot], None]] = []
@@ -256,10 +266,13 @@ class MatrixBot:
                     vote = self.polls.response(event)
                     if vote is not None:
                         votes.append(vote)
+                elif int(event.get("origin_server_ts") or 0) < self.started_ms:
+                    continue  # sent before the bot started
                 elif kind == "m.room.message":
-                    if int(event.get("origin_server_ts") or 0) < self.started_ms:
-                        continue  # sent before the bot started
                     await self.commands.message(room_id, event)
+                elif kind == ENCRYPTED and room_id not in self._told_encrypted:
+                    self._told_encrypted.add(room_id)
+                    await self.commands.cannot_read(room_id, event)
             except Exception:
                 log.exception("event %s in %s failed", event.get("event_id"), room_id)
         if votes:  # committed before the sync token moves on
@@ -269,6 +282,8 @@ class MatrixBot:
         kind, content = event.get("type"), event.get("content") or {}
         if kind == POWER_LEVELS and event.get("state_key") == "":
             self.power[room_id] = content
+        elif kind == ENCRYPTION:
+            await self.outbox.mark_encrypted(room_id)
         elif kind == MEMBER:
             user = str(event.get("state_key"))
             if isinstance(content.get("displayname"), str):
@@ -292,7 +307,9 @@ class MatrixBot:
                 return
             await self.api.join_room_by_id(RoomID(room_id))
             log.info("joined %s (invited by %s)", room_id, inviter)
-            if (mine.get("content") or {}).get("is_direct"):
+            if any(e.get("type") == ENCRYPTION for e in events):
+                await self.outbox.mark_encrypted(room_id)  # joined only to say it cannot read
+            elif (mine.get("content") or {}).get("is_direct"):
                 await self.outbox.remember(inviter, room_id)
         except Exception as exc:
             log.warning("invite to %s from %s: %s", room_id, inviter, describe(exc))

@@ -156,6 +156,19 @@ class Commands:
             ]
         return await self._contents(room_id, reply, in_reply_to=in_reply_to)
 
+    async def cannot_read(self, room_id: str, event: dict[str, Any]) -> None:
+        """An encrypted message: say once that the bot cannot read it, and where to go."""
+        sender = str(event.get("sender", ""))
+        lang = self.hub.prefs(Caller(FRONT, sender)).lang
+        reply = Reply().para(t(lang, "matrix.encrypted", cmd="!help"))
+        events = await self._contents(room_id, reply)
+        try:
+            await self.bot.outbox.send_all(events, key=f"encrypted:{event.get('event_id')}")
+        except DeliveryError as exc:
+            log.warning(
+                "could not tell %s that encrypted messages are unreadable: %s", room_id, exc
+            )
+
     async def deliver_notices(self) -> None:
         """Tell hosts of the decisions on their proposals, in their direct room."""
         async with self.bot.notice_lock:

@@ -48,6 +48,8 @@ class MatrixOutbox:
         self.state = state
         self.clock = clock
         self.rooms: dict[str, str] = {}  # user id -> direct room id
+        #: End-to-end encrypted rooms: never used as direct rooms (the bot cannot read them).
+        self.encrypted: set[str] = set()
         self._aliases: dict[str, str] = {}
         self._lock = asyncio.Lock()  # one direct-room creation at a time
         #: Keys are unique within one database (notice 7, poll 3…); this database's own random
@@ -72,8 +74,13 @@ class MatrixOutbox:
     def learn_m_direct(self, content: dict[str, Any]) -> None:
         """The bot's ``m.direct`` account data (from sync): rooms the store does not know yet."""
         for user, rooms in content.items():
-            if isinstance(rooms, list) and rooms and user not in self.rooms:
-                self.rooms[user] = str(rooms[-1])
+            usable = (
+                [str(r) for r in rooms if r not in self.encrypted]
+                if isinstance(rooms, list)
+                else []
+            )
+            if usable and user not in self.rooms:
+                self.rooms[user] = usable[-1]
 
     def is_direct(self, room_id: str, user_id: str | None = None) -> bool:
         if user_id is not None:
@@ -101,6 +108,10 @@ class MatrixOutbox:
         if self.rooms.get(user_id) == room_id:
             del self.rooms[user_id]
         await self.state.forget_direct(user_id, room_id)
+
+    async def mark_encrypted(self, room_id: str) -> None:
+        self.encrypted.add(room_id)
+        await self.forget_room(room_id)
 
     async def forget_room(self, room_id: str) -> None:
         for user, room in list(self.rooms.items()):

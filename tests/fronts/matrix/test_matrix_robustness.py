@@ -210,3 +210,33 @@ async def test_commands_sent_while_the_bot_was_down_are_not_answered_after_it_re
         for e in ana.bot_events(room, env.bot.user_id)
     ]
     assert replied == [first, probe] and while_down not in replied
+
+
+async def test_an_encrypted_room_is_told_once_that_the_bot_cannot_read_it(
+    hub: Hub, matrix_env: MatrixEnv
+) -> None:
+    env = matrix_env
+    async with running_bot(hub, env) as bot, people(env) as folks:
+        eva = await folks.get("eva")
+        room = await eva.create_room(
+            preset="trusted_private_chat",
+            is_direct=True,
+            invite=[env.bot.user_id],
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        await _until_membership(eva, room, env.bot.user_id, "join")
+        sealed = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA…", "session_id": "x"}
+        first = await eva.send(room, "m.room.encrypted", sealed)
+        told = await eva.answer_to(room, first, env.bot.user_id, threaded=False)
+        assert "cannot read encrypted messages" in told["content"]["body"]
+        await eva.send(room, "m.room.encrypted", sealed)
+        await asyncio.sleep(0.3)
+        await eva.sync(0)
+        assert len(eva.bot_events(room, env.bot.user_id, "m.room.message")) == 1
+        assert bot.outbox.rooms[eva.user_id] == env.direct["eva"]  # not the encrypted one
