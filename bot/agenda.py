@@ -90,8 +90,58 @@ _DAY_WORDS = {
 }  # fmt: skip
 
 
+_WEEKDAYS = {
+    word: number
+    for number, words in enumerate(
+        [
+            "monday mon lunes lun lundi",
+            "tuesday tue tues martes mar mardi",
+            "wednesday wed miercoles mie mercredi mer",
+            "thursday thu thurs jueves jue jeudi jeu",
+            "friday fri viernes vie vendredi ven",
+            "saturday sat sabado sab samedi sam",
+            "sunday sun domingo dom dimanche dim",
+        ]
+    )
+    for word in words.split()
+}
+_MONTHS = {
+    word: english
+    for english, words in {
+        "jan": "enero ene janvier janv",
+        "feb": "febrero febr fevrier fevr fev",
+        "mar": "marzo mars",
+        "apr": "abril abr avril avr",
+        "may": "mayo mai",
+        "jun": "junio juin",
+        "jul": "julio juillet juil",
+        "aug": "agosto ago aout",
+        "sep": "septiembre setiembre sept septembre",
+        "oct": "octubre octobre",
+        "nov": "noviembre novembre",
+        "dec": "diciembre dic decembre",
+    }.items()
+    for word in words.split()
+}
+_FILLERS = frozenset({"de", "del", "el", "le", "the", "of", "on"})
+
+
+def _weekday_day(ctx: Ctx, weekday: int) -> date:
+    """The forum day falling on ``weekday``; else that weekday in the week after the forum's
+    last day (outside the forum, so the reader is told the forum's dates)."""
+    forum = ctx.programme.forum
+    day = forum.start_date
+    while day <= forum.end_date:
+        if day.weekday() == weekday:
+            return day
+        day += timedelta(days=1)
+    return forum.end_date + timedelta(days=(weekday - forum.end_date.weekday()) % 7 or 7)
+
+
 def parse_day(ctx: Ctx, text: str) -> date | None:
-    """A forum day from ``1``–``4``, ``today``/``hoy``/``demain``…, or a date in most spellings."""
+    """A forum day from ``1``–``4``, ``today``/``hoy``/``demain``…, a weekday (``friday``,
+    ``viernes``, ``jeudi``: that day of the forum), or a date in most spellings, with month
+    names in Spanish and French too (``7 de octubre``, ``le 8 octobre``)."""
     q = fold(text.strip())
     forum = ctx.programme.forum
     if not q:
@@ -104,6 +154,16 @@ def parse_day(ctx: Ctx, text: str) -> date | None:
         return forum.start_date + timedelta(days=int(m.group(1)) - 1)
     if len(q) > 40:
         return None
+    weekday: int | None = None
+    words: list[str] = []
+    for word in re.split(r"[\s,.]+", q):
+        if word in _WEEKDAYS:
+            weekday = _WEEKDAYS[word]
+        elif word and word not in _FILLERS:
+            words.append(_MONTHS.get(word, word))
+    if not words:
+        return _weekday_day(ctx, weekday) if weekday is not None else None
+    q = " ".join(words)
     try:
         parsed = dateparser.parse(
             q, default=_default_dt(forum.start_date), dayfirst=ctx.lang != "en", fuzzy=False

@@ -181,3 +181,50 @@ async def test_next_lists_at_most_five_running_sessions_and_points_to_now(
     assert text.split("Coming up")[0].count("•") == 5
     assert "…and 4 more sessions on now: /now lists them all." in text
     assert text_of(agenda.now_sessions(ctx)).count("•") == 9
+
+
+@pytest.mark.parametrize(
+    ("day", "lang", "first_id"),
+    [
+        ("friday", "en", "hub-oct-8"),
+        ("Tuesday", "en", "climate-dialogue"),
+        ("thu", "en", "hub-oct-7"),
+        ("viernes", "es", "hub-oct-8"),
+        ("miércoles", "es", "hub-oct-6"),
+        ("jeudi", "fr", "hub-oct-7"),
+        ("mardi", "fr", "climate-dialogue"),
+    ],
+)
+async def test_schedule_reads_a_weekday_name_as_the_forum_day_of_that_weekday(
+    hub: Hub, day: str, lang: str, first_id: str
+) -> None:
+    text = text_of(agenda.schedule(await _ctx(hub, lang=lang), day))
+    first = next(line for line in text.splitlines() if line.strip().startswith("•"))
+    assert f"[{first_id}]" in first
+
+
+async def test_schedule_says_a_weekday_without_a_forum_day_is_outside_the_forum(
+    hub: Hub,
+) -> None:
+    reply = agenda.schedule(await _ctx(hub), "sunday")
+    assert not reply.ok and "the forum runs from" in text_of(reply)
+
+
+@pytest.mark.parametrize(
+    ("day", "lang", "first_id"),
+    [
+        ("7 octubre", "es", "hub-oct-7"),
+        ("8 de octubre", "es", "hub-oct-8"),
+        ("viernes 8 de octubre", "es", "hub-oct-8"),
+        ("8 octobre", "fr", "hub-oct-8"),
+        ("le 6 octobre", "fr", "hub-oct-6"),
+        ("mercredi 6 oct.", "fr", "hub-oct-6"),
+        ("Oct 5", "en", "climate-dialogue"),
+    ],
+)
+async def test_schedule_reads_spanish_and_french_month_names(
+    hub: Hub, day: str, lang: str, first_id: str
+) -> None:
+    text = text_of(agenda.schedule(await _ctx(hub, lang=lang), day))
+    first = next(line for line in text.splitlines() if line.strip().startswith("•"))
+    assert f"[{first_id}]" in first
