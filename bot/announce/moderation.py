@@ -32,4 +32,5 @@ async def reload(ctx: Ctx) -> Reply:
         return Reply().para(t(lang, "reload.unchanged", sessions=sessions))
     reply = Reply().para(t(lang, "reload.done", sessions=sessions, count=len(outcome.changes)))
     fresh = ctx.hub.context(ctx.caller)
-    return reply.extend(changes_reply(fresh, outcome.changes, private=True))
+    # The public wording: the moderator reloaded the file, they need not follow these sessions.
+    return reply.extend(changes_reply(fresh, outcome.changes, private=False))

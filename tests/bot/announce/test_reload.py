@@ -66,6 +66,19 @@ async def test_a_good_file_replans_and_tells_the_channel_and_the_followers(
         assert "nothing changed" in text_of(again)
 
 
+async def test_the_moderators_reload_answer_does_not_say_they_follow_the_changed_sessions(
+    programme: Programme, db_path: Path, tmp_path: Path
+) -> None:
+    path, clock, outbox = _schedule(tmp_path), FrozenClock(T), FakeOutbox()
+    async with running_bot(Config(), programme, db_path, clock, outbox, schedule=path) as hub:
+        _moved_and_cancelled(path)
+        answer = text_of(await dispatch(hub, person("mod", moderator=True), "/", "reload", ""))
+        await hub.announcer.drain()  # type: ignore[union-attr]
+        assert "moved (was 1:30 PM–" in answer
+        assert "You follow these sessions" not in answer
+        assert "/schedule" in answer
+
+
 async def test_a_broken_file_keeps_the_running_programme_and_lists_its_problems(
     programme: Programme, db_path: Path, tmp_path: Path
 ) -> None:
