@@ -8,9 +8,11 @@ calendar export) holds.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.announce.model import Follow, TargetType
+from bot.announce.texts import duration
 from bot.doc import Code, Reply, Strong, Text, error
 from bot.hub import Ctx, Hub
 from bot.i18n import t
@@ -21,14 +23,17 @@ if TYPE_CHECKING:
     from bot.announce.announcer import Announcer
 
 MAX_LEAD = 24 * 60
-_LEAD = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|minutos?|h|hours?|horas?|heures?)?$")
+MAX_LISTED = 5  # sessions listed in a /remind answer; /agenda lists them all
+_LEAD = re.compile(r"^([-+]?\d+)\s*(m|min|mins|minutes?|minutos?|h|hours?|horas?|heures?)?$")
 _ALL = frozenset({"all", "todo", "todos", "todas", "tout", "tous", "toutes", "*"})
 _KIND_PREFIXES = ("kind:", "tipo:", "type:", "genre:")
 Target = tuple[TargetType, str]
 
 
 def parse_lead(text: str) -> int | None:
-    """Minutes from ``10``, ``10m``, ``10 min``, ``1h``; ``None`` if it is not a lead."""
+    """Minutes from ``10``, ``10m``, ``10 min``, ``1h``; ``None`` if it is not a lead. A number
+    out of range (``-5``, ``99999``) is still read as a lead, so the reader hears it is refused
+    as one instead of it being searched for as words of a title."""
     m = _LEAD.match(fold(text.strip()))
     if not m:
         return None
@@ -134,23 +139,39 @@ async def remind(ctx: Ctx, text: str, lead: int | None = None) -> Reply:
     follow = Follow(caller.front, caller.user_id, target_type, value, lead, ctx.now, caller.locale)
     reopened = await announcer.follow(follow)
     what_text = describe(ctx, target_type, value)
-    if lead == 0:
+    session_start = ctx.programme.by_id[value].starts_at if target_type == "session" else None
+    if session_start is not None and session_start - timedelta(minutes=lead) < ctx.now:
+        # The reminder's time has passed: a following made now does not bring it (README).
+        starts_in = (session_start - ctx.now).total_seconds() / 60
+        reply = Reply().para(
+            t(
+                lang,
+                "remind.too_late",
+                what=what_text,
+                agenda=f"{caller.prefix}agenda",
+                starts_in=duration(starts_in, lang),
+                lead=_lead_text(ctx, lead),
+                cmd=f"{caller.prefix}remind {value} 0",
+            )
+        )
+    elif lead == 0:
         reply = Reply().para(t(lang, "remind.done_at_start", what=what_text))
     else:
         reply = Reply().para(t(lang, "remind.done", what=what_text, lead=_lead_text(ctx, lead)))
     upcoming = [s for s in announcer.sessions_for(follow) if s.starts_at and s.starts_at > ctx.now]
     if target_type != "session":
         reply.para(t(lang, "remind.count", count=len(upcoming)))
-    for s in upcoming[:5]:
+    for s in upcoming[:MAX_LISTED]:
         reply.item(*session_item(ctx, s))
+    if len(upcoming) > MAX_LISTED:
+        more = len(upcoming) - MAX_LISTED
+        reply.note(t(lang, "remind.more", count=more, cmd=f"{caller.prefix}agenda"))
     if reopened:
         reply.note(t(lang, "remind.reopened"))
     return zone_note(ctx, reply)
 
 
 def _lead_text(ctx: Ctx, lead: int) -> str:
-    from bot.announce.texts import duration
-
     return t(ctx.lang, "remind.at_start") if lead == 0 else duration(lead, ctx.lang)
 
 

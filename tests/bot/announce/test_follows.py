@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,8 @@ async def test_follow_a_kind_or_everything_and_see_the_agenda_in_your_zone(bot: 
         ("field-visits", "has no start time"),
         ("quantum knitting", "No session matches"),
         ("hub-oct-8 9999", "between 0 and 1440 minutes"),
+        ("hub-oct-8 -5", "between 0 and 1440 minutes"),
+        ("hub-oct-8 99999", "between 0 and 1440 minutes"),
     ],
 )
 async def test_remind_explains_what_it_cannot_do(bot: Hub, args: str, expected: str) -> None:
@@ -109,3 +112,27 @@ async def test_ics_without_argument_is_the_calendar_of_what_you_follow(bot: Hub)
     followed = {s.id for s in await followed_sessions(bot, "console", "ana")}
     assert {str(e["UID"]).split(".")[0] for e in cal.walk("VEVENT")} == followed
     assert "My agenda" in str(cal["X-WR-CALNAME"])
+
+
+async def test_a_reminder_whose_time_has_passed_is_not_promised(
+    bot: Hub, clock: FrozenClock
+) -> None:
+    start = bot.programme.by_id["hub-oct-6"].starts_at
+    assert start is not None
+    clock.set(start - timedelta(minutes=5))
+    answer = await _say(bot, "ana", "remind", "hub-oct-6")
+    assert "10 minutes before the start" not in answer
+    assert "starts in 5 minutes" in answer and "/remind hub-oct-6 0" in answer
+    assert "hub-oct-6" in await _say(bot, "ana", "agenda")  # still followed
+    at_start = await _say(bot, "ana", "remind", "hub-oct-6 0")
+    assert "when it starts" in at_start and "starts in" not in at_start
+
+
+async def test_a_reminder_for_all_says_how_many_more_sessions_it_covers_than_it_lists(
+    bot: Hub,
+) -> None:
+    answer = await _say(bot, "ana", "remind", "all")
+    count = int(answer.split("still to come: ")[1].split(".")[0])
+    listed = sum(1 for line in answer.splitlines() if line.strip().startswith("•"))
+    assert count > listed
+    assert f"and {count - listed} more" in answer and "/agenda" in answer
