@@ -324,7 +324,19 @@ def parse_choice(poll: Poll, text: str) -> int | None:
     if q == "-" or q in _withdraw_words():
         return WITHDRAW
     starts = {labels.index(lb) for labels in by_lang for lb in labels if lb.startswith(q)}
-    return starts.pop() if len(starts) == 1 else None
+    if len(starts) == 1:
+        return starts.pop()
+    # Punctuation aside: ``pas d’accord`` (typographic apostrophe, as phones type it) or
+    # ``d accord`` is ``Pas d'accord`` / ``D'accord``; only when that names a single option.
+    loose = _loose(q)
+    same = {
+        labels.index(lb) for labels in by_lang for lb in labels if loose and _loose(lb) == loose
+    }
+    return same.pop() if len(same) == 1 else None
+
+
+def _loose(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
 def _withdraw_words() -> set[str]:

@@ -165,3 +165,26 @@ async def test_timers_run_by_themselves_on_a_running_clock(hub: Hub, polls: Poll
     polls.start_timers()
     await asyncio.wait_for(done.wait(), timeout=5)
     assert not poll.is_open and poll.closed_by == TIMER
+
+
+async def test_a_french_answer_typed_with_a_typographic_apostrophe_or_none_is_understood(
+    hub: Hub, polls: Polls
+) -> None:
+    poll_id = await start(hub)
+    luc = hub.context(person("luc", "fr"))
+    for typed, label in [
+        ("pas d’accord", "Pas d'accord"),  # iOS / macOS autocorrect
+        ("Tout à fait d’accord", "Tout à fait d'accord"),
+        ("d accord", "D'accord"),
+    ]:
+        answer = text_of(await replies.vote_text(luc, f"{poll_id} {typed}"))
+        assert label in answer and "Quelle réponse" not in answer, answer
+
+
+async def test_own_options_that_differ_only_by_punctuation_stay_apart(
+    hub: Hub, polls: Polls
+) -> None:
+    poll_id = await start(hub, "Language?", options="C++ | C#")
+    ana = hub.context(person("ana"))
+    assert "recorded: C#" in text_of(await replies.vote_text(ana, f"{poll_id} c#"))
+    assert "Which answer" in text_of(await replies.vote_text(ana, f"{poll_id} c"))
