@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.announce.fanout import DELIVERY_KEY
 from bot.commands import dispatch, intercept, parse_line
 from bot.doc import Reply, render_plain
 from bot.hub import Caller, Hub
@@ -43,11 +44,31 @@ class ConsoleOutbox:
         hub = self.console.hub
         return f"{hub.clock.now().astimezone(hub.programme.zone):%Y-%m-%d %H:%M %Z}"
 
+    async def _first_time(self) -> bool:
+        """False when the delivery being sent (its ledger key) was printed before: a resend
+        after a crash, which the console drops as Discord drops a repeated nonce. The key is
+        committed before the message is printed."""
+        key = DELIVERY_KEY.get()
+        if key is None:
+            return True  # not an announcement or reminder (a decision on a proposal…)
+        db = self.console.hub.store.db
+        cur = await db.execute(
+            "INSERT OR IGNORE INTO console_printed (key, printed_at) VALUES (?, ?)",
+            (key, self.console.hub.clock.now().isoformat(timespec="seconds")),
+        )
+        await db.commit()
+        if cur.rowcount == 0:
+            log.info("delivery %s was printed before: not printed again", key)
+            return False
+        return True
+
     async def post(self, channel: str, reply: Reply) -> None:
-        self.console._announce(f"[{self._stamp()}] 📣 #{channel}:\n{render_plain(reply)}")
+        if await self._first_time():
+            self.console._announce(f"[{self._stamp()}] 📣 #{channel}:\n{render_plain(reply)}")
 
     async def direct(self, user_id: str, reply: Reply) -> None:
-        self.console._announce(f"[{self._stamp()}] ✉ @{user_id}:\n{render_plain(reply)}")
+        if await self._first_time():
+            self.console._announce(f"[{self._stamp()}] ✉ @{user_id}:\n{render_plain(reply)}")
 
 
 class Console:

@@ -1,0 +1,51 @@
+"""The console's outbox: announcements and reminders printed once, even across a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.announce.fanout import DELIVERY_KEY
+from bot.clock import FrozenClock
+from bot.config import Config
+from bot.doc import Reply
+from bot.hub import Hub
+from bot.programme import Programme
+from bot.store import Store
+from fronts.console import Console
+
+
+async def _console(db_path: Path, programme: Programme, clock: FrozenClock) -> Console:
+    store = await Store.open(db_path, clock)
+    return Console(Hub(Config(), programme, store, clock))
+
+
+async def test_a_delivery_resent_after_a_crash_is_not_printed_twice(
+    db_path: Path, programme: Programme, clock: FrozenClock
+) -> None:
+    # The ledger resends what was 'sending' at a crash, with the same key (README,
+    # "Exactly once"): the console plays the part of Discord's nonce / Matrix's txn id.
+    before = await _console(db_path, programme, clock)
+    after = await _console(db_path, programme, clock)  # the restarted bot, same database
+    token = DELIVERY_KEY.set("rem:console:ana:hub-oct-6:20211006T1000Z")
+    try:
+        await before.outbox.direct("ana", Reply().para("⏰ Reminder"))
+        await before.outbox.post("announcements", Reply().para("🔔 other"))  # same key: once
+        await after.outbox.direct("ana", Reply().para("⏰ Reminder"))
+    finally:
+        DELIVERY_KEY.reset(token)
+        await before.hub.store.close()
+        await after.hub.store.close()
+    assert len(before.announcements) == 1 and "⏰ Reminder" in before.announcements[0]
+    assert after.announcements == []
+
+
+async def test_messages_without_a_delivery_key_are_always_printed(
+    db_path: Path, programme: Programme, clock: FrozenClock
+) -> None:
+    console = await _console(db_path, programme, clock)
+    try:
+        await console.outbox.direct("ana", Reply().para("Good news: approved"))
+        await console.outbox.direct("ana", Reply().para("Good news: approved"))
+    finally:
+        await console.hub.store.close()
+    assert len(console.announcements) == 2
