@@ -35,8 +35,12 @@ class Command:
     #: Only for text fronts (console, Matrix); Discord offers buttons instead.
     text_only: bool = False
 
-    def usage(self) -> str:
-        args = " ".join(f"<{p.name}>" if p.required else f"[{p.name}]" for p in self.params)
+    def usage(self, lang: str = "en") -> str:
+        """``session <query>``, with the arguments named in ``lang`` (``session <búsqueda>``)."""
+        names = [t(lang, f"params.{p.name}") for p in self.params]
+        args = " ".join(
+            f"<{n}>" if p.required else f"[{n}]" for p, n in zip(self.params, names, strict=True)
+        )
         return f"{self.name} {args}".strip()
 
 
@@ -149,7 +153,7 @@ async def intercept(hub: Hub, caller: Caller, line: str) -> Reply | None:
 
 
 def describe_commands(lang: str) -> list[tuple[str, str]]:
-    return [(c.usage(), t(lang, f"cmd.{c.name}.description")) for c in COMMANDS.values()]
+    return [(c.usage(lang), t(lang, f"cmd.{c.name}.description")) for c in COMMANDS.values()]
 
 
 def parse_line(line: str, prefixes: tuple[str, ...]) -> tuple[str, str, str] | None:
@@ -176,6 +180,6 @@ async def dispatch(hub: Hub, caller: Caller, prefix: str, name: str, args: str) 
         return reply
     if not args and any(p.required for p in command.params):
         lang = hub.prefs(caller).lang
-        return error(t(lang, "errors.missing_argument", usage=f"{prefix}{command.usage()}"))
+        return error(t(lang, "errors.missing_argument", usage=f"{prefix}{command.usage(lang)}"))
     result = command.handler(Invocation(hub, caller, args, prefix))
     return await result if not isinstance(result, Reply) else result

@@ -45,3 +45,25 @@ async def test_help_lists_every_command_with_its_description(hub: Hub) -> None:
     for name in COMMANDS:
         assert f"/{name}" in text
     assert "What starts next, and what is on now" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "usage", "english"),
+    [("es", "/session <búsqueda>", "<query>"), ("fr", "/session <recherche>", "<query>")],
+)
+async def test_missing_argument_usage_names_the_argument_in_the_readers_language(
+    hub: Hub, lang: str, usage: str, english: str
+) -> None:
+    await hub.store.set_language("console", "ana", lang)
+    text = text_of(await dispatch(hub, caller("ana"), "/", "session", ""))
+    assert usage in text and english not in text
+
+
+async def test_help_in_spanish_names_the_arguments_in_spanish_but_keeps_keywords(
+    hub: Hub,
+) -> None:
+    await hub.store.set_language("console", "ana", "es")
+    text = text_of(await dispatch(hub, caller("ana"), "/", "help", ""))
+    assert "/next [número]" in text and "/remind <qué> [minutos]" in text
+    assert "/ics [all]" in text  # a word to type as it is, not a placeholder
+    assert "[count]" not in text and "<query>" not in text
