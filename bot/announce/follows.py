@@ -15,7 +15,7 @@ from bot.announce.model import Follow, TargetType
 from bot.announce.texts import duration
 from bot.doc import Code, Reply, Strong, Text, error
 from bot.hub import Ctx, Hub
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.programme import KINDS, LANGS, Session, fold
 from bot.render import session_item, zone_note
 
@@ -245,12 +245,12 @@ def agenda(ctx: Ctx) -> Reply:
     coming = [s for s in sessions if (s.ends_at or s.starts_at or ctx.now) > ctx.now]
     reply = Reply().heading(t(lang, "agenda.heading"))
     if not coming:
-        reply.para(t(lang, "agenda.all_over", count=len(sessions)))
+        reply.para(tn(lang, "agenda.all_over", len(sessions)))
     for s in coming:
         reply.item(*session_item(ctx, s))
     past = len(sessions) - len(coming)
     if past and coming:
-        reply.note(t(lang, "agenda.past", count=past))
+        reply.note(tn(lang, "agenda.past", past))
     return zone_note(ctx, reply)
 
 

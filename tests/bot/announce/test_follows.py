@@ -136,3 +136,16 @@ async def test_a_reminder_for_all_says_how_many_more_sessions_it_covers_than_it_
     listed = sum(1 for line in answer.splitlines() if line.strip().startswith("•"))
     assert count > listed
     assert f"and {count - listed} more" in answer and "/agenda" in answer
+
+
+async def test_the_agenda_counts_one_session_that_is_over_in_the_singular(bot: Hub) -> None:
+    await _say(bot, "kai", "remind", "kind:high_level_dialogue")  # day 1's is over
+    assert "1 session you follow is over and not shown." in await _say(bot, "kai", "agenda")
+    await _say(bot, "eva", "language", "es")
+    await _say(bot, "eva", "remind", "kind:high_level_dialogue")
+    assert "1 sesión que sigues ya ha terminado y no se muestra." in await _say(
+        bot, "eva", "agenda"
+    )
+    await _say(bot, "luc", "language", "fr")
+    await _say(bot, "luc", "remind", "kind:high_level_dialogue")
+    assert "1 session suivie terminée, non affichée." in await _say(bot, "luc", "agenda")
