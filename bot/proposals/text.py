@@ -64,19 +64,33 @@ async def review(inv: Invocation) -> Reply:
     return await moderation.review(ctx)
 
 
+def _no_number(inv: Invocation, ref: int | None) -> Reply | None:
+    """A moderator who gave no proposal number is asked for one (others hear they are not
+    moderators, from ``decide``)."""
+    if ref is not None or not inv.caller.is_moderator:
+        return None
+    return error(t(_ctx(inv).lang, "proposals.bad_ref", cmd=f"{inv.prefix}review"))
+
+
 async def approve(inv: Invocation) -> Reply:
     ref, slot = _id_and_rest(inv.args)
+    if refusal := _no_number(inv, ref):
+        return refusal
     result = await moderation.decide(_ctx(inv), ref, "approved", slot=slot or None)
     return result.reply
 
 
 async def reject(inv: Invocation) -> Reply:
     ref, reason = _id_and_rest(inv.args)
+    if refusal := _no_number(inv, ref):
+        return refusal
     return (await moderation.decide(_ctx(inv), ref, "rejected", reason=reason)).reply
 
 
 async def changes(inv: Invocation) -> Reply:
     ref, reason = _id_and_rest(inv.args)
+    if refusal := _no_number(inv, ref):
+        return refusal
     return (await moderation.decide(_ctx(inv), ref, "changes_requested", reason=reason)).reply
 
 

@@ -183,3 +183,15 @@ async def test_review_lists_waiting_proposals_with_the_commands_to_decide(hub: H
     assert "1 proposal(s) waiting for a decision:" in text
     assert "Decide: /approve 1 [slot] · /reject 1 reason · /changes 1 what to change" in text
     assert "[hub-oct-6]: 0 of 4 rooms taken" in text
+
+
+async def test_a_decision_without_a_proposal_number_asks_for_one(hub: Hub) -> None:
+    from bot.commands import dispatch
+
+    for command, args in [("approve", "x"), ("reject", "#x because"), ("changes", "abc fix it")]:
+        reply = await dispatch(hub, moderator(), "/", command, args)
+        text = text_of(reply)
+        assert not reply.ok and "Which proposal? Give its number" in text, text
+        assert "/review" in text and "proposal ?" not in text
+    refused = await dispatch(hub, host(), "/", "approve", "x")
+    assert "Only the Hub's moderators" in text_of(refused)  # said before anything else
