@@ -66,16 +66,20 @@ async def begin(ctx: Ctx, target: int = 0) -> Reply:
     caller = ctx.caller
     repo = repo_of(ctx.hub)
     current = await repo.conversation(caller.front, caller.user_id)
-    if current and current.target == target and current.step is not None:
+    resumed = bool(current and current.target == target and current.step is not None)
+    if current and resumed and current.step is not None:
         step = current.step  # already under way: ask again where it stopped
     elif target or all(not _problem(env, f, answers) for f in FIELDS):
         step = CONFIRM
     else:
         step = 0
     await repo.save_draft(caller.front, caller.user_id, target, answers, ctx.now, step)
-    intro = Reply().para(
-        t(ctx.lang, "proposals.conv.edit" if target else "proposals.conv.intro", ref=f"#{target}")
-    )
+    if resumed and not target:
+        key = "proposals.conv.resume_summary" if step == CONFIRM else "proposals.conv.resume"
+        intro = Reply().para(t(ctx.lang, key, number=step + 1))
+    else:
+        key = "proposals.conv.edit" if target else "proposals.conv.intro"
+        intro = Reply().para(t(ctx.lang, key, ref=f"#{target}"))
     return intro.extend(_ask(env, step, answers, target))
 
 

@@ -167,3 +167,15 @@ async def test_moderators_review_and_decide_by_text_commands(hub: Hub) -> None:
     assert "/proposals open, close, or auto" in status
     assert "I don't know “frobnicate” here" in await say(hub, mod, "/proposals frobnicate")
     assert "1 proposal(s), one row each" in await say(hub, mod, "/proposals export")
+
+
+async def test_propose_again_says_it_resumes_the_draft_where_it_stopped(hub: Hub) -> None:
+    ana = host()
+    first = await say(hub, ana, "/propose")
+    assert "I'll ask 10 short questions" in first
+    for answer in ANSWERS[:4]:
+        await say(hub, ana, answer)
+    resumed = await say(hub, ana, "/propose")
+    assert "I'll ask 10 short questions" not in resumed
+    assert "Your draft is kept: let's carry on at question 5." in resumed
+    assert "(5/10) Preferred slot" in resumed
