@@ -168,7 +168,9 @@ def parse_question(programme: Programme, text: str) -> Question:
         texts = session.key_statements if source == "statement" else session.key_messages
         index = int(m.group(3)) - 1
         if not 0 <= index < len(texts):
-            raise SpecError("polls.err.no_statement", ref=q, count=len(texts))
+            refs = [f"{session.id}/s{i}" for i in range(1, len(session.key_statements) + 1)]
+            refs += [f"{session.id}/m{i}" for i in range(1, len(session.key_messages) + 1)]
+            raise SpecError("polls.err.no_statement", ref=q, refs=", ".join(refs) or "—")
         chosen = texts[index]
         langs = {"es": chosen.es, "en": chosen.en, "fr": chosen.get("fr")}
         return Question(langs, source, session.id, index)

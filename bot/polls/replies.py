@@ -198,7 +198,8 @@ async def close(ctx: Ctx, text: str) -> Reply:
     if isinstance(poll, Reply):
         return poll
     if not poll.is_open or not await polls_of(ctx).close_poll(poll.id, voter(ctx)):
-        return error(t(ctx.lang, "polls.err.already_closed", id=poll.id))
+        cmd = f"{ctx.caller.prefix}poll results {poll.id}"
+        return error(t(ctx.lang, "polls.err.already_closed", id=poll.id, cmd=cmd))
     return result(ctx, poll, private=False, lang=poll.lang)
 
 

@@ -188,3 +188,23 @@ async def test_own_options_that_differ_only_by_punctuation_stay_apart(
     ana = hub.context(person("ana"))
     assert "recorded: C#" in text_of(await replies.vote_text(ana, f"{poll_id} c#"))
     assert "Which answer" in text_of(await replies.vote_text(ana, f"{poll_id} c"))
+
+
+async def test_closing_a_closed_poll_names_the_command_that_shows_its_result(
+    hub: Hub, polls: Polls
+) -> None:
+    poll_id = await start(hub)
+    await replies.close(hub.context(mod()), str(poll_id))
+    again = text_of(await replies.close(hub.context(mod()), str(poll_id)))
+    assert f"see its result with /poll results {poll_id}." in again
+    es = text_of(await replies.close(hub.context(mod("es")), str(poll_id)))
+    assert f"/poll results {poll_id}" in es
+
+
+async def test_a_statement_reference_to_a_session_with_only_key_messages_names_them(
+    hub: Hub, polls: Polls
+) -> None:
+    reply, poll = await replies.start(hub.context(mod()), "opening-plenary/s1")
+    text = text_of(reply)
+    assert poll is None and "has 0 of that kind" not in text
+    assert "opening-plenary/m1" in text and "opening-plenary/m5" in text
