@@ -7,6 +7,7 @@ may confirm to the user as soon as the await completes.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +45,13 @@ class UserPrefs:
     language: str | None = None
 
 
+class StoreError(Exception):
+    """The database file cannot be opened or is not a database: one line for the operator."""
+
+    def __init__(self, path: Path | str, cause: BaseException) -> None:
+        super().__init__(f"cannot open the database {path}: {cause}")
+
+
 class Store:
     """One aiosqlite connection; user settings are cached in memory (write-through)."""
 
@@ -57,7 +65,11 @@ class Store:
         cls, path: Path | str, clock: Clock, migrations: list[Migration] | None = None
     ) -> Store:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:  # tried here first: a failed aiosqlite.connect leaves its worker thread behind
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                sqlite3.connect(str(path)).close()
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(path, exc) from exc
         db = await aiosqlite.connect(str(path))
         try:
             db.row_factory = aiosqlite.Row
@@ -68,6 +80,9 @@ class Store:
             await migrate(db, migrations if migrations is not None else bundled_migrations())
             store = cls(db, clock)
             await store._load_users()
+        except sqlite3.DatabaseError as exc:  # not a database, a directory, read-only…
+            await db.close()
+            raise StoreError(path, exc) from exc
         except BaseException:
             await db.close()
             raise

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.clock import parse_instant
 from bot.config import BUNDLED_SCHEDULE, ConfigError, load_config
 from bot.programme import ProgrammeError, load_programme
+from bot.store import StoreError
 
 # The rehearsal instant the console demo starts at when no clock is given: day 2 of the forum,
 # ten minutes before the LOCAL4ACTION Hub open space, so that /next has something to say.
@@ -281,6 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("l4a-bot: the programme file has problems:", file=sys.stderr)
         for line in exc.lines():
             print(line, file=sys.stderr)
+        return EXIT_INVALID
+    except StoreError as exc:
+        print(f"l4a-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         return EXIT_OK

@@ -101,3 +101,14 @@ def test_console_with_a_broken_programme_names_the_problems(tmp_path: Path) -> N
     assert result.returncode == 1
     assert f"{bad}:2: YAML syntax error" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_console_with_a_database_it_cannot_open_says_so_in_one_line(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("this is not SQLite, just a text file of some length\n" * 20)
+    for db in (tmp_path, not_a_db, Path("/proc/l4a/none.sqlite3"), Path("/proc/none.sqlite3")):
+        result = _run_cli("console", "--db", str(db), stdin="/now\n")
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr and "Exception" not in result.stderr
+        assert result.stderr.startswith(f"l4a-bot: cannot open the database {db}: ")
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
