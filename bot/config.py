@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.clock import parse_instant
@@ -83,6 +84,15 @@ class ProposalsSection(_Section):
     def _aware_dates(cls, value: object) -> object:
         return _aware(value)
 
+    @model_validator(mode="after")
+    def _opens_before_it_closes(self) -> ProposalsSection:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValueError(
+                f"closes_at {self.closes_at.isoformat()} is not after opens_at "
+                f"{self.opens_at.isoformat()}: the form would never be open"
+            )
+        return self
+
 
 class PollsSection(_Section):
     refresh_seconds: float = Field(default=2.0, ge=0.5, le=60)
@@ -126,6 +136,14 @@ class MatrixSection(_Section):
             if not re.match(_MXID, user):
                 raise ValueError(f"{user!r} is not a Matrix user id such as @ana:example.org")
         return value
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> MatrixSection:
+        """``homeserver`` without ``user_id`` (or the reverse) would silently not start Matrix."""
+        if bool(self.homeserver) != bool(self.user_id):
+            missing = "user_id" if self.homeserver else "homeserver"
+            raise ValueError(f"{missing} is needed too: the Matrix front runs with both set")
+        return self
 
     @property
     def configured(self) -> bool:
@@ -260,4 +278,4 @@ def _describe(path: Path, err: object) -> str:
         close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{path}: unknown key {loc}{hint}"
-    return f"{path}: {loc}: {err['msg']}"
+    return f"{path}: {loc}: {err['msg'].removeprefix('Value error, ')}"

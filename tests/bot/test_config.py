@@ -50,3 +50,30 @@ def test_broken_toml_is_reported_not_raised(tmp_path: Path) -> None:
     path.write_text("[bot\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+def test_a_proposal_form_closing_before_it_opens_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[proposals]\nopens_at = "2021-10-05T00:00:00+02:00"\n'
+        'closes_at = "2021-10-01T00:00:00+02:00"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"proposals: closes_at .* is not after opens_at"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("section", "missing"),
+    [
+        ('homeserver = "https://matrix.example.org"', "user_id"),
+        ('user_id = "@l4a-hub:example.org"', "homeserver"),
+    ],
+)
+def test_a_half_configured_matrix_front_is_refused_not_silently_skipped(
+    tmp_path: Path, section: str, missing: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f"[matrix]\n{section}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"matrix: {missing} is needed too"):
+        load_config(path)
