@@ -146,6 +146,10 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+#: Slash commands that exist only on Discord (cogs/): a text front names where they work.
+DISCORD_ONLY = frozenset({"events"})
+
+
 async def intercept(hub: Hub, caller: Caller, line: str) -> Reply | None:
     """A conversation's answer to ``line`` (a form being filled in), or ``None``: the front then
     parses and dispatches the line as usual."""
@@ -170,6 +174,9 @@ def parse_line(line: str, prefixes: tuple[str, ...]) -> tuple[str, str, str] | N
 
 async def dispatch(hub: Hub, caller: Caller, prefix: str, name: str, args: str) -> Reply:
     command = COMMANDS.get(name)
+    if command is None and name in DISCORD_ONLY:
+        lang = hub.prefs(caller).lang
+        return error(t(lang, "errors.discord_only", command=f"{prefix}{name}"))
     if command is None:
         lang = hub.prefs(caller).lang
         close = difflib.get_close_matches(name, list(COMMANDS), n=3)

@@ -67,3 +67,12 @@ async def test_help_in_spanish_names_the_arguments_in_spanish_but_keeps_keywords
     assert "/next [número]" in text and "/remind <qué> [minutos]" in text
     assert "/ics [all]" in text  # a word to type as it is, not a placeholder
     assert "[count]" not in text and "<query>" not in text
+
+
+async def test_a_discord_only_command_on_a_text_front_says_where_it_works(hub: Hub) -> None:
+    reply = await dispatch(hub, caller(), "/", "events", "sync")
+    text = text_of(reply)
+    assert not reply.ok and "There is no command" not in text
+    assert "/events works on Discord only" in text
+    await hub.store.set_language("console", "eva", "es")
+    assert "solo en Discord" in text_of(await dispatch(hub, caller("eva"), "!", "events", ""))
