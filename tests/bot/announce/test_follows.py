@@ -149,3 +149,17 @@ async def test_the_agenda_counts_one_session_that_is_over_in_the_singular(bot: H
     await _say(bot, "luc", "language", "fr")
     await _say(bot, "luc", "remind", "kind:high_level_dialogue")
     assert "1 session suivie terminée, non affichée." in await _say(bot, "luc", "agenda")
+
+
+async def test_remind_all_names_the_session_too_close_for_its_reminder(
+    bot: Hub, clock: FrozenClock
+) -> None:
+    start = bot.programme.by_id["hub-oct-6"].starts_at
+    assert start is not None
+    clock.set(start - timedelta(minutes=5))
+    answer = await _say(bot, "ana", "remind", "all")
+    assert "10 minutes before the start" in answer  # the rest of the sessions
+    assert "Too late for a reminder of LOCAL4ACTION Hub · Open space on Wonder" in answer
+    assert "starts in 5 minutes" in answer
+    later = await _say(bot, "bea", "remind", "all 1")
+    assert "Too late" not in later
