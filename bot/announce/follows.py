@@ -101,7 +101,9 @@ def describe(ctx: Ctx, target_type: TargetType, target: str) -> str:
     if target_type == "kind":
         return t(ctx.lang, "remind.what_kind", kind=t(ctx.lang, f"kind.{target}"))
     session = ctx.programme.by_id.get(target)
-    return session.title.get(ctx.lang) if session else target
+    if session is None:  # cancelled since it was followed (a /reload dropped it)
+        return t(ctx.lang, "remind.cancelled_session", id=target)
+    return session.title.get(ctx.lang)
 
 
 def _unavailable(ctx: Ctx) -> Reply:
@@ -223,6 +225,14 @@ async def unremind(ctx: Ctx, text: str) -> Reply:
     if fold(q) in _ALL:
         removed = await announcer.unfollow(front, user, None, None)
         return Reply().para(t(lang, "remind.removed_all", count=removed))
+    gone = {
+        f.target
+        for f in announcer.follows_of(front, user)
+        if f.target_type == "session" and f.target not in ctx.programme.by_id
+    }
+    if q in gone:  # a cancelled session: no longer in the programme, still followed
+        await announcer.unfollow(front, user, "session", q)
+        return Reply().para(t(lang, "remind.removed", what=describe(ctx, "session", q)))
     target = parse_target(ctx, q)
     if isinstance(target, Reply):
         return target

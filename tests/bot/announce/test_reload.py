@@ -146,3 +146,21 @@ def test_diff_names_moved_cancelled_and_added_sessions_still_to_come(
     # Day 1 is over at T: changing it is not news.
     later = diff(programme, new, T + timedelta(days=2))
     assert later == []
+
+
+async def test_a_follow_of_a_cancelled_session_is_shown_as_cancelled_and_can_be_stopped(
+    programme: Programme, db_path: Path, tmp_path: Path
+) -> None:
+    path, clock, outbox = _schedule(tmp_path), FrozenClock(T), FakeOutbox()
+    async with running_bot(Config(), programme, db_path, clock, outbox, schedule=path) as hub:
+        await follows.remind(hub.context(person("ana")), "water-justice")
+        _moved_and_cancelled(path)  # water-justice is dropped from the file
+        await dispatch(hub, person("mod", moderator=True), "/", "reload", "")
+        await hub.announcer.drain()  # type: ignore[union-attr]
+        listing = text_of(await dispatch(hub, person("ana"), "/", "reminders", ""))
+        assert "water-justice (cancelled)" in listing
+        stopped = await dispatch(hub, person("ana"), "/", "unremind", "water-justice")
+        assert stopped.ok and "no more reminders of water-justice" in text_of(stopped)
+        assert "You follow nothing yet" in text_of(
+            await dispatch(hub, person("ana"), "/", "reminders", "")
+        )
