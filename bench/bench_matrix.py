@@ -20,7 +20,6 @@ next to its limit with ``OK`` or ``MISSED``; the exit status stays 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import statistics
 import sys
@@ -41,6 +40,7 @@ from bot.hub import Hub
 from bot.programme import load_programme
 from bot.store import Store
 from fronts.matrix.client import MatrixBot
+from fronts.runner import cancel_and_wait
 from tests.support.matrix_client import Client
 from tests.support.synapse import SERVER_NAME, Account, Synapse
 
@@ -150,11 +150,7 @@ async def bench(server: Synapse, rounds: int) -> None:
                         times["next"].append(t_next)
                         times["echo"].append(t_echo)
             finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(BaseException):
-                        await task
+                await cancel_and_wait(tasks)
                 await store.close()
     print(f"\n`!next` round trip through Synapse ({SERVER_NAME} on 127.0.0.1), {rounds} rounds")
     print("| bot | median | p99 | max | limit | |")

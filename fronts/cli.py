@@ -190,6 +190,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_fronts(config, clock, db=args.db, schedule=args.schedule)
 
 
+def _write_out(data: bytes, out: Path | None) -> None:
+    """An export's bytes to ``--out`` (saying where on stderr), else to standard output."""
+    if out:
+        out.write_bytes(data)
+        print(f"written to {out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
 def cmd_proposals_export(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.proposals.export import proposals_csv
@@ -210,12 +220,7 @@ def cmd_proposals_export(args: argparse.Namespace) -> int:
             return proposals_csv(proposals, hub.base_programme, lang)
 
     data = asyncio.run(main())
-    if args.out:
-        args.out.write_bytes(data)
-        print(f"written to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    _write_out(data, args.out)
     return EXIT_OK
 
 
@@ -247,12 +252,7 @@ def cmd_ics(args: argparse.Namespace) -> int:
     else:
         programme = load_programme(args.schedule or config.bot.schedule)
         data = calendar_bytes(programme.sessions, programme, lang, now=clock.now())
-    if args.out:
-        args.out.write_bytes(data)
-        print(f"written to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    _write_out(data, args.out)
     return EXIT_OK
 
 

@@ -24,7 +24,6 @@ import contextlib
 import heapq
 import logging
 from collections.abc import Coroutine
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,22 +31,22 @@ from typing import Any
 from bot.announce import texts
 from bot.announce.changes import ReloadOutcome, change_deliveries, diff
 from bot.announce.fanout import FanOut, Status
+from bot.announce.follow_book import FollowBook, User
 from bot.announce.jobs import DueJobs, FileWatch
-from bot.announce.model import Change, Delivery, Follow, TargetType
+from bot.announce.model import Change, Delivery, Follow
 from bot.announce.plan import FollowIndex, plan
 from bot.announce.repo import AnnounceRepo
 from bot.hub import Hub
 from bot.outbox import DeliveryError, Outbox
-from bot.programme import Programme, ProgrammeError, Session, load_programme
+from bot.programme import Programme, ProgrammeError, load_programme
 
 log = logging.getLogger(__name__)
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
 FINAL = frozenset({"sent", "skipped", "failed"})
 PLAN_SLICE = 50  # sessions planned between two yields to the event loop
-User = tuple[str, str]
 
 
-class Announcer:
+class Announcer(FollowBook):
     def __init__(self, hub: Hub, repo: AnnounceRepo) -> None:
         self.hub = hub
         self.repo = repo
@@ -316,48 +315,6 @@ class Announcer:
         self._inflight.discard(d.key)
         self._ledger[d.key] = status
 
-    # -- follows -----------------------------------------------------------------------------
-    def follows_of(self, front: str, user_id: str) -> list[Follow]:
-        return list(self._follows.get((front, user_id), {}).values())
-
-    def is_closed(self, front: str, user_id: str) -> bool:
-        return (front, user_id) in self._closed
-
-    async def follow(self, follow: Follow) -> bool:
-        """Save a follow (a second one on the same target changes its lead). True if the user
-        had been noted as unreachable privately: they are tried again."""
-        user = follow.user
-        mine = self._follows.setdefault(user, {})
-        old = mine.get((follow.target_type, follow.target))
-        if old is not None:
-            follow = replace(follow, since=old.since)
-        await self.repo.add_follow(follow)
-        mine[(follow.target_type, follow.target)] = follow
-        reopened = user in self._closed
-        if reopened:
-            await self.repo.clear_closed(*user)
-            self._closed.discard(user)
-        self._replan_user(user)
-        return reopened
-
-    async def unfollow(
-        self, front: str, user_id: str, target_type: TargetType | None, target: str | None
-    ) -> int:
-        removed = await self.repo.remove_follows(front, user_id, target_type, target)
-        mine = self._follows.get((front, user_id), {})
-        if target_type is None:
-            mine.clear()
-        else:
-            mine.pop((target_type, target or ""), None)
-        self._replan_user((front, user_id))
-        return removed
-
-    def sessions_for(self, follow: Follow) -> list[Session]:
-        return _covered(self.hub.programme, [follow])
-
-    def followed(self, front: str, user_id: str) -> list[Session]:
-        return _covered(self.hub.programme, self.follows_of(front, user_id))
-
     # -- programme changes -------------------------------------------------------------------
     async def _programme_changed(self, programme: Programme) -> None:
         if self.started:
@@ -405,14 +362,3 @@ class Announcer:
         out = [d for d in out if d.key not in self._inflight]
         self._inflight.update(d.key for d in out)
         await self.fanout.submit(out)
-
-
-def _covered(programme: Programme, follows: list[Follow]) -> list[Session]:
-    ids = {f.target for f in follows if f.target_type == "session"}
-    kinds = {f.target for f in follows if f.target_type == "kind"}
-    everything = any(f.target_type == "all" for f in follows)
-    return [
-        s
-        for s in programme.sessions
-        if s.starts_at is not None and (everything or s.kind in kinds or s.id in ids)
-    ]

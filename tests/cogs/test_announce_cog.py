@@ -1,5 +1,5 @@
 """/remind, /reminders, /unremind, /agenda, /reload and the announcer's posts and DMs on Discord,
-through real discord.py dispatch (tests/support/discord_harness.py)."""
+through real discord.py dispatch (tests/support/discord_harness/)."""
 
 from __future__ import annotations
 

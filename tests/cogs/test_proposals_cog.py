@@ -1,4 +1,4 @@
-"""Proposals on Discord, through real discord.py dispatch (tests/support/discord_harness.py)."""
+"""Proposals on Discord, through real discord.py dispatch (tests/support/discord_harness/)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,82 @@
+"""The announcer's follows bookkeeping: who follows what, and who cannot get private messages.
+
+Mixed into :class:`bot.announce.announcer.Announcer`, which loads the state at open and replans a
+user's reminders when their follows change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.announce.model import Follow, TargetType
+from bot.programme import Programme, Session
+
+if TYPE_CHECKING:
+    from bot.announce.repo import AnnounceRepo
+    from bot.hub import Hub
+
+User = tuple[str, str]
+
+
+class FollowBook:
+    """Follows by user and the users noted as unreachable privately (part of the Announcer)."""
+
+    hub: Hub
+    repo: AnnounceRepo
+    _follows: dict[User, dict[tuple[str, str], Follow]]
+    _closed: set[User]
+    _replan_user: Callable[[User], None]
+
+    def follows_of(self, front: str, user_id: str) -> list[Follow]:
+        return list(self._follows.get((front, user_id), {}).values())
+
+    def is_closed(self, front: str, user_id: str) -> bool:
+        return (front, user_id) in self._closed
+
+    async def follow(self, follow: Follow) -> bool:
+        """Save a follow (a second one on the same target changes its lead). True if the user
+        had been noted as unreachable privately: they are tried again."""
+        user = follow.user
+        mine = self._follows.setdefault(user, {})
+        old = mine.get((follow.target_type, follow.target))
+        if old is not None:
+            follow = replace(follow, since=old.since)
+        await self.repo.add_follow(follow)
+        mine[(follow.target_type, follow.target)] = follow
+        reopened = user in self._closed
+        if reopened:
+            await self.repo.clear_closed(*user)
+            self._closed.discard(user)
+        self._replan_user(user)
+        return reopened
+
+    async def unfollow(
+        self, front: str, user_id: str, target_type: TargetType | None, target: str | None
+    ) -> int:
+        removed = await self.repo.remove_follows(front, user_id, target_type, target)
+        mine = self._follows.get((front, user_id), {})
+        if target_type is None:
+            mine.clear()
+        else:
+            mine.pop((target_type, target or ""), None)
+        self._replan_user((front, user_id))
+        return removed
+
+    def sessions_for(self, follow: Follow) -> list[Session]:
+        return _covered(self.hub.programme, [follow])
+
+    def followed(self, front: str, user_id: str) -> list[Session]:
+        return _covered(self.hub.programme, self.follows_of(front, user_id))
+
+
+def _covered(programme: Programme, follows: list[Follow]) -> list[Session]:
+    ids = {f.target for f in follows if f.target_type == "session"}
+    kinds = {f.target for f in follows if f.target_type == "kind"}
+    everything = any(f.target_type == "all" for f in follows)
+    return [
+        s
+        for s in programme.sessions
+        if s.starts_at is not None and (everything or s.kind in kinds or s.id in ids)
+    ]
