@@ -249,6 +249,11 @@ class Announcer(FollowBook):
                 for d in record:
                     self._ledger[d.key] = "skipped"
             log.info("%d announcement(s)/reminder(s) fell due long ago: not sent", len(late))
+        due, superseded = latest_announcements(due)
+        if superseded:
+            await self.repo.skip(superseded, now, "superseded by a later announcement")
+            for d in superseded:
+                self._ledger[d.key] = "skipped"
         if self._watermark is None or now > self._watermark:
             self._watermark = now
             await self.repo.set_watermark(now)
@@ -362,3 +367,22 @@ class Announcer(FollowBook):
         out = [d for d in out if d.key not in self._inflight]
         self._inflight.update(d.key for d in out)
         await self.fanout.submit(out)
+
+
+def latest_announcements(due: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
+    """``(kept, superseded)``: when several announcements of one session fall due together in a
+    channel (a bot started or back late: 15 minutes before *and* at the start), only the latest
+    is worth posting; the earlier ones would repeat it."""
+    latest: dict[tuple[str, str, str, datetime | None], Delivery] = {}
+    for d in due:
+        if d.kind == "announce":
+            group = (d.front, d.target, d.session_id, d.starts_at)
+            if group not in latest or d.due > latest[group].due:
+                latest[group] = d
+    kept = [
+        d
+        for d in due
+        if d.kind != "announce" or latest[(d.front, d.target, d.session_id, d.starts_at)] is d
+    ]
+    kept_keys = {d.key for d in kept}
+    return kept, [d for d in due if d.key not in kept_keys]

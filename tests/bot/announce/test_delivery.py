@@ -72,7 +72,7 @@ async def test_a_restart_in_the_announcement_window_sends_nothing_twice(
     assert all(status == ("sent", 1) for status in statuses.values()), statuses
 
 
-async def test_what_fell_due_while_down_is_sent_within_the_grace_saying_how_late(
+async def test_what_fell_due_while_down_is_sent_once_within_the_grace_saying_how_late(
     programme: Programme, db_path: Path
 ) -> None:
     clock = FrozenClock(T)
@@ -82,9 +82,13 @@ async def test_what_fell_due_while_down_is_sent_within_the_grace_saying_how_late
     outbox = FakeOutbox()
     async with running_bot(_config(grace_minutes=30), programme, db_path, clock, outbox) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
-    texts = outbox.to("announcements")
-    assert len(texts) == 2  # the 11:45 and 12:00 announcements, 20 and 5 minutes late
-    assert all("Started 5 minutes ago" in t for t in texts)
+    # The 11:45 and 12:00 announcements both fell due (20 and 5 minutes late): one post says it,
+    # the earlier one is recorded as superseded instead of repeating the same words.
+    (text,) = outbox.to("announcements")
+    assert "Started 5 minutes ago" in text
+    assert outbox.keys() == ["ann:console:hub-oct-6:0:20211006T1000Z"]
+    statuses = await _status(db_path)
+    assert statuses["ann:console:hub-oct-6:15:20211006T1000Z"] == ("skipped", 0)
 
 
 async def test_what_is_later_than_the_grace_is_skipped_and_recorded(
@@ -193,3 +197,25 @@ async def test_changing_a_lead_moves_the_reminder_instead_of_losing_it(
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
         (text,) = outbox.to("ana")
         assert "starting in 5 minutes" in text
+
+
+def test_only_the_latest_announcement_of_a_session_per_channel_goes_out_when_several_are_due() -> (
+    None
+):
+    from bot.announce.announcer import latest_announcements
+    from bot.announce.model import Delivery, announce_key, remind_key
+
+    start = datetime(2021, 10, 6, 10, 0, tzinfo=UTC)
+
+    def ann(channel: str, lead: int) -> Delivery:
+        key = announce_key("console", "hub-oct-6", lead, start) + f":{channel}"
+        due = start - timedelta(minutes=lead)
+        return Delivery(key, due, "announce", "console", channel, "hub-oct-6", start, lead)
+
+    early_a, late_a, early_b = ann("a", 15), ann("a", 0), ann("b", 15)
+    reminder = Delivery(
+        remind_key("console", "ana", "hub-oct-6", start), start - timedelta(minutes=10),
+        "remind", "console", "ana", "hub-oct-6", start, 10, private=True,
+    )  # fmt: skip
+    kept, superseded = latest_announcements([early_a, reminder, late_a, early_b])
+    assert kept == [reminder, late_a, early_b] and superseded == [early_a]
