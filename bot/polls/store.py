@@ -119,6 +119,13 @@ class PollStore:
             self._writer = None
         self.db.close()
 
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE in a worker thread. Taking the write lock may wait (up to the busy
+        timeout) for another connection to the same file, such as the bot's main store, which
+        needs the event loop to reach its own COMMIT: waiting on the loop thread would hold that
+        commit back until the timeout, then fail with "database is locked"."""
+        await asyncio.to_thread(self.db.execute, "BEGIN IMMEDIATE")
+
     async def _commit(self) -> None:
         """COMMIT in a worker thread: the disk wait (fsync) does not stop the event loop."""
         await asyncio.to_thread(self.db.execute, "COMMIT")
@@ -193,7 +200,7 @@ class PollStore:
             closes_at = now.astimezone(UTC) + timedelta(seconds=spec.timer)
         q = spec.question
         async with self._lock:
-            self.db.execute("BEGIN")
+            await self._begin()
             cur = self.db.execute(
                 "INSERT INTO polls (front, created_by, session_id, source, source_index, question,"
                 " scale, options, hide_results, lang, created_at, closes_at)"
@@ -236,7 +243,7 @@ class PollStore:
     async def set_message(self, poll_id: int, channel_id: str, message_id: str) -> None:
         """Remember where a front shows the poll (to refresh its tally after a restart)."""
         async with self._lock:
-            self.db.execute("BEGIN")
+            await self._begin()
             self.db.execute(
                 "UPDATE polls SET channel_id = ?, message_id = ? WHERE id = ?",
                 (channel_id, message_id, poll_id),
@@ -332,7 +339,7 @@ class PollStore:
         deletes: list[tuple[object, ...]] = [(p, v) for (p, v), c in final.items() if c is None]
         async with self._lock:
             try:
-                self.db.execute("BEGIN")
+                await self._begin()
                 for rows, params in chunks(upserts):
                     self.db.execute(upsert(rows), params)
                 for rows, params in chunks(deletes):

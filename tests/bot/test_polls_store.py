@@ -199,3 +199,33 @@ async def test_polls_closed_by_an_older_version_are_settled_at_start(
         assert again.tally(closed_id).counts == [3, 2]  # from the kept counts now
     finally:
         await again.close()
+
+
+async def test_a_vote_waits_for_another_connections_open_write_without_stopping_the_loop(
+    polls: Polls, store: object, db_path: Path
+) -> None:
+    """The bot's main store (aiosqlite) may hold a write transaction open across an ``await``
+    until its COMMIT: a vote arriving then must wait for it without freezing the event loop
+    (which would keep that COMMIT from ever being sent: "database is locked" after 5 s)."""
+    from bot.store import Store
+
+    assert isinstance(store, Store)
+    poll_id = await start(polls)
+    await store.db.execute(
+        "INSERT INTO users (front, user_id, zone, created_at, updated_at)"
+        " VALUES ('console', 'ana', 'UTC', 'now', 'now')"
+    )
+    assert store.db.in_transaction  # the write lock is held until the commit below
+
+    async def commit_soon() -> None:
+        await asyncio.sleep(0.2)
+        await store.db.commit()
+
+    committing = asyncio.create_task(commit_soon())
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    result = await asyncio.wait_for(polls.vote(poll_id, "matrix:@ana:l4a.test", 1), timeout=4)
+    await committing
+    assert result.status == "recorded" and polls.tally(poll_id).counts[1] == 1
+    assert loop.time() - started < 3
+    assert await db_votes(db_path, poll_id) == {"matrix:@ana:l4a.test": 1}
