@@ -37,6 +37,7 @@ from bot.polls.rows import (
     poll_from_row,
     upsert,
 )
+from bot.polls.transactions import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +67,16 @@ class _Close:
 ChangeListener = Callable[[set[int], list[Poll]], None]
 
 
-class PollStore:
+class PollStore(Transactions):
     """Polls in memory (truth in SQLite), live counts and ballots of open polls, the writer."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+        super().__init__(db)
         self.polls: dict[int, Poll] = {}
         self._ballots: dict[int, dict[str, int]] = {}  # open polls only: voter -> choice
         self._counts: dict[int, list[int]] = {}
         self._pending: list[_Vote | _Close] = []
         self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()  # one transaction at a time on this connection
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
         self._loop = asyncio.get_running_loop()
@@ -118,21 +118,6 @@ class PollStore:
             await self._writer
             self._writer = None
         self.db.close()
-
-    async def _begin(self) -> None:
-        """BEGIN IMMEDIATE in a worker thread. Taking the write lock may wait (up to the busy
-        timeout) for another connection to the same file, such as the bot's main store, which
-        needs the event loop to reach its own COMMIT: waiting on the loop thread would hold that
-        commit back until the timeout, then fail with "database is locked"."""
-        await asyncio.to_thread(self.db.execute, "BEGIN IMMEDIATE")
-
-    async def _commit(self) -> None:
-        """COMMIT in a worker thread: the disk wait (fsync) does not stop the event loop."""
-        await asyncio.to_thread(self.db.execute, "COMMIT")
-
-    def _rollback(self) -> None:
-        if self.db.in_transaction:
-            self.db.execute("ROLLBACK")
 
     def _load(self) -> None:
         cur = self.db.execute("SELECT * FROM polls ORDER BY id")
@@ -199,9 +184,29 @@ class PollStore:
         if spec.timer is not None:
             closes_at = now.astimezone(UTC) + timedelta(seconds=spec.timer)
         q = spec.question
-        async with self._lock:
-            await self._begin()
-            cur = self.db.execute(
+
+        def register(cur: sqlite3.Cursor) -> Poll:
+            poll_id = cur.lastrowid
+            assert poll_id is not None
+            poll = Poll(
+                poll_id,
+                front,
+                by,
+                q,
+                spec.scale,
+                spec.options,
+                spec.hide_results,
+                lang,
+                now.astimezone(UTC),
+                closes_at,
+            )
+            self.polls[poll_id] = poll
+            self._counts[poll_id] = [0] * poll.size
+            self._ballots[poll_id] = {}
+            return poll
+
+        return await self._atomic(
+            lambda: self.db.execute(
                 "INSERT INTO polls (front, created_by, session_id, source, source_index, question,"
                 " scale, options, hide_results, lang, created_at, closes_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -219,38 +224,24 @@ class PollStore:
                     iso(now),
                     iso(closes_at),
                 ),
-            )
-            await self._commit()
-        poll_id = cur.lastrowid
-        assert poll_id is not None
-        poll = Poll(
-            poll_id,
-            front,
-            by,
-            q,
-            spec.scale,
-            spec.options,
-            spec.hide_results,
-            lang,
-            now.astimezone(UTC),
-            closes_at,
+            ),
+            register,
         )
-        self.polls[poll_id] = poll
-        self._counts[poll_id] = [0] * poll.size
-        self._ballots[poll_id] = {}
-        return poll
 
     async def set_message(self, poll_id: int, channel_id: str, message_id: str) -> None:
         """Remember where a front shows the poll (to refresh its tally after a restart)."""
-        async with self._lock:
-            await self._begin()
-            self.db.execute(
+
+        def remember(_: sqlite3.Cursor) -> None:
+            poll = self.polls[poll_id]
+            poll.channel_id, poll.message_id = channel_id, message_id
+
+        await self._atomic(
+            lambda: self.db.execute(
                 "UPDATE polls SET channel_id = ?, message_id = ? WHERE id = ?",
                 (channel_id, message_id, poll_id),
-            )
-            await self._commit()
-        poll = self.polls[poll_id]
-        poll.channel_id, poll.message_id = channel_id, message_id
+            ),
+            remember,
+        )
 
     # -- the queue -------------------------------------------------------------------------
     def submit(self, poll_id: int, voter: str, choice: int | None) -> asyncio.Future[VoteResult]:

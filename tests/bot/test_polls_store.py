@@ -229,3 +229,34 @@ async def test_a_vote_waits_for_another_connections_open_write_without_stopping_
     assert result.status == "recorded" and polls.tally(poll_id).counts[1] == 1
     assert loop.time() - started < 3
     assert await db_votes(db_path, poll_id) == {"matrix:@ana:l4a.test": 1}
+
+
+async def test_a_write_cancelled_while_it_waits_for_the_lock_still_finishes_whole(
+    polls: Polls, store: object, db_path: Path
+) -> None:
+    """A front stopping cancels what it was doing (say, remembering a poll's message): that
+    transaction still ends, so memory matches the file and the next write is not refused with
+    "cannot start a transaction within a transaction"."""
+    from bot.store import Store
+
+    assert isinstance(store, Store)
+    poll_id = await start(polls)
+    await store.db.execute(
+        "INSERT INTO users (front, user_id, zone, created_at, updated_at)"
+        " VALUES ('console', 'ana', 'UTC', 'now', 'now')"
+    )  # the main store holds the write lock: the poll store's write has to wait for it
+    remembering = asyncio.create_task(polls.set_message(poll_id, "!room:l4a.test", "$event"))
+    await asyncio.sleep(0.1)
+    remembering.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await remembering
+    await store.db.commit()
+    next_poll = await asyncio.wait_for(start(polls), timeout=4)
+    assert next_poll == poll_id + 1
+    poll = polls.get(poll_id)
+    assert poll is not None and poll.message_id == "$event"
+    async with (
+        aiosqlite.connect(db_path) as db,
+        db.execute("SELECT message_id FROM polls WHERE id = ?", (poll_id,)) as cur,
+    ):
+        assert await cur.fetchone() == ("$event",)

@@ -1,0 +1,54 @@
+"""Transactions on the polls' own SQLite connection, which runs its statements on the event-loop
+thread (see :meth:`bot.polls.store.PollStore.open`): taking the write lock and committing run in
+a worker thread, one transaction at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
+
+R = TypeVar("R")
+
+
+class Transactions:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._lock = asyncio.Lock()  # one transaction at a time on this connection
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE in a worker thread. Taking the write lock may wait (up to the busy
+        timeout) for another connection to the same file, such as the bot's main store, which
+        needs the event loop to reach its own COMMIT: waiting on the loop thread would hold that
+        commit back until the timeout, then fail with "database is locked"."""
+        await asyncio.to_thread(self.db.execute, "BEGIN IMMEDIATE")
+
+    async def _atomic(
+        self, statements: Callable[[], sqlite3.Cursor], committed: Callable[[sqlite3.Cursor], R]
+    ) -> R:
+        """Run ``statements`` in one transaction of their own (rolled back if they fail), then
+        ``committed`` with their cursor to bring memory in line. Both run to their end even if
+        the caller is cancelled meanwhile (a bot stopping): a transaction left half open would
+        make the next writer fail, and memory would miss what the database holds."""
+
+        async def run() -> R:
+            async with self._lock:
+                await self._begin()
+                try:
+                    cur = statements()
+                    await self._commit()
+                except BaseException:
+                    self._rollback()
+                    raise
+                return committed(cur)
+
+        return await asyncio.shield(asyncio.ensure_future(run()))
+
+    async def _commit(self) -> None:
+        """COMMIT in a worker thread: the disk wait (fsync) does not stop the event loop."""
+        await asyncio.to_thread(self.db.execute, "COMMIT")
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
