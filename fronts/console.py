@@ -29,6 +29,19 @@ FRONT = "console"
 PREFIXES = ("/",)
 _SPEAKER = re.compile(r"^@([\w.-]{1,32})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
+_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+
+
+def saved_name(speaker: str | None, filename: str) -> str:
+    """The file name an attachment is saved under on the console: prefixed with the speaker's
+    name (case-folded; anything but letters, digits and ``._-`` made ``-``, no leading dots, so
+    it stays in the folder), as one console plays many people whose files would otherwise
+    overwrite each other. ``None``: the room's own file (a chart of a poll closed by its timer).
+    """
+    if speaker is None:
+        return filename
+    slug = _UNSAFE.sub("-", speaker.casefold())[:32].strip(".-") or "user"
+    return f"{slug}-{filename}"
 
 
 class ConsoleOutbox:
@@ -77,7 +90,6 @@ class Console:
     ) -> None:
         self.hub = hub
         self.locale = locale
-        self.files_dir = files_dir  # where attachments (CSV exports) are written
         self.default_user = hub.config.console.default_user
         self.moderators = {m.casefold() for m in hub.config.console.moderators}
         #: Where attachments (poll charts, CSV exports) are saved; None: not saved.
@@ -105,14 +117,14 @@ class Console:
         else:
             self.announcements.append(text)
 
-    def _render(self, reply: Reply) -> str:
+    def _render(self, reply: Reply, speaker: str | None = None) -> str:
         text = render_plain(reply)
         if self.files_dir is None or not reply.attachments:
             return text
         self.files_dir.mkdir(parents=True, exist_ok=True)
         saved = []
         for a in reply.attachments:
-            path = self.files_dir / a.filename
+            path = self.files_dir / saved_name(speaker, a.filename)
             path.write_bytes(a.data)
             saved.append(f"  [{a.filename}: {path}]")
         return "\n".join([text, *saved])
@@ -142,7 +154,7 @@ class Console:
                     return t(lang, "errors.see_help", help="/help")
                 prefix, command, args = parsed
                 reply = await dispatch(self.hub, caller, prefix, command, args)
-            out = [self._render(reply)]
+            out = [self._render(reply, name)]
             out.extend(await self._notices())
         except Exception:
             log.exception("console command %r failed", text[:100])
