@@ -27,7 +27,9 @@ from bot.proposals.moderation import due_notices, notice_sent
 log = logging.getLogger(__name__)
 FRONT = "console"
 PREFIXES = ("/",)
-_SPEAKER = re.compile(r"^@([\w.-]{1,32})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
+NAME_MAX = 32
+_SPEAKER = re.compile(rf"^@([\w.-]{{1,{NAME_MAX}}})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
+_LONG_SPEAKER = re.compile(rf"^@([\w.-]{{{NAME_MAX + 1},}})(?:\s|$)", re.UNICODE)
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
@@ -144,6 +146,9 @@ class Console:
             name, text = m.group(1), m.group(2).strip()
             if not text:
                 return None
+        elif long_name := _LONG_SPEAKER.match(text):  # not chat: say why it is not a speaker
+            lang = self.hub.prefs(self.caller(name)).lang
+            return t(lang, "console.name_too_long", name=long_name.group(1), max=NAME_MAX)
         caller = self.caller(name)
         try:
             reply = await intercept(self.hub, caller, text)  # a form being filled in
