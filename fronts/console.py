@@ -77,13 +77,17 @@ class ConsoleOutbox:
             return False
         return True
 
+    def stamped(self, head: str, text: str) -> None:
+        """Print ``text`` nobody typed a command for under ``[time zone] head``."""
+        self.console._announce(f"[{self._stamp()}] {head}\n{text}")
+
     async def post(self, channel: str, reply: Reply) -> None:
         if await self._first_time():
-            self.console._announce(f"[{self._stamp()}] 📣 #{channel}:\n{render_plain(reply)}")
+            self.stamped(f"📣 #{channel}:", render_plain(reply))
 
     async def direct(self, user_id: str, reply: Reply) -> None:
         if await self._first_time():
-            self.console._announce(f"[{self._stamp()}] ✉ @{user_id}:\n{render_plain(reply)}")
+            self.stamped(f"✉ @{user_id}:", render_plain(reply))
 
 
 class Console:
@@ -110,7 +114,8 @@ class Console:
         if poll.front != FRONT or poll.closed_by != TIMER:
             return
         ctx = self.hub.context(self.caller(self.default_user))
-        self._announce(self._render(poll_replies.result(ctx, poll, private=False, lang=poll.lang)))
+        result = poll_replies.result(ctx, poll, private=False, lang=poll.lang)
+        self.outbox.stamped("📣", self._render(result))  # stamped like announcements
 
     def _announce(self, text: str) -> None:
         if self._out is not None:
