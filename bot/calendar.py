@@ -27,7 +27,7 @@ from icalendar import Calendar, Event
 
 from bot.doc import Attachment, Code, Reply
 from bot.hub import Ctx
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.programme import Programme, Session
 from bot.revisions import Revision, record_revisions
 
@@ -167,7 +167,7 @@ async def calendar_reply(
         )
     )
     reply = Reply(private=True)
-    reply.para(t(lang, "calendar.ready", count=len(chosen)), " ", Code(filename))
+    reply.para(tn(lang, "calendar.ready", len(chosen)), " ", Code(filename))
     reply.note(t(lang, "calendar.import_hint"))
     reply.attachments.append(Attachment(filename, data, MIME))
     return reply

@@ -18,7 +18,7 @@ import aiosqlite
 
 from bot.doc import Reply, error
 from bot.events import EventSpec, LiveEvent, Mapped, Plan, plan
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.programme import Programme
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def sync_reply(result: SyncResult, lang: str) -> Reply:
         )
     )
     if result.recreated:
-        reply.para(t(lang, "events.recreated", count=result.recreated))
+        reply.para(tn(lang, "events.recreated", result.recreated))
     if result.capped:
         reply.note(t(lang, "events.capped", count=result.wanted))
     if result.error is not None:

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.doc import Reply
 from bot.hub import Hub
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.proposals import moderation, service, window
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.model import Decision
@@ -124,7 +124,7 @@ class ProposalsCog(commands.Cog):
         waiting = await repo_of(self.hub).with_status(["pending", "changes_requested"])
         env = await form_env(ctx)
         head = Reply().para(
-            t(ctx.lang, "proposals.review.count", count=len(waiting))
+            tn(ctx.lang, "proposals.review.count", len(waiting))
             if waiting
             else t(ctx.lang, "proposals.review.none")
         )

@@ -216,7 +216,7 @@ def cmd_proposals_export(args: argparse.Namespace) -> int:
     async def main() -> bytes:
         async with open_hub(config, SystemClock(), db=db, schedule=args.schedule) as hub:
             proposals = await ProposalRepo(hub.store.db).all()
-            print(f"{len(proposals)} proposal(s)", file=sys.stderr)
+            print(f"{len(proposals)} proposal{'' if len(proposals) == 1 else 's'}", file=sys.stderr)
             return proposals_csv(proposals, hub.base_programme, lang)
 
     data = asyncio.run(main())

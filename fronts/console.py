@@ -27,8 +27,23 @@ from bot.proposals.moderation import due_notices, notice_sent
 log = logging.getLogger(__name__)
 FRONT = "console"
 PREFIXES = ("/",)
-_SPEAKER = re.compile(r"^@([\w.-]{1,32})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
+NAME_MAX = 32
+_SPEAKER = re.compile(rf"^@([\w.-]{{1,{NAME_MAX}}})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
+_LONG_SPEAKER = re.compile(rf"^@([\w.-]{{{NAME_MAX + 1},}})(?:\s|$)", re.UNICODE)
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
+_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+
+
+def saved_name(speaker: str | None, filename: str) -> str:
+    """The file name an attachment is saved under on the console: prefixed with the speaker's
+    name (case-folded; anything but letters, digits and ``._-`` made ``-``, no leading dots, so
+    it stays in the folder), as one console plays many people whose files would otherwise
+    overwrite each other. ``None``: the room's own file (a chart of a poll closed by its timer).
+    """
+    if speaker is None:
+        return filename
+    slug = _UNSAFE.sub("-", speaker.casefold())[:32].strip(".-") or "user"
+    return f"{slug}-{filename}"
 
 
 class ConsoleOutbox:
@@ -62,13 +77,17 @@ class ConsoleOutbox:
             return False
         return True
 
+    def stamped(self, head: str, text: str) -> None:
+        """Print ``text`` nobody typed a command for under ``[time zone] head``."""
+        self.console._announce(f"[{self._stamp()}] {head}\n{text}")
+
     async def post(self, channel: str, reply: Reply) -> None:
         if await self._first_time():
-            self.console._announce(f"[{self._stamp()}] 📣 #{channel}:\n{render_plain(reply)}")
+            self.stamped(f"📣 #{channel}:", render_plain(reply))
 
     async def direct(self, user_id: str, reply: Reply) -> None:
         if await self._first_time():
-            self.console._announce(f"[{self._stamp()}] ✉ @{user_id}:\n{render_plain(reply)}")
+            self.stamped(f"✉ @{user_id}:", render_plain(reply))
 
 
 class Console:
@@ -77,7 +96,6 @@ class Console:
     ) -> None:
         self.hub = hub
         self.locale = locale
-        self.files_dir = files_dir  # where attachments (CSV exports) are written
         self.default_user = hub.config.console.default_user
         self.moderators = {m.casefold() for m in hub.config.console.moderators}
         #: Where attachments (poll charts, CSV exports) are saved; None: not saved.
@@ -96,7 +114,8 @@ class Console:
         if poll.front != FRONT or poll.closed_by != TIMER:
             return
         ctx = self.hub.context(self.caller(self.default_user))
-        self._announce(self._render(poll_replies.result(ctx, poll, private=False, lang=poll.lang)))
+        result = poll_replies.result(ctx, poll, private=False, lang=poll.lang)
+        self.outbox.stamped("📣", self._render(result))  # stamped like announcements
 
     def _announce(self, text: str) -> None:
         if self._out is not None:
@@ -105,14 +124,14 @@ class Console:
         else:
             self.announcements.append(text)
 
-    def _render(self, reply: Reply) -> str:
+    def _render(self, reply: Reply, speaker: str | None = None) -> str:
         text = render_plain(reply)
         if self.files_dir is None or not reply.attachments:
             return text
         self.files_dir.mkdir(parents=True, exist_ok=True)
         saved = []
         for a in reply.attachments:
-            path = self.files_dir / a.filename
+            path = self.files_dir / saved_name(speaker, a.filename)
             path.write_bytes(a.data)
             saved.append(f"  [{a.filename}: {path}]")
         return "\n".join([text, *saved])
@@ -132,6 +151,9 @@ class Console:
             name, text = m.group(1), m.group(2).strip()
             if not text:
                 return None
+        elif long_name := _LONG_SPEAKER.match(text):  # not chat: say why it is not a speaker
+            lang = self.hub.prefs(self.caller(name)).lang
+            return t(lang, "console.name_too_long", name=long_name.group(1), max=NAME_MAX)
         caller = self.caller(name)
         try:
             reply = await intercept(self.hub, caller, text)  # a form being filled in
@@ -142,7 +164,7 @@ class Console:
                     return t(lang, "errors.see_help", help="/help")
                 prefix, command, args = parsed
                 reply = await dispatch(self.hub, caller, prefix, command, args)
-            out = [self._render(reply)]
+            out = [self._render(reply, name)]
             out.extend(await self._notices())
         except Exception:
             log.exception("console command %r failed", text[:100])

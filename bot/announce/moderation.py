@@ -6,7 +6,7 @@ from bot.announce.follows import _announcer
 from bot.announce.texts import changes_reply
 from bot.doc import Code, Reply, error
 from bot.hub import Ctx
-from bot.i18n import t
+from bot.i18n import t, tn
 
 MAX_PROBLEM_LINES = 20
 
@@ -20,7 +20,7 @@ async def reload(ctx: Ctx) -> Reply:
         return error(t(lang, "remind.unavailable"))
     outcome = await announcer.reload()
     if not outcome.ok:
-        reply = error(t(lang, "reload.problems", count=len(outcome.problems)))
+        reply = error(tn(lang, "reload.problems", len(outcome.problems)))
         for line in outcome.problems[:MAX_PROBLEM_LINES]:
             reply.item(Code(line))
         hidden = len(outcome.problems) - MAX_PROBLEM_LINES
@@ -30,7 +30,7 @@ async def reload(ctx: Ctx) -> Reply:
     sessions = len(ctx.hub.programme.sessions)
     if not outcome.changes:
         return Reply().para(t(lang, "reload.unchanged", sessions=sessions))
-    reply = Reply().para(t(lang, "reload.done", sessions=sessions, count=len(outcome.changes)))
+    reply = Reply().para(tn(lang, "reload.done", len(outcome.changes), sessions=sessions))
     fresh = ctx.hub.context(ctx.caller)
     # The public wording: the moderator reloaded the file, they need not follow these sessions.
     return reply.extend(changes_reply(fresh, outcome.changes, private=False))

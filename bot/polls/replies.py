@@ -155,7 +155,14 @@ def export_csv(ctx: Ctx, poll: Poll) -> bytes:
     row("session", poll.question.session_id or "")
     row("voters", tally.voters)
     row("status", "closed" if not poll.is_open else "open")
-    row("closed_at", poll.closed_at.isoformat() if poll.closed_at else "")
+    # Times as the proposals export writes them: the forum's wall clock, to the second.
+    zone = ctx.programme.zone
+
+    def wall(at: datetime | None) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+
+    row(f"started_at ({ctx.programme.forum.timezone})", wall(poll.created_at))
+    row(f"closed_at ({ctx.programme.forum.timezone})", wall(poll.closed_at))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheets read it as UTF-8
 
 

@@ -41,8 +41,16 @@ async def poll_command(ctx: Ctx, args: str) -> Reply:
         return await _start(ctx, rest)
     if action == "list":
         return replies.list_open(ctx)
-    if not rest:
-        return error(t(ctx.lang, "polls.err.bad_id", value=""))
+    if not rest:  # which poll? (not "“” is not a poll number")
+        prefix = ctx.caller.prefix
+        return error(
+            t(
+                ctx.lang,
+                "polls.err.which_poll",
+                example=f"{prefix}poll {action} 3",
+                list=f"{prefix}poll list",
+            )
+        )
     if action == "close":
         return await replies.close(ctx, rest)
     if action == "results":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.doc import Attachment, Reply, Strong, Text, error
 from bot.hub import Caller, Ctx, Hub
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.export import export_name, proposals_csv
 from bot.proposals.form import FormEnv, SlotInfo
@@ -40,7 +40,7 @@ async def review(ctx: Ctx, ref: int | None = None, *, hints: bool = True) -> Rep
     waiting = await repo.with_status(OPEN_STATUSES)
     if not waiting:
         return Reply().para(t(ctx.lang, "proposals.review.none"))
-    reply = Reply().para(t(ctx.lang, "proposals.review.count", count=len(waiting)))
+    reply = Reply().para(tn(ctx.lang, "proposals.review.count", len(waiting)))
     for p in waiting:
         reply.extend(review_card(env, p, hints=hints))
     for info in env.slots:
@@ -199,6 +199,6 @@ async def export(ctx: Ctx) -> Reply:
     proposals = await repo_of(ctx.hub).all()
     programme = ctx.hub.base_programme
     data = proposals_csv(proposals, programme, ctx.lang)
-    reply = Reply().para(t(ctx.lang, "proposals.exported", count=len(proposals)))
+    reply = Reply().para(tn(ctx.lang, "proposals.exported", len(proposals)))
     reply.attachments.append(Attachment(export_name(ctx.now, programme), data, "text/csv"))
     return reply

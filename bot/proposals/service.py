@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.doc import Reply, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.form import BY_KEY, FIELDS, Field, FormEnv, normalize, validate
 from bot.proposals.model import Answers, Proposal, clean_text
@@ -104,7 +104,7 @@ async def save_answers(
 
 def errors_reply(env: FormEnv, errors: dict[str, str]) -> Reply:
     lang = env.ctx.lang
-    reply = error(t(lang, "proposals.fix", count=len(errors)))
+    reply = error(tn(lang, "proposals.fix", len(errors)))
     for key, problem in errors.items():
         reply.item(Strong(BY_KEY[key].label(lang) + ":"), " ", problem)
     return reply.note(t(lang, "proposals.kept"))

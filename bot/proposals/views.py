@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.doc import Code, Reply, Strong, Text
 from bot.hub import Ctx
-from bot.i18n import fmt_day_short, fmt_time, t
+from bot.i18n import fmt_day_short, fmt_time, t, tn
 from bot.proposals.form import FIELDS, FormEnv, SlotInfo, choice_label, slot_label
 from bot.proposals.model import Answers, Proposal
 
@@ -107,9 +107,10 @@ def my_list(env: FormEnv, proposals: list[Proposal], *, buttons: bool = False) -
 
 
 def slot_use(env: FormEnv, info: SlotInfo) -> str:
-    return t(
+    return tn(  # "salle prise" / "salles prises" in French
         env.ctx.lang,
         "proposals.slot_use",
+        info.approved,
         slot=slot_label(env.ctx, info.session),
         id=info.id,
         taken=info.approved,

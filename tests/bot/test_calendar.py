@@ -133,7 +133,7 @@ async def test_ics_all_command_answers_privately_with_a_calendar_file(hub: Hub) 
     [attachment] = reply.attachments
     assert attachment.mime == "text/calendar" and attachment.filename.endswith(".ics")
     assert len(events(attachment.data)) == len(hub.programme.sessions)
-    assert "12 session(s)" in text_of(reply)
+    assert "Your calendar file, 12 sessions:" in text_of(reply)
 
 
 async def test_ics_with_an_unknown_word_says_how_to_use_it(hub: Hub) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import string
 from datetime import UTC, datetime
 
@@ -63,3 +64,91 @@ def test_counted_texts_follow_each_languages_plural_rule(
     lang: str, count: int, expected: str
 ) -> None:
     assert tn(lang, "polls.card.votes", count) == expected
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_writes_a_plural_as_s_or_es_in_brackets(lang: str) -> None:
+    bracketed = [k for k, v in catalog(lang).items() if re.search(r"\w\((s|es|x)\)", v)]
+    assert bracketed == []
+
+
+_SLOT = {"slot": "mer. 6 oct.", "id": "hub-oct-6", "rooms": 4}
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "count", "values", "expected"),
+    [
+        ("en", "reload.problems", 1, {},
+         "The schedule file has 1 problem; the running programme is unchanged:"),
+        ("en", "reload.problems", 3, {},
+         "The schedule file has 3 problems; the running programme is unchanged:"),
+        ("es", "reload.problems", 1, {},
+         "El archivo del programa tiene 1 problema; el programa en uso no cambia:"),
+        ("es", "reload.problems", 2, {},
+         "El archivo del programa tiene 2 problemas; el programa en uso no cambia:"),
+        ("fr", "reload.problems", 1, {},
+         "Le fichier du programme a 1 problème ; le programme en cours ne change pas :"),
+        ("fr", "reload.problems", 2, {},
+         "Le fichier du programme a 2 problèmes ; le programme en cours ne change pas :"),
+        ("en", "reload.done", 1, {"sessions": 12},
+         "Programme reloaded (12 sessions): 1 change, announced in the channel and to the "
+         "followers of the session concerned."),
+        ("es", "reload.done", 1, {"sessions": 12},
+         "Programa recargado (12 sesiones): 1 cambio, anunciado en el canal y a quienes "
+         "siguen la sesión afectada."),
+        ("es", "reload.done", 2, {"sessions": 12},
+         "Programa recargado (12 sesiones): 2 cambios, anunciados en el canal y a quienes "
+         "siguen las sesiones afectadas."),
+        ("fr", "reload.done", 1, {"sessions": 12},
+         "Programme rechargé (12 sessions) : 1 changement, annoncé dans le canal et aux "
+         "personnes qui suivent la session concernée."),
+        ("fr", "reload.done", 2, {"sessions": 12},
+         "Programme rechargé (12 sessions) : 2 changements, annoncés dans le canal et aux "
+         "personnes qui suivent les sessions concernées."),
+        ("en", "proposals.fix", 1, {}, "Please fix 1 answer:"),
+        ("en", "proposals.fix", 2, {}, "Please fix 2 answers:"),
+        ("es", "proposals.fix", 1, {}, "Corrige 1 respuesta, por favor:"),
+        ("es", "proposals.fix", 2, {}, "Corrige 2 respuestas, por favor:"),
+        ("fr", "proposals.fix", 1, {}, "Merci de corriger 1 réponse :"),
+        ("fr", "proposals.fix", 2, {}, "Merci de corriger 2 réponses :"),
+        ("en", "proposals.review.count", 2, {}, "2 proposals waiting for a decision:"),
+        ("es", "proposals.review.count", 1, {}, "1 propuesta espera una decisión:"),
+        ("es", "proposals.review.count", 2, {}, "2 propuestas esperan una decisión:"),
+        ("fr", "proposals.review.count", 1, {}, "1 proposition en attente de décision :"),
+        ("fr", "proposals.review.count", 2, {}, "2 propositions en attente de décision :"),
+        ("en", "proposals.exported", 0, {},
+         "0 proposals, one row each (UTF-8 CSV: opens in Excel, LibreOffice and Google "
+         "Sheets)."),
+        ("es", "proposals.exported", 1, {},
+         "1 propuesta, en una fila (CSV UTF-8: se abre en Excel, LibreOffice y Google "
+         "Sheets)."),
+        ("fr", "proposals.exported", 0, {},
+         "0 proposition (CSV UTF-8 : s'ouvre dans Excel, LibreOffice et Google Sheets)."),
+        ("fr", "proposals.exported", 3, {},
+         "3 propositions, une ligne chacune (CSV UTF-8 : s'ouvre dans Excel, LibreOffice "
+         "et Google Sheets)."),
+        ("fr", "proposals.slot_use", 0, {**_SLOT, "taken": 0},
+         "mer. 6 oct. [hub-oct-6] : 0 salle prise sur 4"),
+        ("fr", "proposals.slot_use", 2, {**_SLOT, "taken": 2},
+         "mer. 6 oct. [hub-oct-6] : 2 salles prises sur 4"),
+        ("en", "calendar.ready", 1, {}, "Your calendar file, 1 session:"),
+        ("es", "calendar.ready", 1, {}, "Tu archivo de calendario, 1 sesión:"),
+        ("es", "calendar.ready", 12, {}, "Tu archivo de calendario, 12 sesiones:"),
+        ("fr", "calendar.ready", 1, {}, "Votre fichier d'agenda, 1 session :"),
+        ("fr", "calendar.ready", 12, {}, "Votre fichier d'agenda, 12 sessions :"),
+        ("en", "events.recreated", 2, {},
+         "2 events deleted by hand in Discord were created again."),
+        ("es", "events.recreated", 1, {},
+         "Se volvió a crear 1 evento eliminado a mano en Discord."),
+        ("es", "events.recreated", 2, {},
+         "Se volvieron a crear 2 eventos eliminados a mano en Discord."),
+        ("fr", "events.recreated", 1, {},
+         "1 événement supprimé à la main dans Discord a été recréé."),
+        ("fr", "events.recreated", 2, {},
+         "2 événements supprimés à la main dans Discord ont été recréés."),
+    ],
+)  # fmt: skip
+def test_reload_proposal_and_calendar_counts_are_singular_or_plural_in_each_language(
+    lang: str, key: str, count: int, values: dict[str, object], expected: str
+) -> None:
+    assert tn(lang, key, count, **values) == expected

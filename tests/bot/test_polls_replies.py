@@ -122,6 +122,24 @@ async def test_export_is_counts_only_never_voter_ids(hub: Hub, polls: Polls) -> 
     assert ["voters", "3"] in rows
 
 
+async def test_export_gives_times_in_the_forums_zone_to_the_second_and_names_the_zone(
+    hub: Hub, polls: Polls, clock: FrozenClock
+) -> None:
+    poll_id = await start(hub)  # 11:50 CEST
+    clock.advance(timedelta(minutes=1, seconds=30, microseconds=305460))
+    await replies.close(hub.context(mod()), str(poll_id))
+    reply = replies.export(hub.context(mod()), str(poll_id))
+    rows = list(csv.reader(io.StringIO(reply.attachments[0].data.decode("utf-8-sig"))))
+    assert ["started_at (Europe/Madrid)", "2021-10-06 11:50:00"] in rows
+    assert ["closed_at (Europe/Madrid)", "2021-10-06 11:51:30"] in rows
+
+
+async def test_an_open_polls_export_leaves_the_closing_time_empty(hub: Hub, polls: Polls) -> None:
+    reply = replies.export(hub.context(mod()), str(await start(hub)))
+    rows = list(csv.reader(io.StringIO(reply.attachments[0].data.decode("utf-8-sig"))))
+    assert ["closed_at (Europe/Madrid)", ""] in rows and ["status", "open"] in rows
+
+
 async def test_export_quotes_options_a_spreadsheet_would_run_as_formulas(
     hub: Hub, polls: Polls
 ) -> None:

@@ -17,7 +17,7 @@ async def test_ics_all_sends_the_programme_privately_as_a_file(
     assert message.ephemeral and filename == "local4action-programme.ics"
     events = Calendar.from_ical(data).walk("VEVENT")
     assert len(events) == len(hub.programme.sessions)
-    assert "12 session(s)" in message.content
+    assert "Your calendar file, 12 sessions:" in message.content
 
 
 async def test_ics_for_a_french_client_is_in_french(discord_bot: DiscordHarness) -> None:

@@ -105,7 +105,10 @@ async def test_an_event_deleted_by_hand_in_discord_is_created_again(
     gone = next(iter(discord_bot.scheduled_events))
     del discord_bot.scheduled_events[gone]
     text = await sync(discord_bot, mod(discord_bot))
-    assert "1 created, 0 updated" in text and "1 event(s) deleted by hand" in text
+    assert (
+        "1 created, 0 updated" in text
+        and "1 event deleted by hand in Discord was created again." in text
+    )
     assert len(discord_bot.scheduled_events) == upcoming(hub)
 
 

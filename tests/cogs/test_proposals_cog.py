@@ -325,6 +325,6 @@ async def test_moderators_export_a_csv_attachment(h: DiscordHarness) -> None:
 async def test_proposals_review_lists_waiting_proposals_with_buttons(h: DiscordHarness) -> None:
     await _propose(h, _ana(h))
     sent = await h.slash("proposals review", user=_mod(h))
-    assert "1 proposal(s) waiting" in _one(sent).text
+    assert "1 proposal waiting for a decision:" in _one(sent).text
     card = _one(sent, "followup")
     assert card.ephemeral and "l4a:prop:review:approve:1" in card.custom_ids()

@@ -112,3 +112,23 @@ def test_console_with_a_database_it_cannot_open_says_so_in_one_line(tmp_path: Pa
         assert "Traceback" not in result.stderr and "Exception" not in result.stderr
         assert result.stderr.startswith(f"l4a-bot: cannot open the database {db}: ")
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+async def test_a_speaker_name_longer_than_32_characters_is_refused_with_the_rule(
+    hub: Hub,
+) -> None:
+    console = Console(hub)
+    name = "a" * 33
+    answer = await console.handle(f"@{name} /language es")
+    assert answer == (
+        f"“@{name}” is too long for a name: names are at most 32 letters, digits or . _ - "
+        "(for example @ana)."
+    )
+    assert hub.store.user("console", "you").language is None  # nobody spoke
+    await console.handle("/language es")
+    spanish = await console.handle(f"@{'b' * 40} /next")
+    assert spanish is not None and spanish.startswith(f"«@{'b' * 40}» es demasiado largo")
+    assert "los nombres tienen como máximo 32 letras, cifras o . _ -" in spanish
+    assert (await console.handle(f"@{'c' * 32} /now") or "").startswith("Nothing is on right now.")
+    # After a speaker, an answer may start with any @word (a form's answer): not refused.
+    assert "demasiado largo" not in (await console.handle(f"@ana @{'d' * 40}") or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from bot.announce.fanout import DELIVERY_KEY
@@ -9,6 +10,7 @@ from bot.clock import FrozenClock
 from bot.config import Config
 from bot.doc import Reply
 from bot.hub import Hub
+from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
 from fronts.console import Console
@@ -49,3 +51,18 @@ async def test_messages_without_a_delivery_key_are_always_printed(
     finally:
         await console.hub.store.close()
     assert len(console.announcements) == 2
+
+
+async def test_a_poll_closed_by_its_timer_is_printed_with_the_announcement_stamp(
+    hub: Hub, polls: Polls, clock: FrozenClock, tmp_path: Path
+) -> None:
+    console = Console(hub, files_dir=tmp_path / "files")
+    started = await console.handle("@moderator /poll start timer=2m climate-dialogue/s1")
+    assert started is not None and "Poll #1" in started
+    clock.advance(timedelta(minutes=2))
+    await polls.close_due()
+    [closing] = console.announcements
+    assert closing.startswith("[2021-10-06 11:52 CEST] 📣\n")
+    assert "0 voters" in closing  # the final result…
+    chart = tmp_path / "files" / "poll-1.png"
+    assert f"[poll-1.png: {chart}]" in closing and chart.exists()  # …with its chart saved

@@ -52,7 +52,10 @@ async def test_a_good_file_replans_and_tells_the_channel_and_the_followers(
         _moved_and_cancelled(path)
         answer = await dispatch(hub, person("mod", moderator=True), "/", "reload", "")
         await hub.announcer.drain()  # type: ignore[union-attr]
-        assert "2 change(s)" in text_of(answer)
+        assert (
+            "Programme reloaded (11 sessions): 2 changes, announced in the channel and to the "
+            "followers of the sessions concerned." in text_of(answer)
+        )
         (post,) = outbox.to("announcements")
         assert "Intermediary Cities for Equal Territories — moved" in post
         assert "moved (was 1:30 PM–" in post and "cancelled (was 4:00 PM–" in post
@@ -90,6 +93,9 @@ async def test_a_broken_file_keeps_the_running_programme_and_lists_its_problems(
         answer = await dispatch(hub, person("mod", moderator=True), "/", "reload", "")
         assert not answer.ok
         assert re.search(rf"{re.escape(str(path))}:\d+: session 'hub-oct-6'", text_of(answer))
+        assert text_of(answer).startswith(
+            "The schedule file has 1 problem; the running programme is unchanged:"
+        )
         assert hub.programme is before and outbox.sent == []
 
 

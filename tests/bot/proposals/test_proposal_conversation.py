@@ -166,7 +166,7 @@ async def test_moderators_review_and_decide_by_text_commands(hub: Hub) -> None:
     assert "The proposal form is open." in status and "[hub-oct-7]: 1 of 4" in status
     assert "/proposals open, close, or auto" in status
     assert "I don't know “frobnicate” here" in await say(hub, mod, "/proposals frobnicate")
-    assert "1 proposal(s), one row each" in await say(hub, mod, "/proposals export")
+    assert "1 proposal, in one row (UTF-8 CSV:" in await say(hub, mod, "/proposals export")
 
 
 async def test_propose_again_says_it_resumes_the_draft_where_it_stopped(hub: Hub) -> None:

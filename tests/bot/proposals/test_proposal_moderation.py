@@ -180,7 +180,7 @@ async def test_only_moderators_decide(hub: Hub) -> None:
 async def test_review_lists_waiting_proposals_with_the_commands_to_decide(hub: Hub) -> None:
     await _propose(hub)
     text = text_of(await moderation.review(ctx_for(hub, moderator())))
-    assert "1 proposal(s) waiting for a decision:" in text
+    assert "1 proposal waiting for a decision:" in text
     assert "Decide: /approve 1 [slot] · /reject 1 reason · /changes 1 what to change" in text
     assert "[hub-oct-6]: 0 of 4 rooms taken" in text
 
