@@ -29,7 +29,7 @@ from mautrix.types import EventType, RoomID
 from bot.hub import Hub
 from bot.outbox import DeliveryError
 from fronts.matrix.commands import Commands
-from fronts.matrix.errors import describe, is_transient
+from fronts.matrix.errors import VotesNotSaved, describe, is_transient
 from fronts.matrix.outbox import M_DIRECT, MatrixOutbox
 from fronts.matrix.polls import RESPONSE_TYPES, START, MatrixPolls
 from fronts.matrix.state import MatrixState, Outgoing
@@ -276,7 +276,10 @@ class MatrixBot:
             except Exception:
                 log.exception("event %s in %s failed", event.get("event_id"), room_id)
         if votes:  # committed before the sync token moves on
-            await asyncio.gather(*votes, return_exceptions=True)
+            results = await asyncio.gather(*votes, return_exceptions=True)
+            failed = [r for r in results if isinstance(r, BaseException)]
+            if failed:  # fetched again from the same token: votes are idempotent
+                raise VotesNotSaved(f"{len(failed)} poll response(s) not saved: {failed[0]!r}")
 
     async def _state_event(self, room_id: str, event: dict[str, Any]) -> None:
         kind, content = event.get("type"), event.get("content") or {}

@@ -9,8 +9,13 @@ from mautrix.errors import MatrixConnectionError, MatrixRequestError
 TRANSIENT = (MatrixConnectionError, aiohttp.ClientError, TimeoutError, ConnectionError)
 
 
+class VotesNotSaved(Exception):
+    """Poll responses of a sync batch could not be committed (the database was busy): the
+    batch is handled again from the same sync token, so none is lost."""
+
+
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TRANSIENT):
+    if isinstance(exc, (*TRANSIENT, VotesNotSaved)):
         return True
     if isinstance(exc, MatrixRequestError):
         return exc.http_status == 429 or exc.http_status >= 500 or exc.http_status == 0

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,17 @@ class MatrixState:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
 
+    async def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        """One statement and its COMMIT, finished even if the caller is cancelled (the bot
+        stopping): the connection is the bot's shared store, and a write left uncommitted would
+        hold SQLite's write lock for every other writer (the poll votes among them)."""
+
+        async def run() -> None:
+            await self.db.execute(sql, params)
+            await self.db.commit()
+
+        await asyncio.shield(asyncio.ensure_future(run()))
+
     # -- sync token ---------------------------------------------------------------------------
     async def get(self, key: str) -> str | None:
         async with self.db.execute("SELECT value FROM matrix_state WHERE key = ?", (key,)) as cur:
@@ -30,12 +42,11 @@ class MatrixState:
         return str(row[0]) if row else None
 
     async def set(self, key: str, value: str) -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO matrix_state (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-        await self.db.commit()
 
     # -- handled commands -----------------------------------------------------------------------
     async def handled(self, event_id: str) -> tuple[bool, Outgoing | None]:
@@ -52,18 +63,16 @@ class MatrixState:
 
     async def record(self, event_id: str, room_id: str, reply: Outgoing, now: datetime) -> None:
         """The answer to ``event_id``, committed before it is sent."""
-        await self.db.execute(
+        await self._write(
             "INSERT INTO matrix_events (event_id, room_id, reply, done, handled_at) "
             "VALUES (?, ?, ?, 0, ?) ON CONFLICT (event_id) DO NOTHING",
             (event_id, room_id, json.dumps(reply, ensure_ascii=False), now.isoformat()),
         )
-        await self.db.commit()
 
     async def done(self, event_id: str) -> None:
-        await self.db.execute(
+        await self._write(
             "UPDATE matrix_events SET done = 1, reply = NULL WHERE event_id = ?", (event_id,)
         )
-        await self.db.commit()
 
     async def pending(self) -> list[tuple[str, str, Outgoing]]:
         """Answers recorded but not yet acknowledged by the homeserver (oldest first)."""
@@ -74,11 +83,10 @@ class MatrixState:
         return [(str(r[0]), str(r[1]), _outgoing(r[2] or "[]")) for r in rows]
 
     async def prune(self, now: datetime) -> None:
-        await self.db.execute(
+        await self._write(
             "DELETE FROM matrix_events WHERE done = 1 AND handled_at < ?",
             ((now - KEEP_HANDLED).isoformat(),),
         )
-        await self.db.commit()
 
     # -- direct-message rooms -------------------------------------------------------------------
     async def direct_rooms(self) -> dict[str, str]:
@@ -86,18 +94,16 @@ class MatrixState:
             return {str(r[0]): str(r[1]) async for r in cur}
 
     async def set_direct(self, user_id: str, room_id: str, now: datetime) -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO matrix_direct (user_id, room_id, created_at) VALUES (?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",
             (user_id, room_id, now.isoformat()),
         )
-        await self.db.commit()
 
     async def forget_direct(self, user_id: str, room_id: str) -> None:
-        await self.db.execute(
+        await self._write(
             "DELETE FROM matrix_direct WHERE user_id = ? AND room_id = ?", (user_id, room_id)
         )
-        await self.db.commit()
 
 
 def _outgoing(text: str) -> Outgoing:
