@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from bot.announce.follows import followed_sessions
 from bot.doc import Attachment, Code, Reply
 from bot.hub import Ctx
 from bot.i18n import t, tn
@@ -197,8 +198,6 @@ ALL_WORDS = frozenset({"all", "todo", "todos", "tout", "tous"})
 
 async def my_calendar(ctx: Ctx) -> Reply:
     """``/ics``: the calendar of the sessions the caller follows (``/remind``)."""
-    from bot.announce.follows import followed_sessions  # the announcer builds on the programme
-
     caller = ctx.caller
     return await agenda_calendar(
         ctx, await followed_sessions(ctx.hub, caller.front, caller.user_id)
