@@ -379,10 +379,6 @@ def latest_announcements(due: list[Delivery]) -> tuple[list[Delivery], list[Deli
             group = (d.front, d.target, d.session_id, d.starts_at)
             if group not in latest or d.due > latest[group].due:
                 latest[group] = d
-    kept = [
-        d
-        for d in due
-        if d.kind != "announce" or latest[(d.front, d.target, d.session_id, d.starts_at)] is d
-    ]
-    kept_keys = {d.key for d in kept}
-    return kept, [d for d in due if d.key not in kept_keys]
+    posted = {id(d) for d in latest.values()}
+    kept = [d for d in due if d.kind != "announce" or id(d) in posted]
+    return kept, [d for d in due if d.kind == "announce" and id(d) not in posted]
