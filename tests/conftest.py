@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,3 +87,41 @@ def matrix_env(synapse: Synapse) -> MatrixEnv:
     from tests.support.matrix_env import make_env
 
     return make_env(synapse)
+
+
+# -- A command whose core raises fails the test, on every front ---------------------------------
+# The fronts catch an exception in a command, log it and answer "something went wrong", so a test
+# that only looks for *an* answer would pass over a broken command. Every logged traceback from the
+# product fails the test instead, unless the test says it expects one (``expect_logged_errors``).
+
+_PRODUCT_LOGGERS = ("bot", "cogs", "fronts", "l4a")
+
+
+class _TracebackCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.name.split(".")[0] in _PRODUCT_LOGGERS:
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_product_tracebacks(request: pytest.FixtureRequest) -> Iterator[None]:
+    collector = _TracebackCollector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    try:
+        yield
+    finally:
+        root.removeHandler(collector)
+    if collector.records and request.node.get_closest_marker("expect_logged_errors") is None:
+        first = collector.records[0]
+        pytest.fail(
+            f"{len(collector.records)} traceback(s) logged by the product, first from "
+            f"{first.name}: {first.getMessage()}\n"
+            + logging.Formatter().formatException(first.exc_info)  # type: ignore[arg-type]
+            + "\n(mark the test expect_logged_errors if this is what it tests)",
+            pytrace=False,
+        )

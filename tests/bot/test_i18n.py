@@ -50,9 +50,19 @@ def test_same_instant_in_two_zones_is_written_with_each_wall_time() -> None:
     assert (madrid, kathmandu) == ("12:00", "15:45")
 
 
-def test_missing_translation_falls_back_to_english_text() -> None:
-    assert t("fr", "next.heading") == "À venir"
-    assert t("en", "zone.set", zone="UTC") == "Time zone set to UTC."
+def test_missing_translation_falls_back_to_english_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.i18n
+
+    french = {k: v for k, v in catalog("fr").items() if k != "zone.set"}
+    real = bot.i18n.catalog
+    monkeypatch.setattr(bot.i18n, "catalog", lambda lang: french if lang == "fr" else real(lang))
+    assert t("fr", "zone.set", zone="UTC") == "Time zone set to UTC."  # English, not a KeyError
+    assert t("fr", "next.heading") == "À venir"  # keys French has are still French
+
+
+def test_a_key_missing_in_english_too_is_a_bug_that_raises() -> None:
+    with pytest.raises(KeyError):
+        t("fr", "no.such.key")
 
 
 @pytest.mark.parametrize(

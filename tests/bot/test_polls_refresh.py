@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.polls.refresh import Refresher
 
 
@@ -26,6 +28,7 @@ async def test_a_burst_of_changes_gives_one_update_now_and_one_after_the_pause()
     assert shown == [10_000, 10_500]
 
 
+@pytest.mark.expect_logged_errors
 async def test_keys_refresh_independently_and_a_failing_update_does_not_stop_others() -> None:
     calls: list[str] = []
 

@@ -128,6 +128,7 @@ async def test_polls_counts_and_ballots_survive_a_restart(
         await reopened.close()
 
 
+@pytest.mark.expect_logged_errors
 async def test_a_failed_write_tells_no_one_it_was_saved(polls: Polls) -> None:
     poll_id = await start(polls)
 

@@ -96,6 +96,7 @@ async def test_a_burst_of_clicks_edits_the_poll_message_only_a_few_times(
     assert "200 votes" in edits[-1].text and polls.tally(1).voters == 200
 
 
+@pytest.mark.expect_logged_errors
 async def test_a_vote_that_cannot_be_saved_is_not_confirmed_and_the_voter_is_told(
     harness: DiscordHarness, polls: Polls
 ) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.support.discord_harness import DiscordHarness
 
 HUB_SLOT_START = int(datetime(2021, 10, 6, 10, 0, tzinfo=UTC).timestamp())
@@ -63,6 +65,7 @@ async def test_a_long_answer_is_split_into_messages_within_discords_limit(
     assert all(len(s.content) <= 2000 for s in sent)
 
 
+@pytest.mark.expect_logged_errors
 async def test_a_failing_command_answers_privately_and_is_logged(
     discord_bot: DiscordHarness, monkeypatch
 ) -> None:
