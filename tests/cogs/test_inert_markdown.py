@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from bot.announce.announcer import Announcer
 from bot.clock import FrozenClock
-from bot.config import Config
+from bot.config import BUNDLED_SCHEDULE, Config
 from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.proposals.sessions import rebuild_programme
@@ -74,7 +75,21 @@ async def _propose(h: DiscordHarness, user: FakeUser, typed: str) -> str:
     return _reply(await h.submit_modal(modal_2, page_2, user=user))
 
 
-async def _every_surface(h: DiscordHarness, hub: Hub, clock: FrozenClock, typed: str) -> dict:
+def _moved_slot(tmp_path: Path) -> Path:
+    """The bundled schedule with the 6 Oct open-space slot (and so its session) 15 min later."""
+    text = BUNDLED_SCHEDULE.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("  - id: hub-oct-6\n")
+    rest = rest.replace('start: "12:00"', 'start: "12:15"', 1).replace(
+        'end: "12:45"', 'end: "13:00"', 1
+    )
+    path = tmp_path / "schedule.yaml"
+    path.write_text(head + sep + rest, encoding="utf-8")
+    return path
+
+
+async def _every_surface(
+    h: DiscordHarness, hub: Hub, clock: FrozenClock, typed: str, tmp_path: Path
+) -> dict[str, str]:
     """Each Discord surface's Markdown after a host typed ``typed`` everywhere they could."""
     ana = h.user(name="ana", global_name="Ana", locale="en-US")
     mod = h.user(name="mod", roles=["Moderators"], locale="en-US")
@@ -96,6 +111,12 @@ async def _every_surface(h: DiscordHarness, hub: Hub, clock: FrozenClock, typed:
     await hub.announcer.deliver_due()  # type: ignore[union-attr]
     out["channel announcement"] = "\n".join(h.channel_texts())
     out["reminder"] = "\n".join(h.dm_texts(bea))
+    h.clear()
+    hub.schedule_path = _moved_slot(tmp_path)
+    out["/reload"] = _reply(await h.slash("reload", user=mod))
+    await hub.announcer.drain()  # type: ignore[union-attr]
+    out["change announcement"] = "\n".join(h.channel_texts())
+    out["change notice"] = "\n".join(h.dm_texts(bea))
     await h.slash("events sync", user=mod)
     out["scheduled event"] = "\n".join(e["description"] for e in h.scheduled_events.values())
     options = f"{typed} | the other answer"
@@ -117,6 +138,9 @@ SURFACES = (
     "/agenda",
     "channel announcement",
     "reminder",
+    "/reload",
+    "change announcement",
+    "change notice",
     "scheduled event",
     "poll card",
 )
@@ -124,9 +148,9 @@ SURFACES = (
 
 @pytest.mark.parametrize("typed", HOSTILE)
 async def test_typed_markup_is_shown_as_typed_on_every_discord_surface(
-    h: DiscordHarness, hub: Hub, clock: FrozenClock, typed: str
+    h: DiscordHarness, hub: Hub, clock: FrozenClock, typed: str, tmp_path: Path
 ) -> None:
-    out = await _every_surface(h, hub, clock, typed)
+    out = await _every_surface(h, hub, clock, typed, tmp_path)
     assert set(out) == set(SURFACES)
     problems = {where: discord_problems(text, typed) for where, text in out.items()}
     assert {where: p for where, p in problems.items() if p} == {}
