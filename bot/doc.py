@@ -1,14 +1,14 @@
 """A tiny front-neutral document model for replies.
 
 The core says *what* to show (headings, paragraphs, list items, times, links); each front decides
-*how*: plain text on the console, Markdown with ``<t:…>`` stamps on Discord, HTML on Matrix.
+*how*: plain text on the console (``render_plain`` here), Markdown with ``<t:…>`` stamps on Discord
+(``cogs/render.py``), HTML on Matrix (``fronts/matrix/render.py``).
 User-supplied text is always a plain :class:`Text` span, so each renderer escapes it for its own
 markup and it can never break the bot's formatting or ping anyone.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -137,46 +137,3 @@ def render_plain(reply: Reply) -> str:
         else:
             lines.append(text)
     return "\n".join(lines)
-
-
-def _inline_html(part: Inline) -> str:
-    esc = html.escape
-    if isinstance(part, Strong):
-        return f"<strong>{esc(part.text)}</strong>"
-    if isinstance(part, Emph):
-        return f"<em>{esc(part.text)}</em>"
-    if isinstance(part, Code):
-        return f"<code>{esc(part.text)}</code>"
-    if isinstance(part, Link):
-        return f'<a href="{esc(part.url, quote=True)}">{esc(part.label)}</a>'
-    if isinstance(part, Stamp):
-        return f'<time datetime="{part.at.isoformat()}">{esc(part.text)}</time>'
-    return esc(part.text)
-
-
-def render_html(reply: Reply) -> str:
-    """HTML for Matrix ``formatted_body`` (every text span escaped)."""
-    out: list[str] = []
-    items: list[str] = []
-
-    def flush_items() -> None:
-        if items:
-            out.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for block in reply.blocks:
-        body = "".join(_inline_html(p) for p in block.parts)
-        if block.kind == "item":
-            items.append(body)
-            continue
-        flush_items()
-        if block.kind == "heading":
-            out.append(f"<h4>{body}</h4>")
-        elif block.kind == "quote":
-            out.append(f"<blockquote>{body}</blockquote>")
-        elif block.kind == "note":
-            out.append(f"<p><em>{body}</em></p>")
-        else:
-            out.append(f"<p>{body}</p>")
-    flush_items()
-    return "".join(out)

@@ -13,10 +13,9 @@ import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown
 
 from bot.doc import error
-from bot.events import DESCRIPTION_MAX, EventSpec, LiveEvent, cut
+from bot.events import DESCRIPTION_MAX, EventSpec, LiveEvent
 from bot.events_sync import (
     EventGone,
     EventsApiError,
@@ -30,7 +29,7 @@ from bot.hub import Hub
 from bot.i18n import t
 from bot.programme import Programme
 from cogs.common import caller_from, text
-from cogs.render import send_reply
+from cogs.render import cut_escaped, escape_text, send_reply
 
 log = logging.getLogger(__name__)
 REASON = "LOCAL4ACTION Hub programme"
@@ -52,23 +51,13 @@ def _translated() -> Iterator[None]:
         raise EventsApiError(f"{type(exc).__name__}: {exc}"[:200]) from exc
 
 
-def _escaped(text: str) -> str:
-    return escape_markdown(text).replace("<", "\\<")
-
-
 def _description(spec: EventSpec) -> str:
-    """Discord shows event descriptions as Markdown: hosts' text stays text (``**``, links,
-    headings and mentions shown as typed), still within the limit once escaped, the session's
-    id (the last line) kept whole."""
+    """Discord shows event descriptions as Markdown: every line escaped as text
+    (:func:`~cogs.render.escape_text`: hosts' ``**``, links, headings and mentions shown as
+    typed), still within the limit once escaped, the session's id (the last line) kept whole."""
     body, sep, tail = spec.description.rpartition("\n\n")
-    tail = _escaped(tail)
-    room = DESCRIPTION_MAX - len(sep) - len(tail)
-    escaped = _escaped(body)
-    if len(escaped) > room:
-        escaped = cut(escaped, room, one_line=False)
-        if escaped.endswith("\\…"):
-            escaped = escaped[:-2] + "…"
-    return escaped + sep + tail
+    tail = escape_text(tail)
+    return cut_escaped(escape_text(body), DESCRIPTION_MAX - len(sep) - len(tail)) + sep + tail
 
 
 class GuildEvents:

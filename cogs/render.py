@@ -1,36 +1,77 @@
-"""Core replies written as Discord Markdown: user text escaped, times with ``<t:…>`` stamps."""
+"""Core replies written as Discord Markdown: every text span escaped character by character
+(:func:`escape_text`, the one escaping function for Discord), times with ``<t:…>`` stamps."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import discord
-from discord.utils import escape_markdown, escape_mentions
+from discord.utils import escape_mentions
 
 from bot.doc import Block, Code, Emph, Inline, Link, Reply, Stamp, Strong
+from bot.text import strip_controls
 
 MESSAGE_LIMIT = 2000
 NO_PINGS = discord.AllowedMentions.none()
 
+# Characters Discord's Markdown gives a meaning to anywhere in a line: escapes, emphasis, bold,
+# underline, strike-through, spoilers, code, masked links ``[t](u)`` (no link starts without an
+# unescaped ``[``), and ``<…>`` forms (mentions, channels, custom emoji, timestamps,
+# ``</command:id>``, autolinks). Each gets a backslash, which Discord shows as the character.
+_MARKUP = re.compile(r"([\\*_~|`\[\]<])")
+# What means something only at the start of a line: headings (``#``), subtext (``-#``), block
+# quotes (``>``, ``>>>``), list items (``-``, ``+``, ``*``, ``1.``).
+_LEADING = re.compile(r"^([ \t]*)(?:([#>+-])|(\d+)\.)", re.MULTILINE)
 
-def _safe(text: str) -> str:
-    """User text as literal Markdown: no formatting, no heading, no mentions (``@everyone`` gets
-    a zero-width space; ``<@id>``, ``<@&id>``, ``<#id>``, ``<t:…>`` are shown as typed)."""
-    return escape_mentions(escape_markdown(text)).replace("<", "\\<")
+
+def escape_text(text: str) -> str:
+    """User (or any) text as literal Discord Markdown, character by character: every markup
+    character gets a backslash, and so does a heading, quote or list marker at the start of the
+    text or of any line in it (the text may start a line); control and bidi characters are
+    dropped, and ``@everyone``/``@here``/raw ids get a zero-width space so they
+    are not even shown as mentions (``allowed_mentions`` is "none" on every send besides)."""
+    text = strip_controls(text)
+    text = _MARKUP.sub(r"\\\1", text)
+    text = _LEADING.sub(_leading, text)
+    return escape_mentions(text)
+
+
+def _leading(m: re.Match[str]) -> str:
+    space, sign, number = m.groups()
+    return f"{space}\\{sign}" if sign else f"{space}{number}\\."
+
+
+def cut_escaped(text: str, limit: int) -> str:
+    """Markdown from :func:`escape_text` in at most ``limit`` characters, cut with an ellipsis
+    and never between a backslash and the character it escapes."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    backslashes = len(head) - len(head.rstrip("\\"))
+    if backslashes % 2:
+        head = head[:-1]
+    return head + "…"
+
+
+def _url(url: str) -> str:
+    """A link's address inside ``(<…>)``: nothing in it can close the brackets."""
+    return "".join(c if c.isprintable() and c not in " <>" else quote(c) for c in url)
 
 
 def _inline(part: Inline, stamps: tuple[str, ...] = ("R",)) -> str:
     if isinstance(part, Strong):
-        return f"**{_safe(part.text)}**"
+        return f"**{escape_text(part.text)}**"
     if isinstance(part, Emph):
-        return f"*{_safe(part.text)}*"
+        return f"*{escape_text(part.text)}*"
     if isinstance(part, Code):
-        return f"`{part.text.replace('`', 'ˋ')}`"
+        return f"`{strip_controls(part.text).replace('`', 'ˋ')}`"
     if isinstance(part, Link):
-        label = _safe(part.label).replace("]", "\\]")
-        return f"[{label}](<{part.url}>)"
+        return f"[{escape_text(part.label)}](<{_url(part.url)}>)"
     if isinstance(part, Stamp):
         at = int(part.at.timestamp())
-        return " · ".join([_safe(part.text), *(f"<t:{at}:{style}>" for style in stamps)])
-    return _safe(part.text)
+        return " · ".join([escape_text(part.text), *(f"<t:{at}:{style}>" for style in stamps)])
+    return escape_text(part.text)
 
 
 def block_markdown(block: Block, stamps: tuple[str, ...] = ("R",)) -> str:
@@ -55,8 +96,7 @@ def to_messages(
     current = ""
     for block in reply.blocks:
         line = block_markdown(block, stamps)
-        if len(line) > limit:
-            line = line[: limit - 1] + "…"
+        line = cut_escaped(line, limit)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             messages.append(current)

@@ -23,6 +23,7 @@ from bot.polls import replies as poll_replies
 from bot.polls.model import Poll
 from bot.polls.service import TIMER
 from bot.proposals.moderation import due_notices, notice_sent
+from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
 FRONT = "console"
@@ -31,19 +32,26 @@ NAME_MAX = 32
 _SPEAKER = re.compile(rf"^@([\w.-]{{1,{NAME_MAX}}})(?:\s+|$)(.*)$", re.UNICODE | re.DOTALL)
 _LONG_SPEAKER = re.compile(rf"^@([\w.-]{{{NAME_MAX + 1},}})(?:\s|$)", re.UNICODE)
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
-_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
 def saved_name(speaker: str | None, filename: str) -> str:
     """The file name an attachment is saved under on the console: prefixed with the speaker's
-    name (case-folded; anything but letters, digits and ``._-`` made ``-``, no leading dots, so
-    it stays in the folder), as one console plays many people whose files would otherwise
-    overwrite each other. ``None``: the room's own file (a chart of a poll closed by its timer).
-    """
+    name, as one console plays many people whose files would otherwise overwrite each other.
+    The prefix is the case-folded name with letters and digits kept and every other character
+    written ``_<hex code>_`` (``a.b`` → ``a_2e_b``, ``a-b`` → ``a_2d_b``): one name, one prefix
+    (two names never share one), never a ``-`` (so the prefix ends at the first ``-``), never a
+    ``/`` or a leading dot (it stays in the folder). ``None``: the room's own file (a chart of a
+    poll closed by its timer)."""
     if speaker is None:
         return filename
-    slug = _UNSAFE.sub("-", speaker.casefold())[:32].strip(".-") or "user"
+    slug = "".join(c if c.isalnum() else f"_{ord(c):x}_" for c in speaker.casefold()) or "_"
     return f"{slug}-{filename}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as printed on the terminal: control characters (ESC sequences, BEL, NUL, CSI…)
+    and bidi overrides shown as U+FFFD instead of obeyed (whatever someone typed, echoed)."""
+    return strip_controls(text, "\ufffd")
 
 
 class ConsoleOutbox:
@@ -118,6 +126,7 @@ class Console:
         self.outbox.stamped("📣", self._render(result))  # stamped like announcements
 
     def _announce(self, text: str) -> None:
+        text = terminal_safe(text)
         if self._out is not None:
             self._out.write(text + "\n\n")
             self._out.flush()
@@ -141,7 +150,11 @@ class Console:
         return Caller(FRONT, key, name, self.locale, key in self.moderators)
 
     async def handle(self, line: str) -> str | None:
-        """The reply to one input line (``None`` for a blank line)."""
+        """The reply to one input line (``None`` for a blank line), safe for a terminal."""
+        out = await self._handle(line)
+        return None if out is None else terminal_safe(out)
+
+    async def _handle(self, line: str) -> str | None:
         text = line.strip()
         if not text:
             return None
@@ -194,7 +207,7 @@ class Console:
             if line.strip().casefold() in QUIT_WORDS:
                 break
             if echo and line.strip():
-                stdout.write(f"> {line.strip()}\n")
+                stdout.write(f"> {terminal_safe(line.strip())}\n")
             out = await self.handle(line)
             if out:
                 stdout.write(out + "\n\n")

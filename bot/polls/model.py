@@ -10,6 +10,7 @@ from typing import Literal
 
 from bot.i18n import t
 from bot.programme import LocalText, Programme, Session, fold
+from bot.text import clean_text
 
 Scale = Literal["agree", "yesno", "custom"]
 SCALES: tuple[Scale, ...] = ("agree", "yesno", "custom")
@@ -155,8 +156,9 @@ def search_candidates(programme: Programme, now: datetime, query: str) -> list[C
 
 def parse_question(programme: Programme, text: str) -> Question:
     """A reference such as ``climate-dialogue/s2`` (2nd key statement) or ``…/m1`` (1st key
-    message), or custom text."""
-    q = text.strip()
+    message), or custom text (control, bidi-override and invisible characters dropped, spaces
+    collapsed: the room sees it)."""
+    q = clean_text(text)
     if not q:
         raise SpecError("polls.err.no_question")
     m = _REF.match(q)
@@ -180,8 +182,9 @@ def parse_question(programme: Programme, text: str) -> Question:
 
 
 def parse_options(text: str | None) -> tuple[str, ...]:
-    """Custom options separated by ``|``, ``;`` or new lines: 2–10, each ≤ 80 characters."""
-    parts = [p.strip() for p in _SPLIT.split(text or "") if p.strip()]
+    """Custom options separated by ``|``, ``;`` or new lines: 2–10, each ≤ 80 characters
+    (cleaned like questions)."""
+    parts = [p for p in (clean_text(p) for p in _SPLIT.split(text or "")) if p]
     if not MIN_OPTIONS <= len(parts) <= MAX_OPTIONS:
         raise SpecError(
             "polls.err.option_count", count=len(parts), min=MIN_OPTIONS, max=MAX_OPTIONS

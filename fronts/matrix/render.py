@@ -1,27 +1,80 @@
-"""Replies as Matrix events: ``m.notice`` with an HTML body (``bot.doc.render_html``) and a
-plain body (``render_plain``), and no mention of anyone.
+"""Replies as Matrix events: ``m.notice`` with an HTML body (:func:`render_html`) and a plain
+body (``bot.doc.render_plain``), and no mention of anyone.
 
-User text is already escaped by ``render_html``, so it cannot inject HTML or a user pill; the
-empty ``m.mentions`` tells clients and the homeserver's push rules that the message mentions
-nobody, and ``@room`` in the text gets a word joiner so older clients' keyword rules do not
-match it either.
+Every text span goes through :func:`escape_html` (the one escaping function for Matrix HTML), so
+nothing typed becomes a tag, a link or a user pill; the plain ``body`` is plain text by the
+Matrix spec (Markdown characters in it are shown as typed), and neither carries control or
+bidi-override characters. The empty ``m.mentions`` tells clients and the homeserver's push
+rules that the message mentions nobody, and ``@room`` in the text gets a word joiner so older
+clients' keyword rules do not match it either.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
-from bot.doc import Reply, render_html, render_plain
+from bot.doc import Code, Emph, Inline, Link, Reply, Stamp, Strong, render_plain
+from bot.text import strip_controls
 
 NOTICE = "m.notice"
 _ROOM_PING = re.compile(r"@(room)\b", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
 
+def escape_html(text: str) -> str:
+    """Text as HTML text: ``& < > " '`` as entities (no tag, link or pill can start)."""
+    return html.escape(text)
+
+
+def _inline_html(part: Inline) -> str:
+    esc = escape_html
+    if isinstance(part, Strong):
+        return f"<strong>{esc(part.text)}</strong>"
+    if isinstance(part, Emph):
+        return f"<em>{esc(part.text)}</em>"
+    if isinstance(part, Code):
+        return f"<code>{esc(part.text)}</code>"
+    if isinstance(part, Link):
+        return f'<a href="{esc(part.url)}">{esc(part.label)}</a>'
+    if isinstance(part, Stamp):
+        return f'<time datetime="{part.at.isoformat()}">{esc(part.text)}</time>'
+    return esc(part.text)
+
+
+def render_html(reply: Reply) -> str:
+    """HTML for ``formatted_body`` (every text span escaped by :func:`escape_html`)."""
+    out: list[str] = []
+    items: list[str] = []
+
+    def flush_items() -> None:
+        if items:
+            out.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for block in reply.blocks:
+        body = "".join(_inline_html(p) for p in block.parts)
+        if block.kind == "item":
+            items.append(body)
+            continue
+        flush_items()
+        if block.kind == "heading":
+            out.append(f"<h4>{body}</h4>")
+        elif block.kind == "quote":
+            out.append(f"<blockquote>{body}</blockquote>")
+        elif block.kind == "note":
+            out.append(f"<p><em>{body}</em></p>")
+        else:
+            out.append(f"<p>{body}</p>")
+    flush_items()
+    return "".join(out)
+
+
 def defuse(text: str) -> str:
-    """``@room`` → ``@\u2060room``: shown the same, matched by no notification rule."""
-    return _ROOM_PING.sub("@" + WORD_JOINER + r"\1", text)
+    """Any text the bot sends to Matrix, made harmless: control and bidi-override characters
+    dropped, and ``@room`` → ``@\u2060room`` (shown the same, matched by no notification rule)."""
+    return _ROOM_PING.sub("@" + WORD_JOINER + r"\1", strip_controls(text))
 
 
 def notice(reply: Reply, *, in_reply_to: str | None = None) -> dict[str, Any]:

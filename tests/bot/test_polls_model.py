@@ -150,3 +150,12 @@ def test_percentages_add_up_to_100_and_are_zero_without_votes() -> None:
     assert Tally([1, 1, 1]).percents() == [34, 33, 33]
     assert sum(Tally([7, 3, 5, 0, 1]).percents()) == 100
     assert Tally([0, 0]).percents() == [0, 0]
+
+
+def test_control_bidi_and_invisible_characters_never_reach_a_poll(programme: Programme) -> None:
+    q = parse_question(programme, "Best\x1b[2J capital?\x07\x00 \u202eok\u200b")
+    assert q.get("en") == "Best[2J capital? ok"
+    assert parse_options("Hu\x1bman | \x9bsocial\x00 | \x07 | \u200b") == ("Human", "social")
+    with pytest.raises(SpecError) as caught:
+        parse_question(programme, "\x1b\x07\x00\u202e")
+    assert caught.value.key == "polls.err.no_question"

@@ -95,7 +95,7 @@ async def test_a_changed_session_is_edited_and_a_cancelled_one_deleted(
     starts = {e["scheduled_start_time"][:16] for e in events}
     assert "2021-10-07T11:00" in starts and "2021-10-07T10:00" not in starts
     assert "2021-10-06T10:00" in starts  # the others untouched
-    assert not any("[water-justice]" in e["description"] for e in events)
+    assert not any("\\[water-justice\\]" in e["description"] for e in events)
 
 
 async def test_an_event_deleted_by_hand_in_discord_is_created_again(
@@ -136,7 +136,7 @@ async def test_an_edit_discord_refuses_is_reported_and_the_other_changes_go_thro
 ) -> None:
     await sync(discord_bot, mod(discord_bot))
     started = next(
-        i for i, e in discord_bot.scheduled_events.items() if "[hub-oct-7]" in e["description"]
+        i for i, e in discord_bot.scheduled_events.items() if "\\[hub-oct-7\\]" in e["description"]
     )
     # Someone started that event early: Discord refuses to move an active event's start.
     path = f"PATCH /guilds/{discord_bot.guild_id}/scheduled-events/{started}"
@@ -236,6 +236,6 @@ async def test_a_hosts_markdown_is_shown_as_typed_and_stays_within_the_limit(
     [event] = [e for e in discord_bot.scheduled_events.values() if "Ana (Org)" in e["description"]]
     assert event["name"] == "**Water**"  # names are shown as plain text by Discord
     description = event["description"]
-    assert len(description) <= 1000 and description.endswith("…\n\n[proposal-9]")
-    assert "\\*\\*bold\\*\\*" in description and "\\[click](" in description
+    assert len(description) <= 1000 and description.endswith("…\n\n\\[proposal-9\\]")
+    assert "\\*\\*bold\\*\\*" in description and "\\[click\\](" in description
     assert "\\<@&1>" in description

@@ -80,7 +80,7 @@ async def test_people_vote_change_their_minds_and_the_tally_follows(
     await cog(harness).refresher.idle()
     assert polls.tally(1).counts == [1, 0, 0, 1, 0]
     latest = harness.messages("edit_message")[-1]
-    assert "1. Strongly agree** — 1 · 50 %" in latest.text and "2 votes" in latest.text
+    assert "1\\. Strongly agree** — 1 · 50 %" in latest.text and "2 votes" in latest.text
 
 
 async def test_a_burst_of_clicks_edits_the_poll_message_only_a_few_times(

@@ -290,7 +290,9 @@ async def test_approving_into_a_full_slot_offers_the_slots_with_room(h: DiscordH
         "hub-oct-8",
     ]
     done = _one(await h.click("l4a:prop:slot:2", message=ask, user=_mod(h), values=["hub-oct-7"]))
-    assert "Approved: proposal #2" in done.text and "[hub-oct-7]: 1 of 1 rooms taken" in done.text
+    assert (
+        "Approved: proposal #2" in done.text and "\\[hub-oct-7\\]: 1 of 1 rooms taken" in done.text
+    )
 
 
 async def test_the_moderator_learns_when_the_host_cannot_be_messaged(h: DiscordHarness) -> None:

@@ -50,10 +50,30 @@ async def test_the_same_speaker_in_other_capitals_keeps_one_file(hub: Hub, tmp_p
     assert [p.name for p in (tmp_path / "files").iterdir()] == ["ana-local4action-programme.ics"]
 
 
-def test_a_saved_name_is_slugged_so_no_speaker_name_can_leave_the_folder() -> None:
+def test_a_saved_name_is_encoded_so_no_speaker_name_can_leave_the_folder() -> None:
     assert saved_name("Ana", "poll-1.csv") == "ana-poll-1.csv"
     assert saved_name("José", "poll-1.png") == "josé-poll-1.png"
-    assert saved_name("../../etc", "x.ics") == "etc-x.ics"
-    assert saved_name("a b/c\\d", "x.ics") == "a-b-c-d-x.ics"
-    assert saved_name("..", "x.ics") == "user-x.ics"
+    assert saved_name("../../etc", "x.ics") == "_2e__2e__2f__2e__2e__2f_etc-x.ics"
+    assert saved_name("a b/c\\d", "x.ics") == "a_20_b_2f_c_5c_d-x.ics"
+    assert saved_name("..", "x.ics") == "_2e__2e_-x.ics"
     assert saved_name(None, "poll-1.png") == "poll-1.png"  # the room's (a timer's chart)
+
+
+def test_speaker_names_differing_only_in_dots_dashes_or_underscores_never_share_a_file() -> None:
+    names = ["ab", "a.b", "a-b", "a_b", ".ab", "ab.", "-ab", "ab-", "a..b", "a-.b", "a.-b", "a__b"]
+    files = {saved_name(n, "x.ics") for n in names}
+    assert len(files) == len(names)
+    # and no name's prefix runs into the file name: ``a`` + ``b-x.ics`` is not ``a-b`` + ``x.ics``
+    assert saved_name("a", "b-x.ics") != saved_name("a-b", "x.ics")
+
+
+async def test_speakers_whose_names_differ_in_dots_and_dashes_keep_their_own_files(
+    hub: Hub, tmp_path: Path
+) -> None:
+    console = Console(hub, files_dir=tmp_path / "files")
+    names = ("ab", ".ab", "ab-", "a.b", "a-b")
+    for name in names:
+        await console.handle(f"@{name} /ics all")
+    assert len(list((tmp_path / "files").iterdir())) == len(names)
+    assert (tmp_path / "files" / "_2e_ab-local4action-programme.ics").exists()
+    assert (tmp_path / "files" / "a_2d_b-local4action-programme.ics").exists()

@@ -6,11 +6,18 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import MatrixSection
-from bot.doc import Reply, Text
+from bot.doc import Reply, Strong, Text
 from fronts.matrix.commands import command_text
 from fronts.matrix.outbox import txn_id
 from fronts.matrix.polls import SPOILED, parse_response
-from fronts.matrix.render import WORD_JOINER, defuse, notice
+from fronts.matrix.render import WORD_JOINER, defuse, notice, render_html
+
+
+def test_html_rendering_escapes_user_text() -> None:
+    reply = Reply().para("<script>alert(1)</script> & @room").item(Strong("<b>"))
+    html = render_html(reply)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<ul><li><strong>&lt;b&gt;</strong></li></ul>" in html
 
 
 def test_a_notice_escapes_user_text_and_mentions_nobody() -> None:
