@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.doc import Code, Reply, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_name, parse_language, t
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_name, parse_language, t, tn
 from bot.render import when_text
 from bot.zones import ZoneError, resolve_zone
 
@@ -49,12 +49,16 @@ def _zone_refusal(lang: str, text: str, exc: ZoneError) -> Reply:
         reply = error(t(lang, "zone.too_long"))
     elif exc.reason == "ambiguous":
         reply = error(t(lang, "zone.ambiguous", value=shown))
+    elif exc.reason in ("out_of_range", "bad_minutes"):
+        return error(t(lang, f"zone_refusal.{exc.reason}", value=shown))
     else:
         reply = error(t(lang, "zone.unknown", value=shown))
     if exc.suggestions:
         reply.para(t(lang, "zone.suggestions"))
         for s in exc.suggestions[:5]:
             reply.item(Code(s))
+        if exc.more:
+            reply.para(tn(lang, "zone_refusal.more", exc.more))
     reply.para(t(lang, "zone.formats"))
     return reply
 
