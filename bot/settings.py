@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.doc import Code, Reply, Strong, Text, error
 from bot.hub import Ctx
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_name, parse_language, t, tn
-from bot.render import when_text
+from bot.render import when_phrase
 from bot.zones import ZoneError, resolve_zone
 
 RESET_WORDS = frozenset({"reset", "default", "none", "clear"})
@@ -15,7 +15,9 @@ def _zone_example(ctx: Ctx, reply: Reply) -> Reply:
     upcoming = ctx.programme.upcoming(ctx.now, 1)
     if upcoming:
         s = upcoming[0]
-        reply.para(t(ctx.lang, "zone.example", title=s.title.get(ctx.lang), when=when_text(ctx, s)))
+        reply.para(
+            t(ctx.lang, "zone.example", title=s.title.get(ctx.lang), when=when_phrase(ctx, s))
+        )
     return reply
 
 

@@ -36,7 +36,30 @@ async def test_timezone_is_saved_in_canonical_form(hub: Hub, typed: str, stored:
 async def test_setting_a_zone_confirms_with_the_next_session_in_that_zone(hub: Hub) -> None:
     text = text_of(await settings.timezone(hub.context(caller()), "Asia/Kathmandu"))
     assert "Asia/Kathmandu (UTC+05:45)" in text
-    assert "3:45 PM–4:30 PM UTC+05:45" in text
+    assert "is from 3:45 PM to 4:30 PM UTC+05:45 for you." in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "zone", "sentence"),
+    [
+        ("es", "Asia/Kathmandu", "Wonder es de 15:45 a 16:30 UTC+05:45 para ti."),
+        ("es", "Pacific/Kiritimati", "Wonder es el jue 7 oct, de 0:00 a 0:45 UTC+14:00 para ti."),
+        ("fr", "Asia/Kathmandu", "Wonder a lieu de 15:45 à 16:30 UTC+05:45 pour vous."),
+        ("fr", "Pacific/Honolulu", "Wonder a lieu le mer. 6 oct., de 00:00 à 00:45 HST pour vous."),
+        (
+            "en",
+            "Pacific/Honolulu",
+            "Wonder is on Wed, Oct 6, from 12:00 AM to 12:45 AM HST for you.",
+        ),
+    ],
+)
+async def test_the_example_after_setting_a_zone_reads_as_a_sentence_in_every_language(
+    hub: Hub, lang: str, zone: str, sentence: str
+) -> None:
+    await hub.store.set_language("console", "ana", lang)
+    text = text_of(await settings.timezone(hub.context(caller()), zone))
+    assert sentence in text
+    assert " a las " not in text and " à 15:45–" not in text
 
 
 @pytest.mark.parametrize("rubbish", ["xyzzy", "🙂", "'; DROP TABLE users; --"])
