@@ -150,3 +150,13 @@ def test_percentages_add_up_to_100_and_are_zero_without_votes() -> None:
     assert Tally([1, 1, 1]).percents() == [34, 33, 33]
     assert sum(Tally([7, 3, 5, 0, 1]).percents()) == 100
     assert Tally([0, 0]).percents() == [0, 0]
+
+
+def test_between_sessions_the_next_session_comes_first_and_past_ones_last(
+    programme: Programme,
+) -> None:
+    before_the_plenary = datetime(2021, 10, 6, 9, 50, tzinfo=UTC)  # 11:50 CEST, nothing on
+    refs = [c.ref for c in candidates(programme, before_the_plenary)]
+    assert refs[0] == "opening-plenary/m1"
+    assert refs.index("caring-economies/m1") < refs.index("climate-dialogue/s1")
+    assert refs[-1].startswith(("climate-dialogue/", "race-to-resilience/"))
