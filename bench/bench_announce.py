@@ -48,6 +48,7 @@ from bot.config import BUNDLED_SCHEDULE, Config
 from bot.doc import Reply
 from bot.hub import Caller, Hub
 from bot.programme import KINDS, LocalText, Programme, Session, load_programme
+from bot.programme.model import search_words
 from bot.store import Store
 
 N_SESSIONS = 1_000
@@ -86,7 +87,7 @@ def build_programme() -> Programme:
                 places=(places[i % len(places)],),
                 title=title,
                 summary=title,
-                search_text=f"s{i:04d} session {i}",
+                search_text=search_words(f"s{i:04d} session {i}"),
             )
         )
     return Programme(base.forum, base.places, base.days, sessions)

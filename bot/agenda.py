@@ -225,7 +225,8 @@ def session_details(ctx: Ctx, query: str) -> Reply:
         return error(t(lang, "session.empty_query"))
     matches = ctx.programme.find(query[:200])
     if not matches:
-        return error(t(lang, "session.not_found", query=query[:60]))
+        cmd = ctx.caller.command("schedule")
+        return error(t(lang, "session.not_found", query=query[:60], cmd=cmd))
     if len(matches) > 1:
         reply = Reply().para(t(lang, "session.several", query=query[:60]))
         for s in matches:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.i18n import negotiate
+from bot.i18n import catalog, negotiate
 from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
@@ -38,6 +38,13 @@ class Caller:
     def prefix(self) -> str:
         """How this front's users type commands: ``!next`` on Matrix, ``/next`` elsewhere."""
         return "!" if self.front == "matrix" else "/"
+
+    def command(self, name: str) -> str:
+        """Command ``name`` as this user types it: ``!schedule`` on Matrix, ``/schedule`` on
+        the console, and on Discord the name the client shows in its language (``/programa``)."""
+        if self.front == "discord" and self.locale:
+            name = catalog(negotiate(self.locale)).get(f"slash.{name}.name", name)
+        return f"{self.prefix}{name}"
 
 
 @dataclass(frozen=True, slots=True)

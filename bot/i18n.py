@@ -120,6 +120,20 @@ def fmt_day_short(day: date, lang: str) -> str:
     return format_skeleton("MMMEd", day, locale=lang)
 
 
+#: A date inside a sentence: "el mié 6 oct, de…", "le mar. 5 oct., de…", "on Tue, Oct 5, from…"
+#: (CLDR's MMMEd skeleton puts a comma after the Spanish weekday, which reads badly there).
+_PHRASE_DAY_PATTERNS = {"es": "EEE d MMM", "fr": "EEE d MMM", "en": "EEE, MMM d"}
+
+
+@lru_cache(maxsize=8192)
+def fmt_day_phrase(day: date, lang: str) -> str:
+    """A short weekday and date in running text: ``Tue, Oct 5``, ``mar 5 oct``, ``mar. 5 oct.``."""
+    pattern = _PHRASE_DAY_PATTERNS.get(lang)
+    if pattern is None:
+        return fmt_day_short(day, lang)
+    return format_date(day, pattern, locale=lang)
+
+
 @lru_cache(maxsize=1024)
 def fmt_date_long(day: date, lang: str) -> str:
     return format_date(day, format="long", locale=lang)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from bot.doc import Inline, Reply, Stamp, Strong, Text
 from bot.hub import Ctx
-from bot.i18n import fmt_day_short, fmt_time, t
+from bot.i18n import fmt_day_phrase, fmt_day_short, fmt_time, t, tn
 from bot.programme import Place, Programme, Session
 from bot.zones import UserZone
 
@@ -45,6 +45,34 @@ def _when_text(session: Session, zone: UserZone, lang: str, need_date: bool) -> 
             end_text = f"{fmt_day_short(end.date(), lang)}, {end_text}"
         text = f"{text}–{end_text}"
     return f"{text} {label}"
+
+
+def when_phrase(ctx: Ctx, session: Session) -> str:
+    """The time for running text, with the date when :func:`when_text` would show it: "from
+    1:30 PM to 3:30 PM CEST" / "el mié 6 oct, de 0:30 a 2:30 UTC+05:45" / "le mar. 5 oct., de
+    13:30 à 15:30 CEST"."""
+    return _when_phrase(session, ctx.prefs.zone, ctx.lang, _needs_date(ctx, session, True))
+
+
+def _when_phrase(session: Session, zone: UserZone, lang: str, need_date: bool) -> str:
+    if session.starts_at is None:
+        return t(lang, "when_phrase.untimed", day=fmt_day_phrase(session.date, lang))
+    start = session.starts_at.astimezone(zone.tzinfo)
+    values = {
+        "day": fmt_day_phrase(start.date(), lang),
+        "start": fmt_time(start, lang),
+        "zone": zone.label(session.starts_at),
+    }
+    if session.ends_at is None:
+        # Spanish says "a la 1:30" but "a las 13:30": the hour picks the form.
+        key = "when_phrase.at_on" if need_date else "when_phrase.at"
+        return tn(lang, key, start.hour, **values)
+    end = session.ends_at.astimezone(zone.tzinfo)
+    values["end"] = fmt_time(end, lang)
+    if end.date() != start.date():
+        values["end_day"] = fmt_day_phrase(end.date(), lang)
+        return t(lang, "when_phrase.range_days", **values)
+    return t(lang, "when_phrase.range_on" if need_date else "when_phrase.range", **values)
 
 
 def when(ctx: Ctx, session: Session, *, show_today: bool = True) -> Inline:

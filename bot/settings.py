@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.doc import Code, Reply, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_name, parse_language, t
-from bot.render import when_text
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_name, parse_language, t, tn
+from bot.render import when_phrase
 from bot.zones import ZoneError, resolve_zone
 
 RESET_WORDS = frozenset({"reset", "default", "none", "clear"})
@@ -15,7 +15,9 @@ def _zone_example(ctx: Ctx, reply: Reply) -> Reply:
     upcoming = ctx.programme.upcoming(ctx.now, 1)
     if upcoming:
         s = upcoming[0]
-        reply.para(t(ctx.lang, "zone.example", title=s.title.get(ctx.lang), when=when_text(ctx, s)))
+        reply.para(
+            t(ctx.lang, "zone.example", title=s.title.get(ctx.lang), when=when_phrase(ctx, s))
+        )
     return reply
 
 
@@ -49,12 +51,16 @@ def _zone_refusal(lang: str, text: str, exc: ZoneError) -> Reply:
         reply = error(t(lang, "zone.too_long"))
     elif exc.reason == "ambiguous":
         reply = error(t(lang, "zone.ambiguous", value=shown))
+    elif exc.reason in ("out_of_range", "bad_minutes"):
+        return error(t(lang, f"zone_refusal.{exc.reason}", value=shown))
     else:
         reply = error(t(lang, "zone.unknown", value=shown))
     if exc.suggestions:
         reply.para(t(lang, "zone.suggestions"))
         for s in exc.suggestions[:5]:
             reply.item(Code(s))
+        if exc.more:
+            reply.para(tn(lang, "zone_refusal.more", exc.more))
     reply.para(t(lang, "zone.formats"))
     return reply
 

@@ -72,7 +72,8 @@ def parse_target(ctx: Ctx, text: str) -> Target | Reply:
         kind = _kind(q)
         if kind is not None:
             return ("kind", kind)
-        return error(t(lang, "session.not_found", query=q[:60]))
+        cmd = ctx.caller.command("schedule")
+        return error(t(lang, "session.not_found", query=q[:60], cmd=cmd))
     if len(matches) > 1:
         reply = error(t(lang, "session.several", query=q[:60]))
         for s in matches:

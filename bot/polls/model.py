@@ -124,11 +124,15 @@ class Candidate:
 
 
 def candidates(programme: Programme, now: datetime) -> list[Candidate]:
-    """Key statements then key messages: of the sessions on now first, then of every session."""
+    """Key statements then key messages: of the sessions on now first, then of those still to
+    come (soonest first), then of the others (over, or without a time)."""
     ongoing = programme.ongoing(now)
-    rest = [s for s in programme.sessions if s not in ongoing]
+    upcoming = [s for s in programme.sessions if s.starts_at is not None and s.starts_at > now]
+    upcoming.sort(key=lambda s: s.starts_at or now)
+    shown = set(ongoing) | set(upcoming)
+    rest = [s for s in programme.sessions if s not in shown]
     out: list[Candidate] = []
-    for sessions in (ongoing, rest):
+    for sessions in (ongoing, upcoming, rest):
         for s in sessions:
             for source, texts in (("statement", s.key_statements), ("message", s.key_messages)):
                 for i, text in enumerate(texts):

@@ -256,6 +256,9 @@ def candidates_reply(ctx: Ctx, query: str = "", limit: int = 12) -> Reply:
         text = c.text.get(ctx.lang)
         short = text if len(text) <= 110 else text[:109] + "…"
         reply.item(Code(c.ref), Text(f" {short}"))
+    if len(found) > limit:
+        example = found[limit].ref
+        reply.para(tn(ctx.lang, "polls_candidates.more", len(found) - limit, example=example))
     if not found:
         reply.para(t(ctx.lang, "polls.candidates.none"))
     reply.note(t(ctx.lang, "polls.candidates.usage", prefix=ctx.caller.prefix))

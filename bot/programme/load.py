@@ -27,7 +27,7 @@ try:  # optional fast parser (Rust); the PyYAML path below is the reference
 except ImportError:  # pragma: no cover - installed with the bot
     yaml_rs = None
 
-from bot.programme.model import Programme, Session, fold
+from bot.programme.model import Programme, Session, kind_names, search_words
 from bot.programme.problems import (
     _SCHEMA_KEYS,
     Problem,
@@ -253,10 +253,10 @@ def _utc_instant(day: date, text: str, zone: ZoneInfo) -> datetime | str:
 
 
 def _search_text(s: SessionIn) -> str:
-    texts = [s.id, *s.title.all()]
+    texts = [s.id, *s.title.all(), *kind_names(s.kind)]
     if s.subtitle:
         texts.extend(s.subtitle.all())
-    return fold(" ".join(texts))
+    return search_words(*texts)
 
 
 def _build(
@@ -362,6 +362,7 @@ def _build(
                 key_statements=tuple(s.key_statements),
                 hub_slot=s.hub_slot,
                 search_text=_search_text(s),
+                search_extra=search_words(*s.summary.all()),
             )
         )
     if problems or forum is None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import LANGUAGES, catalog
 from bot.programme.schema import Day, ForumIn, LocalText, Place
 
 
@@ -37,7 +38,10 @@ class Session:
     key_statements: tuple[LocalText, ...] = ()
     hub_slot: bool = False
     host: str | None = None
+    #: :func:`search_words` of the id, titles, subtitle, kind names and host (found first),
+    #: and of the summaries (found after those).
     search_text: str = field(default="", compare=False, repr=False)
+    search_extra: str = field(default="", compare=False, repr=False)
 
     @property
     def timed(self) -> bool:
@@ -50,6 +54,24 @@ _COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u
 def fold(text: str) -> str:
     """Lower-case, accent-free form for matching what people type (``Kütahya`` → ``kutahya``)."""
     return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(fold(text))
+
+
+def search_words(*texts: str) -> str:
+    """Folded words of ``texts``, each after a space: ``find`` matches a typed word as the start
+    of one of them (``eau`` finds "l'eau" and "eaux", never "niveau")."""
+    return "".join(f" {word}" for text in texts for word in _words(text))
+
+
+def kind_names(kind: str) -> list[str]:
+    """A kind's names in every language ("Plenario", "Plenary", "Plénière"), for searching."""
+    return [name for lang in LANGUAGES if (name := catalog(lang).get(f"kind.{kind}"))]
 
 
 class Programme:
@@ -121,14 +143,22 @@ class Programme:
         return [s for s in self.sessions if s.hub_slot]
 
     def find(self, query: str, limit: int = 5) -> list[Session]:
-        """Sessions matching an id, or words of their titles (any language, accents ignored)."""
+        """Sessions matching an id, or words of their titles or kinds, or else of their
+        summaries (any language, accents and case ignored; each typed word must start a word of
+        the session), in programme order."""
         q = query.strip().casefold()
         if q in self.by_id:
             return [self.by_id[q]]
-        words = fold(q).split()
+        words = [f" {w}" for w in _words(q)]
         if not words:
             return []
         hits = [s for s in self.sessions if all(w in s.search_text for w in words)]
+        if not hits:
+            hits = [
+                s
+                for s in self.sessions
+                if s.search_extra and all(w in s.search_text + s.search_extra for w in words)
+            ]
         if hits:
             return hits[:limit]
         close = difflib.get_close_matches(q, list(self.by_id), n=limit, cutoff=0.6)

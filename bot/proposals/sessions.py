@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from bot.hub import Hub
 from bot.i18n import join_list, language_name, t
-from bot.programme import LANGS, LocalText, Programme, Session, fold
+from bot.programme import LANGS, LocalText, Programme, Session
+from bot.programme.model import kind_names, search_words
 from bot.proposals.model import Proposal
 from bot.proposals.repo import ProposalRepo
 
@@ -59,7 +60,10 @@ def proposal_session(p: Proposal, slot: Session) -> Session:
         summary=_same(p.description),
         subtitle=LocalText(es=about["es"], en=about["en"], fr=about["fr"]),
         host=f"{p.host_name} ({p.organisation})",
-        search_text=fold(f"{session_id(p.id)} {p.title} {p.host_name} {p.organisation}"),
+        search_text=search_words(
+            session_id(p.id), p.title, p.host_name, p.organisation, *kind_names("open_space")
+        ),
+        search_extra=search_words(p.description),
     )
 
 

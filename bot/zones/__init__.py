@@ -1,12 +1,14 @@
 """Participants' own time zones: parse what they type, store a key, label the times shown.
 
 Everything comes from data shipped with the project: ``zoneinfo`` (system zoneinfo or the
-``tzdata`` package) for names, offsets and abbreviations, Babel's CLDR data for localized city
-names. The only hand-written table is :data:`PLACE_ALIASES`, a few place names that are neither
-IANA city parts nor CLDR exemplar cities.
+``tzdata`` package) for names, offsets, abbreviations and each country's zones (``zone.tab``),
+Babel's CLDR data for localized city and country names. The hand-written tables are small:
+:data:`PLACE_ALIASES`, a few place names that are neither IANA city parts nor CLDR exemplar
+cities, and two for abbreviations (``EXTRA_ABBREVIATIONS``, ``ABBREVIATION_FIRST``).
 
 The package: ``model`` (:class:`UserZone`, :class:`ZoneError`, labels), ``names`` (indexes of
-zone names, cities, abbreviations and places), ``resolve`` (typed text -> zone, autocomplete).
+zone names, cities, abbreviations and places), ``countries`` (country names -> zones),
+``resolve`` (typed text -> zone, autocomplete).
 Everything is imported from here.
 """
 

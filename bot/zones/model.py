@@ -11,7 +11,7 @@ from datetime import tzinfo as TzInfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-Reason = Literal["unknown", "ambiguous", "empty", "too_long"]
+Reason = Literal["unknown", "ambiguous", "empty", "too_long", "out_of_range", "bad_minutes"]
 
 MAX_INPUT_CHARS = 100
 MAX_SUGGESTIONS = 5
@@ -20,7 +20,8 @@ MAX_OFFSET = timedelta(hours=14)
 
 
 class ZoneError(ValueError):
-    """What the user typed is not a usable time zone; ``reason`` says why."""
+    """What the user typed is not a usable time zone; ``reason`` says why. At most
+    :data:`MAX_SUGGESTIONS` suggestions are kept; ``more`` counts those left out."""
 
     def __init__(
         self,
@@ -31,11 +32,21 @@ class ZoneError(ValueError):
     ) -> None:
         self.text = text
         self.reason: Reason = reason
-        self.suggestions: list[str] = list(suggestions)[:MAX_SUGGESTIONS]
+        every = list(suggestions)
+        self.suggestions: list[str] = every[:MAX_SUGGESTIONS]
+        self.more = len(every) - len(self.suggestions)
         super().__init__(message or _default_message(text, reason, self.suggestions))
 
-    def __reduce__(self) -> tuple[type[ZoneError], tuple[str, Reason, list[str], str]]:
-        return (type(self), (self.text, self.reason, self.suggestions, str(self)))
+    def __reduce__(self) -> tuple[object, tuple[str, Reason, list[str], str, int]]:
+        return (_rebuild, (self.text, self.reason, self.suggestions, str(self), self.more))
+
+
+def _rebuild(
+    text: str, reason: Reason, suggestions: list[str], message: str, more: int
+) -> ZoneError:
+    error = ZoneError(text, reason, suggestions, message)
+    error.more = more
+    return error
 
 
 def _short(text: str) -> str:

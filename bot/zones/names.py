@@ -73,6 +73,19 @@ DEFAULT_ZONES: tuple[str, ...] = (
     "America/Los_Angeles",
 )
 
+#: Abbreviations in common use that tzdata does not write (it shows "+06" in Dhaka), with the
+#: zone they name, so that "BST" asks: British Summer Time or Bangladesh Standard Time.
+EXTRA_ABBREVIATIONS: dict[str, str] = {"BST": "Asia/Dhaka"}
+
+#: Zones listed first among those sharing an abbreviation: North American usage, so that "CST"
+#: offers America/Chicago before China's and Cuba's CST.
+ABBREVIATION_FIRST: tuple[str, ...] = (
+    "America/Chicago",
+    "America/New_York",
+    "America/Denver",
+    "America/Los_Angeles",
+)
+
 #: Instants sampled for the abbreviation table (with "now"): the forum, a winter, a summer.
 _ABBREVIATION_INSTANTS: tuple[datetime, ...] = (
     datetime(2021, 10, 6, 12, tzinfo=UTC),
@@ -87,6 +100,7 @@ _ABBREVIATION_INSTANTS: tuple[datetime, ...] = (
 _CITY_LOCALES = ("en", "es", "fr")
 _EXCLUDED_NAMES = frozenset({"Factory", "localtime", "posixrules"})
 _DEFAULT_POSITION = {zone: i for i, zone in enumerate(DEFAULT_ZONES)}
+_ABBREVIATION_POSITION = {zone: i for i, zone in enumerate(ABBREVIATION_FIRST)}
 _DROP_CHARS = str.maketrans({c: None for c in ".,'’`\"()"})
 _SPECIAL_LETTERS = str.maketrans({"ı": "i", "ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe"})
 _SEPARATORS_RE = re.compile(r"(?:[\s_]|-(?!\d))+")
@@ -226,9 +240,22 @@ def _abbreviations() -> dict[str, dict[timedelta, tuple[str, ...]]]:
             offset = local.utcoffset()
             if abbreviation.isascii() and abbreviation.isalpha() and offset is not None:
                 table.setdefault(abbreviation.casefold(), {}).setdefault(offset, set()).add(name)
+    for abbreviation, name in EXTRA_ABBREVIATIONS.items():
+        offset = instants[0].astimezone(ZoneInfo(name)).utcoffset()
+        if offset is not None:
+            table.setdefault(abbreviation.casefold(), {}).setdefault(offset, set()).add(name)
     table.pop("utc", None)
     table.pop("gmt", None)
     return {
-        abbreviation: {offset: tuple(sorted(zones, key=_rank)) for offset, zones in by.items()}
+        abbreviation: {
+            offset: tuple(sorted(zones, key=_abbreviation_rank)) for offset, zones in by.items()
+        }
         for abbreviation, by in table.items()
     }
+
+
+def _abbreviation_rank(zone: str) -> tuple[int, int, str]:
+    """Sort key among zones sharing an abbreviation: :data:`ABBREVIATION_FIRST`, then
+    :func:`_rank`."""
+    position, name = _rank(zone)
+    return (_ABBREVIATION_POSITION.get(zone, len(ABBREVIATION_FIRST)), position, name)

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from bot.zones.countries import countries
 from bot.zones.model import (
     MAX_INPUT_CHARS,
     MAX_OFFSET,
@@ -21,6 +22,7 @@ from bot.zones.model import (
 )
 from bot.zones.names import (
     DEFAULT_ZONES,
+    _abbreviation_rank,
     _abbreviations,
     _fold,
     _index,
@@ -41,13 +43,13 @@ def _check_offset(text: str, offset: timedelta, minutes: int) -> None:
     if minutes not in (0, 15, 30, 45):
         raise ZoneError(
             text,
-            "unknown",
+            "bad_minutes",
             message=f"offset {_short(text)}: minutes must be 00, 15, 30 or 45",
         )
     if not MIN_OFFSET <= offset <= MAX_OFFSET:
         raise ZoneError(
             text,
-            "unknown",
+            "out_of_range",
             message=f"offset {_short(text)} is outside UTC-12:00..UTC+14:00",
         )
 
@@ -95,21 +97,41 @@ def _lookup(text: str) -> str | None:
         if len(by_offset) == 1:
             return _fixed_key(next(iter(by_offset)))
         groups = sorted(
-            by_offset.values(), key=lambda zones: (_rank(zones[0])[0], -len(zones), zones[0])
+            by_offset.values(),
+            key=lambda zones: (*_abbreviation_rank(zones[0])[:2], -len(zones), zones[0]),
         )
         raise ZoneError(text, "ambiguous", [zones[0] for zones in groups])
-    if folded in index.cities:
-        return _pick(text, index.cities[folded])
+    cities = index.cities.get(folded, frozenset())
+    if cities & index.current:
+        return _pick(text, cities)
     if folded in index.localized:
         return _pick(text, index.localized[folded])
+    # Countries before the city parts of legacy names: "Samoa" is the country (Pacific/Apia),
+    # not the legacy US/Samoa (Pacific/Pago_Pago, which is "American Samoa").
+    country = countries().get(folded)
+    if country is not None:
+        if len(country) == 1:
+            return country[0]
+        raise ZoneError(text, "ambiguous", country)
+    if cities:
+        return _pick(text, cities)
     return None
+
+
+@functools.cache
+def _terms() -> tuple[tuple[str, str, int], ...]:
+    """(folded term, key, tier): 0 for current names, cities and places, 1 for country names
+    (each with every zone it offers), 2 for legacy names; a lower tier is suggested first."""
+    terms = [(term, key, 2 if legacy else 0) for term, key, legacy in _index().terms]
+    terms.extend((name, zone, 1) for name, zones in countries().items() for zone in zones)
+    return tuple(terms)
 
 
 @functools.cache
 def _fuzzy_choices() -> dict[str, str]:
     index = _index()
     choices: dict[str, str] = {}
-    for term, key, _legacy in index.terms:
+    for term, key, _tier in _terms():
         choices.setdefault(term, index.canonical(key))
     return choices
 
@@ -148,7 +170,10 @@ def resolve_zone(text: str) -> UserZone:
 def load_zone(key: str) -> UserZone:
     """The zone for a stored key (IANA name or ``UTC+05:45``); raises :class:`ZoneError`."""
     if _FIXED_KEY_RE.fullmatch(key):
-        offset_key = _parse_offset(key)
+        try:
+            offset_key = _parse_offset(key)
+        except ZoneError as error:  # a stored key: not the typist's offset problem
+            raise ZoneError(key, "unknown", message=str(error)) from None
         if offset_key == key or (key == "UTC+00:00" and offset_key == "UTC"):
             offset = timedelta(hours=int(key[3:6]), minutes=int(key[3] + key[7:9]))
             return UserZone(key, timezone(offset))
@@ -191,14 +216,14 @@ def suggest_zones(text: str, limit: int = 25) -> list[str]:
             found[key] = None
     query = _fold(stripped)
     if query:
-        best: dict[str, tuple[bool, int]] = {}
+        best: dict[str, tuple[bool, int, int]] = {}
         skip_etc = not query.startswith("etc")
-        for term, key, legacy in _index().terms:
+        for term, key, tier in _terms():
             if skip_etc and key.startswith("Etc/"):
                 continue
             score = _match_score(query, term)
-            if score is not None and (legacy, score) < best.get(key, (True, 9)):
-                best[key] = (legacy, score)
+            if score is not None and (tier == 2, score, tier) < best.get(key, (True, 9, 9)):
+                best[key] = (tier == 2, score, tier)
         ranked = sorted(best, key=lambda key: (best[key], _rank(key)))
         found.update(dict.fromkeys(ranked))
     return list(found)[:limit]

@@ -228,3 +228,45 @@ async def test_schedule_reads_spanish_and_french_month_names(
     text = text_of(agenda.schedule(await _ctx(hub, lang=lang), day))
     first = next(line for line in text.splitlines() if line.strip().startswith("•"))
     assert f"[{first_id}]" in first
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "/schedule shows every session with its id."),
+        ("es", "/schedule muestra todas las sesiones con su identificador."),
+        ("fr", "/schedule affiche toutes les sessions avec leur identifiant."),
+    ],
+)
+async def test_session_without_a_match_names_the_schedule_command_in_every_language(
+    hub: Hub, lang: str, expected: str
+) -> None:
+    reply = agenda.session_details(await _ctx(hub, lang=lang), "quantum knitting")
+    assert not reply.ok and expected in text_of(reply)
+
+
+@pytest.mark.parametrize(
+    ("front", "locale", "command"),
+    [
+        ("matrix", None, "!schedule"),
+        ("discord", "es-ES", "/programa"),  # the name a Spanish Discord client shows
+        ("discord", "fr", "/programme"),
+        ("discord", "en-US", "/schedule"),
+        ("discord", "de", "/schedule"),
+    ],
+)
+async def test_the_schedule_hint_names_the_command_as_the_front_shows_it(
+    hub: Hub, front: str, locale: str | None, command: str
+) -> None:
+    ctx = hub.context(caller(front=front, locale=locale))
+    text = text_of(agenda.session_details(ctx, "quantum knitting"))
+    assert f"{command} " in text
+
+
+@pytest.mark.parametrize(
+    ("query", "sid"),
+    [("apertura", "opening-plenary"), ("ouverture", "opening-plenary"), ("eau", "water-justice")],
+)
+async def test_session_finds_the_seed_name_and_whole_words(hub: Hub, query: str, sid: str) -> None:
+    text = text_of(agenda.session_details(await _ctx(hub), query))
+    assert f"Session id: {sid}" in text

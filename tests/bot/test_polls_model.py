@@ -159,3 +159,13 @@ def test_control_bidi_and_invisible_characters_never_reach_a_poll(programme: Pro
     with pytest.raises(SpecError) as caught:
         parse_question(programme, "\x1b\x07\x00\u202e")
     assert caught.value.key == "polls.err.no_question"
+
+
+def test_between_sessions_the_next_session_comes_first_and_past_ones_last(
+    programme: Programme,
+) -> None:
+    before_the_plenary = datetime(2021, 10, 6, 9, 50, tzinfo=UTC)  # 11:50 CEST, nothing on
+    refs = [c.ref for c in candidates(programme, before_the_plenary)]
+    assert refs[0] == "opening-plenary/m1"
+    assert refs.index("caring-economies/m1") < refs.index("climate-dialogue/s1")
+    assert refs[-1].startswith(("climate-dialogue/", "race-to-resilience/"))

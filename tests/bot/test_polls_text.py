@@ -38,3 +38,23 @@ async def test_the_question_for_the_number_is_in_the_readers_language(
         "Quel sondage ? Donnez son numéro : /poll results 3 (ou #3). "
         "/poll list affiche les sondages ouverts."
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "more"),
+    [
+        ("en", "…and 7 more. A reference is a session id then s1, s2…"),
+        ("es", "…y 7 más. Una referencia es el identificador de una sesión y s1, s2…"),
+        ("fr", "…et 7 autres. Une référence est l'identifiant d'une session suivi de s1, s2…"),
+    ],
+)
+async def test_poll_start_alone_lists_what_is_next_first_and_says_how_many_more(
+    hub: Hub, polls: Polls, lang: str, more: str
+) -> None:
+    reply = await dispatch(hub, mod(lang), "/", "poll", "start")
+    items = [line for line in text_of(reply).splitlines() if "•" in line]
+    # 11:50 on 6 October: nothing with statements is on, the opening plenary (13:30) is next;
+    # the day-1 climate dialogue, over, comes last and is left out of the twelve shown.
+    assert items[0].split()[1] == "opening-plenary/m1"
+    assert len(items) == 12 and "climate-dialogue" not in "".join(items)
+    assert more in text_of(reply) and "human-dimension/m3" in text_of(reply)

@@ -284,6 +284,35 @@ def test_find_without_any_match_returns_an_empty_list(prog: Programme, query: st
     assert prog.find(query) == []
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "apertura",  # the seed's "Plenario/Ceremonia de apertura", in the Spanish summary
+        "ouverture",  # "cérémonie d'ouverture": an apostrophe separates words
+        "plenario",  # the kind's Spanish name
+        "Plénière",
+        "plenary",
+        "opening",
+        "Plenario/Ceremonia de apertura",
+        "ceremonia apertura",
+    ],
+)
+def test_find_the_opening_plenary_by_its_kind_or_the_seed_name(prog: Programme, query: str) -> None:
+    assert ids(prog.find(query)) == ["opening-plenary"]
+
+
+def test_find_matches_whole_words_from_their_start_not_inside_a_word(prog: Programme) -> None:
+    assert ids(prog.find("eau")) == ["water-justice"]  # "l'eau", not "niveau" or "réseaux"
+    assert "water-justice" not in ids(prog.find("iveau"))
+    assert ids(prog.find("ustice eau")) == []
+
+
+def test_find_prefers_titles_and_kinds_to_summaries(prog: Programme) -> None:
+    # "human dimension" is also in the closing plenary's summary.
+    assert ids(prog.find("human dimension")) == ["human-dimension"]
+    assert "closing" in ids(prog.find("cierre"))
+
+
 # --- regressions: bugs found by these tests, fixed -------------------------------------------
 
 

@@ -36,10 +36,33 @@ async def test_timezone_is_saved_in_canonical_form(hub: Hub, typed: str, stored:
 async def test_setting_a_zone_confirms_with_the_next_session_in_that_zone(hub: Hub) -> None:
     text = text_of(await settings.timezone(hub.context(caller()), "Asia/Kathmandu"))
     assert "Asia/Kathmandu (UTC+05:45)" in text
-    assert "3:45 PM–4:30 PM UTC+05:45" in text
+    assert "is from 3:45 PM to 4:30 PM UTC+05:45 for you." in text
 
 
-@pytest.mark.parametrize("rubbish", ["xyzzy", "🙂", "'; DROP TABLE users; --", "UTC+25", "+05:07"])
+@pytest.mark.parametrize(
+    ("lang", "zone", "sentence"),
+    [
+        ("es", "Asia/Kathmandu", "Wonder es de 15:45 a 16:30 UTC+05:45 para ti."),
+        ("es", "Pacific/Kiritimati", "Wonder es el jue 7 oct, de 0:00 a 0:45 UTC+14:00 para ti."),
+        ("fr", "Asia/Kathmandu", "Wonder a lieu de 15:45 à 16:30 UTC+05:45 pour vous."),
+        ("fr", "Pacific/Honolulu", "Wonder a lieu le mer. 6 oct., de 00:00 à 00:45 HST pour vous."),
+        (
+            "en",
+            "Pacific/Honolulu",
+            "Wonder is on Wed, Oct 6, from 12:00 AM to 12:45 AM HST for you.",
+        ),
+    ],
+)
+async def test_the_example_after_setting_a_zone_reads_as_a_sentence_in_every_language(
+    hub: Hub, lang: str, zone: str, sentence: str
+) -> None:
+    await hub.store.set_language("console", "ana", lang)
+    text = text_of(await settings.timezone(hub.context(caller()), zone))
+    assert sentence in text
+    assert " a las " not in text and " à 15:45–" not in text
+
+
+@pytest.mark.parametrize("rubbish", ["xyzzy", "🙂", "'; DROP TABLE users; --"])
 async def test_rubbish_zone_is_refused_and_nothing_is_saved(hub: Hub, rubbish: str) -> None:
     reply = await settings.timezone(hub.context(caller()), rubbish)
     assert not reply.ok
@@ -87,3 +110,46 @@ async def test_platform_locale_is_the_default_language_until_one_is_chosen(hub: 
     assert hub.context(spanish_client).lang == "es"
     await settings.language(hub.context(spanish_client), "en")
     assert hub.context(spanish_client).lang == "en"
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "expected"),
+    [
+        ("en", "UTC+15", "“UTC+15” is not an offset in use: offsets go from UTC−12 to UTC+14."),
+        ("es", "-13", "«-13» no es un desfase en uso: los desfases van de UTC−12 a UTC+14."),
+        ("fr", "+14:30", "de UTC−12 à UTC+14"),
+        ("en", "+05:07", "its minutes must be 00, 15, 30 or 45"),
+        ("fr", "+05:07", "ses minutes doivent être 00, 15, 30 ou 45"),
+    ],
+)
+async def test_offset_out_of_range_or_odd_minutes_says_the_rule_in_the_readers_language(
+    hub: Hub, lang: str, typed: str, expected: str
+) -> None:
+    await hub.store.set_language("console", "ana", lang)
+    reply = await settings.timezone(hub.context(caller()), typed)
+    assert not reply.ok and expected in text_of(reply)
+    assert hub.store.user("console", "ana").zone is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "more"),
+    [
+        ("en", "United States", "…and 3 more: give your city to get yours."),
+        ("es", "Estados Unidos", "…y 3 más: indica tu ciudad para obtener la tuya."),
+        ("fr", "États-Unis", "…et 3 autres : indiquez votre ville pour obtenir le vôtre."),
+    ],
+)
+async def test_country_with_many_zones_lists_five_and_says_how_many_more(
+    hub: Hub, lang: str, typed: str, more: str
+) -> None:
+    await hub.store.set_language("console", "ana", lang)
+    reply = await settings.timezone(hub.context(caller()), typed)
+    items = [b for b in reply.blocks if b.kind == "item"]
+    assert not reply.ok and len(items) == 5
+    assert "America/New_York" in text_of(reply) and more in text_of(reply)
+    assert hub.store.user("console", "ana").zone is None
+
+
+async def test_samoa_is_set_to_apia_not_american_samoa(hub: Hub) -> None:
+    reply = await settings.timezone(hub.context(caller()), "Samoa")
+    assert reply.ok and hub.store.user("console", "ana").zone == "Pacific/Apia"

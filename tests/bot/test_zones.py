@@ -240,7 +240,7 @@ def test_offsets_out_of_range_or_with_odd_minutes_are_refused_with_a_clear_messa
 ) -> None:
     with pytest.raises(ZoneError, match=re.escape(message)) as caught:
         resolve_zone(typed)
-    assert caught.value.reason == "unknown"
+    assert caught.value.reason == ("bad_minutes" if "minutes" in message else "out_of_range")
     assert caught.value.text == typed
 
 
@@ -273,7 +273,7 @@ def test_iana_name_wins_over_abbreviation_so_cet_keeps_its_summer_time() -> None
 
 @pytest.mark.parametrize(
     ("typed", "first"),
-    [("IST", "Asia/Kolkata"), ("CST", "Asia/Shanghai"), ("PST", "America/Los_Angeles")],
+    [("IST", "Asia/Kolkata"), ("CST", "America/Chicago"), ("PST", "America/Los_Angeles")],
 )
 def test_abbreviation_with_several_offsets_is_ambiguous_with_one_zone_per_offset(
     typed: str, first: str
@@ -317,7 +317,7 @@ def test_rubbish_is_refused_cleanly_with_at_most_five_suggestions(typed: str) ->
     with pytest.raises(ZoneError) as caught:
         resolve_zone(typed)
     error = caught.value
-    assert error.reason == "unknown"
+    assert error.reason in ("unknown", "out_of_range", "bad_minutes")
     assert error.text == typed
     assert len(error.suggestions) <= 5
     assert all(load_zone(key).key == key for key in error.suggestions)
@@ -374,9 +374,106 @@ def test_zone_error_is_a_value_error_with_an_english_message_and_survives_pickli
     error = caught.value
     assert isinstance(error, ZoneError)
     copy = pickle.loads(pickle.dumps(error))
-    assert (copy.text, copy.reason, copy.suggestions, str(copy)) == (
+    assert (copy.text, copy.reason, copy.suggestions, str(copy), copy.more) == (
         error.text,
         error.reason,
         error.suggestions,
         str(error),
+        error.more,
     )
+
+
+def test_zone_error_keeps_five_suggestions_and_counts_the_rest_through_pickling() -> None:
+    error = ZoneError("x", "ambiguous", [f"Zone/{i}" for i in range(8)])
+    assert error.suggestions == [f"Zone/{i}" for i in range(5)] and error.more == 3
+    assert pickle.loads(pickle.dumps(error)).more == 3
+
+
+# --- abbreviations: choices tzdata does not give alone (issue 9) --------------------------------
+
+
+def test_cst_offers_america_chicago_first_and_also_china_and_cuba() -> None:
+    with pytest.raises(ZoneError) as caught:
+        resolve_zone("CST")
+    assert caught.value.reason == "ambiguous"
+    assert caught.value.suggestions == ["America/Chicago", "Asia/Shanghai", "America/Havana"]
+
+
+@pytest.mark.parametrize("typed", ["BST", "bst"])
+def test_bst_asks_british_summer_time_or_bangladesh_instead_of_fixing_utc_plus_1(
+    typed: str,
+) -> None:
+    with pytest.raises(ZoneError) as caught:
+        resolve_zone(typed)
+    assert caught.value.reason == "ambiguous"
+    assert caught.value.suggestions == ["Europe/London", "Asia/Dhaka"]
+
+
+# --- countries (tzdata zone.tab + CLDR territory names) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Samoa", "Pacific/Apia"),  # not the legacy US/Samoa, a day behind
+        ("samoa", "Pacific/Apia"),
+        ("American Samoa", "Pacific/Pago_Pago"),
+        ("Samoa Americana", "Pacific/Pago_Pago"),
+        ("Samoa américaines", "Pacific/Pago_Pago"),
+        ("Turquía", "Europe/Istanbul"),
+        ("Türkiye", "Europe/Istanbul"),
+        ("Allemagne", "Europe/Berlin"),  # Büsingen keeps Berlin's clock: one choice
+        ("Germany", "Europe/Berlin"),
+        ("Nepal", "Asia/Kathmandu"),
+        ("Népal", "Asia/Kathmandu"),
+        ("India", "Asia/Kolkata"),
+        ("Argentina", "America/Argentina/Buenos_Aires"),
+        ("Sénégal", "Africa/Dakar"),
+        ("Colombia", "America/Bogota"),
+    ],
+)
+def test_country_with_one_clock_resolves_to_its_zone_in_es_en_fr(typed: str, key: str) -> None:
+    assert resolve_zone(typed).key == key
+
+
+def test_samoa_and_american_samoa_are_a_day_apart_at_the_forum() -> None:
+    samoa, american = resolve_zone("Samoa"), resolve_zone("American Samoa")
+    assert offset_at(samoa, FORUM) - offset_at(american, FORUM) == timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Spain", ["Europe/Madrid", "Atlantic/Canary"]),
+        ("España", ["Europe/Madrid", "Atlantic/Canary"]),
+        ("Ecuador", ["America/Guayaquil", "Pacific/Galapagos"]),
+    ],
+)
+def test_country_with_several_clocks_asks_with_one_zone_per_clock(
+    typed: str, expected: list[str]
+) -> None:
+    with pytest.raises(ZoneError) as caught:
+        resolve_zone(typed)
+    assert caught.value.reason == "ambiguous"
+    assert caught.value.suggestions == expected and caught.value.more == 0
+
+
+@pytest.mark.parametrize("typed", ["Estados Unidos", "United States", "États-Unis"])
+def test_country_with_many_clocks_lists_five_and_counts_the_others(typed: str) -> None:
+    with pytest.raises(ZoneError) as caught:
+        resolve_zone(typed)
+    error = caught.value
+    assert error.reason == "ambiguous"
+    assert error.suggestions[:2] == ["America/New_York", "America/Los_Angeles"]
+    assert "America/Chicago" in error.suggestions
+    assert len(error.suggestions) == 5 and error.more == 3  # Anchorage, Adak, Honolulu
+
+
+def test_a_city_wins_over_a_country_of_the_same_name() -> None:
+    assert resolve_zone("Mexico").key == "America/Mexico_City"
+    assert resolve_zone("Panama").key == "America/Panama"
+
+
+def test_a_country_name_typed_so_far_is_suggested() -> None:
+    assert suggest_zones("Allema")[0] == "Europe/Berlin"
+    assert suggest_zones("Samoa")[0] == "Pacific/Apia"

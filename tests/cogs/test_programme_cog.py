@@ -86,3 +86,18 @@ async def test_times_in_the_answer_name_their_zone(discord_bot: DiscordHarness) 
     for line in reply.content.splitlines():
         if line.startswith("- "):
             assert re.search(r"(AM|PM) CEST · <t:\d+:R>", line.replace("\u202f", " ")), line
+
+
+async def test_a_session_not_found_names_the_schedule_command_as_a_spanish_client_shows_it(
+    discord_bot: DiscordHarness,
+) -> None:
+    eva = discord_bot.user(name="eva", locale="es-ES")
+    [reply] = await discord_bot.slash("session", {"query": "quantum knitting"}, user=eva)
+    assert "/programa muestra todas las sesiones" in reply.content
+
+
+async def test_session_by_a_word_of_the_seed_name_finds_the_opening_plenary(
+    discord_bot: DiscordHarness,
+) -> None:
+    [reply] = await discord_bot.slash("session", {"query": "ouverture"})
+    assert "opening-plenary" in reply.content

@@ -66,7 +66,7 @@ async def test_follow_a_kind_or_everything_and_see_the_agenda_in_your_zone(bot: 
         ("kind:banquet", "I don't know the kind “banquet”"),
         ("climate-dialogue", "has already started"),
         ("field-visits", "has no start time"),
-        ("quantum knitting", "No session matches"),
+        ("quantum knitting", "No session matches “quantum knitting”. /schedule shows every"),
         ("hub-oct-8 9999", "between 0 and 1440 minutes"),
         ("hub-oct-8 -5", "between 0 and 1440 minutes"),
         ("hub-oct-8 99999", "between 0 and 1440 minutes"),
