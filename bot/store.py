@@ -78,11 +78,14 @@ class Store:
             file = Path(path)
             known = max((m.version for m in migrations), default=0)
             found = inspect(file, known, create=create)
+            try:
+                if not found.exists:
+                    file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise cannot_open(path, _why(exc)) from exc
             if lock:
                 held = ProcessLock.acquire(file)
             try:  # tried here first: a failed aiosqlite.connect leaves its worker thread behind
-                if not found.exists:
-                    file.parent.mkdir(parents=True, exist_ok=True)
                 sqlite3.connect(str(path)).close()
             except (OSError, sqlite3.Error) as exc:
                 if held is not None:

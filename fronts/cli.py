@@ -210,10 +210,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_fronts(config, clock, db=args.db, schedule=args.schedule)
 
 
+class CannotWrite(Exception):
+    """An output file could not be written (nothing partial is left): one line."""
+
+
 def _write_out(data: bytes, out: Path | None) -> None:
     """An export's bytes to ``--out`` (saying where on stderr), else to standard output."""
     if out:
-        out.write_bytes(data)
+        from bot.files import write_atomic
+
+        try:
+            write_atomic(out, data)
+        except OSError as exc:
+            raise CannotWrite(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"written to {out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
@@ -305,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines():
             print(line, file=sys.stderr)
         return EXIT_INVALID
-    except StoreError as exc:
+    except (StoreError, CannotWrite) as exc:
         print(f"l4a-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
