@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal
 
 from bot.announce.model import Delivery
+from bot.announce.persist import Backoff, persist
 from bot.announce.repo import AnnounceRepo
 from bot.clock import Clock
 from bot.config import AnnouncementsSection
@@ -71,6 +72,8 @@ class FanOut:
         #: Real time (``time.monotonic``) each delivery's message left, by key (bench, tests).
         self.sent_at: dict[str, float] = {}
         self.record_times = False
+        #: Waits between attempts of a ledger write the database cannot take right now.
+        self.backoff = Backoff()
 
     def start(self) -> None:
         if not self._workers:
@@ -129,7 +132,14 @@ class FanOut:
                 self._finished(len(batch))
 
     async def _run_batch(self, batch: list[tuple[Delivery, int]]) -> None:
-        await self.repo.claim([d for d, _ in batch], self.clock.now())
+        # Nothing leaves before its claim is committed: a claim the database cannot take now
+        # is tried again (with back-off) while the batch waits here, then sent.
+        claimed = [d for d, _ in batch]
+        await persist(
+            f"{len(claimed)} delivery(ies) as 'sending' (first {claimed[0].key})",
+            lambda: self.repo.claim(claimed, self.clock.now()),
+            self.backoff,
+        )
         outcomes: list[tuple[str, str, str | None]] = []
         settled: list[tuple[Delivery, str]] = []
         for d, attempt in batch:
@@ -140,7 +150,11 @@ class FanOut:
                 outcomes.append((d.key, status, detail))
                 settled.append((d, status))
             await asyncio.sleep(0)  # let commands run between messages
-        await self.repo.settle(outcomes, self.clock.now())
+        await persist(
+            f"the outcome of {len(outcomes)} delivery(ies) (first {outcomes[0][0]})",
+            lambda: self.repo.settle(outcomes, self.clock.now()),
+            self.backoff,
+        )
         for d, status in settled:
             self._on_settled(d, status)
         self._finished(len(settled))
