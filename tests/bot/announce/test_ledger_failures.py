@@ -104,3 +104,26 @@ async def test_a_failure_that_is_not_about_storage_is_not_retried_forever() -> N
     with pytest.raises(sqlite3.IntegrityError):
         await persist("something", bug, Backoff(first=0.01))
     assert calls == 1
+
+
+async def test_channel_posts_never_wait_behind_paced_private_messages(
+    programme: Programme, db_path: Path
+) -> None:
+    config = Config.model_validate(
+        {"announcements": {"workers": 1, "batch": 1, "dm_per_second": 0.5, "retry_seconds": 0}}
+    )
+    clock, outbox = FrozenClock(T), FakeOutbox()
+    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+        announcer = hub.announcer
+        assert announcer is not None
+        for name in ("ana", "bo", "cy", "di", "ed"):
+            await follows.remind(hub.context(person(name)), "hub-oct-6 20")  # due 11:40
+        await announcer.run_due()  # five reminders queued: 2 s apart at 0.5 per second
+        clock.set(T + timedelta(minutes=5))  # 11:45: the channel announcement falls due
+        await announcer.run_due()
+        for _ in range(50):
+            if ANNOUNCEMENT in list(outbox.keys()):
+                break
+            await asyncio.sleep(0.01)
+        assert ANNOUNCEMENT in list(outbox.keys())
+        assert sum(1 for s in outbox.sent if s.kind == "direct") <= 1  # the others still wait
