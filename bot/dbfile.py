@@ -54,17 +54,12 @@ def inspect(path: Path, known_version: int, *, create: bool) -> Inspection:
     try:
         if path.stat().st_size == 0:
             return Inspection(exists=True)
-        with contextlib.closing(
-            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        ) as db:
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            first = None
-            version = 0
-            if "schema_version" in tables:
-                rows = db.execute("SELECT version, name FROM schema_version").fetchall()
-                first = next((name for v, name in rows if v == 1), None)
-                version = max((v for v, _ in rows), default=0)
+        try:
+            app_id, tables, first, version = _identify(path, "mode=ro")
+        except sqlite3.OperationalError:
+            # A WAL database whose folder is read-only cannot be opened for reading the usual
+            # way (SQLite needs its -shm file): read the file alone, still without writing.
+            app_id, tables, first, version = _identify(path, "mode=ro&immutable=1")
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"{path} is not this bot's database ({exc}); it was left untouched"
@@ -85,6 +80,19 @@ def inspect(path: Path, known_version: int, *, create: bool) -> Inspection:
             f"{known_version}): upgrade the bot instead of running an older one on it"
         )
     return Inspection(exists=True, version=version, stamped=app_id == APPLICATION_ID)
+
+
+def _identify(path: Path, flags: str) -> tuple[int, list[str], str | None, int]:
+    """``(application_id, tables, first migration's name, newest migration)`` of ``path``."""
+    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)) as db:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        first, version = None, 0
+        if "schema_version" in tables:
+            rows = db.execute("SELECT version, name FROM schema_version").fetchall()
+            first = next((name for v, name in rows if v == 1), None)
+            version = max((v for v, _ in rows), default=0)
+    return app_id, tables, first, version
 
 
 class ProcessLock:

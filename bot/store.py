@@ -6,6 +6,7 @@ may confirm to the user as soon as the await completes.
 
 from __future__ import annotations
 
+import errno
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -168,8 +169,10 @@ _NO_PREFS = UserPrefs()
 def _why(exc: BaseException) -> str:
     """The cause in the operator's words (SQLite's own are terse)."""
     text = str(exc)
-    if isinstance(exc, sqlite3.Error) and "readonly" in text:
+    if isinstance(exc, sqlite3.Error) and ("readonly" in text or "unable to open" in text):
         return f"{text}: the bot must be able to write the file and its folder"
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return f"{exc.strerror}: the bot must be able to write the file and its folder"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return text
