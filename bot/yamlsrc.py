@@ -59,7 +59,7 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     return data, walk.lines
 
 
-MAX_NODES = 250_000  # aliases are expanded: bound the work a small hostile file can cause
+MAX_NODES = 250_000  # values repeated by aliases: bound the work a small hostile file can cause
 MAX_DEPTH = 50  # a programme nests about 6 deep; a deeper file is refused, never a RecursionError
 
 
@@ -87,14 +87,18 @@ class _Walk:
 
     lines: dict[Path, int] = field(default_factory=dict)
     problems: list[SourceProblem] = field(default_factory=list)
-    count: int = 0
+    count: int = 0  # values walked again through an alias
     open: set[int] = field(default_factory=set)
+    seen: set[int] = field(default_factory=set)
 
 
 def _convert(node: yaml.Node, path: Path, walk: _Walk) -> Any:
-    walk.count += 1
-    if walk.count > MAX_NODES:
-        raise _TooBig(node.start_mark.line + 1)
+    if id(node) in walk.seen:  # reached again through an alias: the file is small, its data not
+        walk.count += 1
+        if walk.count > MAX_NODES:
+            raise _TooBig(node.start_mark.line + 1)
+    else:
+        walk.seen.add(id(node))
     walk.lines.setdefault(path, node.start_mark.line + 1)
     if len(path) > MAX_DEPTH:
         raise _TooDeep(node.start_mark.line + 1)

@@ -358,8 +358,8 @@ class Announcer(FollowBook):
         source = Path(path or self.hub.schedule_path)
         if self.watch is not None:
             self.watch.accept()
-        try:
-            base = load_programme(source)
+        try:  # in a worker thread: a big file takes seconds, and the bot keeps answering
+            base = await asyncio.to_thread(load_programme, source)
         except ProgrammeError as exc:
             return ReloadOutcome(False, exc.lines())
         old = self.hub.programme
