@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -84,3 +85,40 @@ async def test_a_really_full_disk_leaves_no_empty_or_cut_files(bot: Hub, tiny_di
         answer = await console.handle(command) or ""
         assert "not saved (No space left on device)" in answer, answer
     assert sorted(os.listdir(tiny_disk)) == before
+
+
+async def test_a_command_whose_write_cannot_be_saved_says_so_in_the_users_language(
+    bot: Hub, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    console = Console(bot)
+    await console.handle("@ana /language es")
+    await bot.store.db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(db_path, isolation_level=None)  # another program holds the lock
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        answer = await console.handle("@ana /timezone asia/kathmandu") or ""
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert answer.startswith("Ahora mismo no puedo guardar nada")
+    assert "Algo ha fallado" not in answer
+    [record] = [r for r in caplog.records if "could not save" in r.getMessage()]
+    assert "database is locked" in record.getMessage() and record.exc_info is None
+    after = await console.handle("@ana /timezone asia/kathmandu") or ""
+    assert after.startswith("Zona horaria fijada: Asia/Kathmandu")  # saved once the lock is gone
+
+
+def test_storage_failures_are_recognised_through_wrapping_exceptions() -> None:
+    from bot.failures import storage_problem
+
+    class Wrapper(Exception):  # as discord.py's CommandInvokeError keeps ``original``
+        def __init__(self, original: BaseException) -> None:
+            super().__init__("command raised")
+            self.original = original
+
+    full = sqlite3.OperationalError("database or disk is full")
+    assert storage_problem(Wrapper(full)) == "database or disk is full"
+    assert storage_problem(OSError(errno.ENOSPC, "No space left on device")) is not None
+    assert storage_problem(OSError(errno.EROFS, "Read-only file system")) is not None
+    assert storage_problem(sqlite3.IntegrityError("UNIQUE constraint failed")) is None
+    assert storage_problem(ValueError("bug")) is None
