@@ -335,7 +335,11 @@ class Announcer(FollowBook):
         if user in self._closed:
             return
         self._closed.add(user)
-        await self.repo.note_closed(d.front, d.target, exc.reason, self.hub.clock.now())
+        await persist(
+            f"that {d.front} user {d.target} cannot get private messages",
+            lambda: self.repo.note_closed(d.front, d.target, exc.reason, self.hub.clock.now()),
+            self.fanout.backoff,
+        )
         for key in self._user_keys.pop(user, set()):
             self._pending.pop(key, None)
         log.info("%s user %s cannot get private messages: noted, not retried", *user)

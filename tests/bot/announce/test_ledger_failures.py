@@ -72,8 +72,8 @@ async def test_a_write_lock_held_by_another_program_delays_deliveries_and_loses_
 async def test_a_full_disk_at_the_claim_and_at_the_outcome_sends_each_message_once(
     programme: Programme, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock, outbox = FrozenClock(T), FakeOutbox()
-    failures = {"claim": 2, "settle": 2, "set_watermark": 1}
+    clock, outbox = FrozenClock(T), FakeOutbox(closed={"bo"})
+    failures = {"claim": 2, "settle": 2, "set_watermark": 1, "note_closed": 1}
     for name in failures:
         real = getattr(AnnounceRepo, name)
 
@@ -85,12 +85,17 @@ async def test_a_full_disk_at_the_claim_and_at_the_outcome_sends_each_message_on
 
         monkeypatch.setattr(AnnounceRepo, name, flaky)
     async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+        await follows.remind(hub.context(person("bo")), "hub-oct-6")  # bo's DMs are closed
         await _prepare(hub, clock)
         await asyncio.wait_for(hub.announcer.deliver_due(), 5)  # type: ignore[union-attr]
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
-    assert failures == {"claim": 0, "settle": 0, "set_watermark": 0}
+    assert failures == {"claim": 0, "settle": 0, "set_watermark": 0, "note_closed": 0}
     assert sorted(outbox.keys()) == [ANNOUNCEMENT, REMINDER]
-    assert _status(db_path) == {ANNOUNCEMENT: ("sent", 1), REMINDER: ("sent", 1)}
+    status = _status(db_path)
+    assert status.pop("rem:console:bo:hub-oct-6:20211006T1000Z") == ("failed", 1)
+    assert status == {ANNOUNCEMENT: ("sent", 1), REMINDER: ("sent", 1)}
+    with sqlite3.connect(db_path) as con:
+        assert con.execute("SELECT user_id FROM announce_closed_dms").fetchall() == [("bo",)]
 
 
 async def test_a_failure_that_is_not_about_storage_is_not_retried_forever() -> None:
