@@ -39,7 +39,7 @@ class BotSection(_Section):
     database: Path = Path("data/l4a-bot.sqlite3")
     default_language: Literal["es", "en", "fr"] = "en"
     clock: datetime | None = None
-    clock_speed: float = Field(default=1.0, gt=0)
+    clock_speed: float = Field(default=1.0, gt=0, le=100_000, allow_inf_nan=False)
 
     @field_validator("clock", mode="before")
     @classmethod
@@ -189,6 +189,10 @@ def _check_kinds(value: dict[str, _T]) -> dict[str, _T]:
     return value
 
 
+#: The slowest pacing of private messages accepted (channel posts never wait for it).
+MIN_DM_PER_SECOND = 0.5
+
+
 class AnnouncementsSection(_Section):
     """Channel announcements and personal reminders (see ``bot/announce``)."""
 
@@ -206,9 +210,19 @@ class AnnouncementsSection(_Section):
     workers: int = Field(default=2, ge=1, le=32)
     batch: int = Field(default=10, ge=1, le=500)
     queue_size: int = Field(default=1000, ge=1, le=1_000_000)
-    dm_per_second: float = Field(default=20.0, ge=0)
+    dm_per_second: float = Field(default=20.0, ge=0, le=1000, allow_inf_nan=False)
     retries: int = Field(default=3, ge=0, le=10)
     retry_seconds: float = Field(default=2.0, ge=0, le=600)
+
+    @field_validator("dm_per_second")
+    @classmethod
+    def _dm_pace(cls, value: float) -> float:
+        if 0 < value < MIN_DM_PER_SECOND:
+            raise ValueError(
+                f"{value:g} private messages per second would hold reminders back for minutes; "
+                f"use 0 (no pacing of our own) or at least {MIN_DM_PER_SECOND:g}"
+            )
+        return value
 
     @field_validator("kind_leads")
     @classmethod
@@ -251,6 +265,15 @@ def load_config(path: Path | None) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:

@@ -6,6 +6,7 @@ may confirm to the user as soon as the await completes.
 
 from __future__ import annotations
 
+import errno
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from pathlib import Path
 import aiosqlite
 
 from bot.clock import Clock
+from bot.dbfile import APPLICATION_ID, ProcessLock, StoreError, cannot_open, inspect
+
+__all__ = ["Migration", "Store", "StoreError", "UserPrefs", "bundled_migrations", "migrate"]
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -45,13 +49,6 @@ class UserPrefs:
     language: str | None = None
 
 
-class StoreError(Exception):
-    """The database file cannot be opened or is not a database: one line for the operator."""
-
-    def __init__(self, path: Path | str, cause: BaseException) -> None:
-        super().__init__(f"cannot open the database {path}: {cause}")
-
-
 class Store:
     """One aiosqlite connection; user settings are cached in memory (write-through)."""
 
@@ -59,17 +56,42 @@ class Store:
         self.db = db
         self.clock = clock
         self._users: dict[tuple[str, str], UserPrefs] = {}
+        self.process_lock: ProcessLock | None = None
 
     @classmethod
     async def open(
-        cls, path: Path | str, clock: Clock, migrations: list[Migration] | None = None
+        cls,
+        path: Path | str,
+        clock: Clock,
+        migrations: list[Migration] | None = None,
+        *,
+        create: bool = True,
+        lock: bool = False,
     ) -> Store:
+        """Open (or, with ``create``, make) the bot's database. ``lock``: hold the one-process
+        lock (long-running commands). Raises :class:`StoreError` (one line) for a missing file
+        that must not be created, a file that is not this bot's database (left untouched), a
+        database made by a newer bot, one held by another process, or one that cannot be
+        written."""
+        migrations = migrations if migrations is not None else bundled_migrations()
+        held: ProcessLock | None = None
         if str(path) != ":memory:":
+            file = Path(path)
+            known = max((m.version for m in migrations), default=0)
+            found = inspect(file, known, create=create)
+            try:
+                if not found.exists:
+                    file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise cannot_open(path, _why(exc)) from exc
+            if lock:
+                held = ProcessLock.acquire(file)
             try:  # tried here first: a failed aiosqlite.connect leaves its worker thread behind
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
                 sqlite3.connect(str(path)).close()
             except (OSError, sqlite3.Error) as exc:
-                raise StoreError(path, exc) from exc
+                if held is not None:
+                    held.release()
+                raise cannot_open(path, _why(exc)) from exc
         db = await aiosqlite.connect(str(path))
         try:
             db.row_factory = aiosqlite.Row
@@ -77,19 +99,34 @@ class Store:
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")
-            await migrate(db, migrations if migrations is not None else bundled_migrations())
+            await migrate(db, migrations)
+            async with db.execute("PRAGMA application_id") as cur:
+                row = await cur.fetchone()
+            if row is not None and row[0] != APPLICATION_ID:
+                await db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                await db.commit()
             store = cls(db, clock)
+            store.process_lock = held
             await store._load_users()
-        except sqlite3.DatabaseError as exc:  # not a database, a directory, read-only…
+        except (sqlite3.DatabaseError, RuntimeError) as exc:  # read-only, disk full, newer…
             await db.close()
-            raise StoreError(path, exc) from exc
+            if held is not None:
+                held.release()
+            raise cannot_open(path, _why(exc)) from exc
         except BaseException:
             await db.close()
+            if held is not None:
+                held.release()
             raise
         return store
 
     async def close(self) -> None:
-        await self.db.close()
+        try:
+            await self.db.close()
+        finally:
+            if self.process_lock is not None:
+                self.process_lock.release()
+                self.process_lock = None
 
     def _stamp(self) -> str:
         return self.clock.now().isoformat(timespec="seconds")
@@ -127,6 +164,18 @@ class Store:
 
 
 _NO_PREFS = UserPrefs()
+
+
+def _why(exc: BaseException) -> str:
+    """The cause in the operator's words (SQLite's own are terse)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.Error) and ("readonly" in text or "unable to open" in text):
+        return f"{text}: the bot must be able to write the file and its folder"
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return f"{exc.strerror}: the bot must be able to write the file and its folder"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return text
 
 
 async def schema_version(db: aiosqlite.Connection) -> int:

@@ -43,12 +43,14 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
         raise YamlSourceError([SourceProblem(line, f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
         raise YamlSourceError([SourceProblem(1, f"YAML syntax error: {exc}")]) from None
+    except RecursionError:  # the parser itself gave up on a very deep file
+        raise YamlSourceError([SourceProblem(1, str(_TooDeep(1)))]) from None
     walk = _Walk()
     if node is None:
         return None, walk.lines
     try:
         data = _convert(node, (), walk)
-    except _TooBig as exc:
+    except (_TooBig, _TooDeep) as exc:
         raise YamlSourceError([SourceProblem(exc.line, str(exc))]) from None
     except _Recursive as exc:
         raise YamlSourceError([SourceProblem(exc.line, "an alias refers to itself")]) from None
@@ -57,7 +59,14 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     return data, walk.lines
 
 
-MAX_NODES = 250_000  # aliases are expanded: bound the work a small hostile file can cause
+MAX_NODES = 250_000  # values repeated by aliases: bound the work a small hostile file can cause
+MAX_DEPTH = 50  # a programme nests about 6 deep; a deeper file is refused, never a RecursionError
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"nested too deep (more than {MAX_DEPTH} levels)")
+        self.line = line
 
 
 class _TooBig(Exception):
@@ -78,15 +87,21 @@ class _Walk:
 
     lines: dict[Path, int] = field(default_factory=dict)
     problems: list[SourceProblem] = field(default_factory=list)
-    count: int = 0
+    count: int = 0  # values walked again through an alias
     open: set[int] = field(default_factory=set)
+    seen: set[int] = field(default_factory=set)
 
 
 def _convert(node: yaml.Node, path: Path, walk: _Walk) -> Any:
-    walk.count += 1
-    if walk.count > MAX_NODES:
-        raise _TooBig(node.start_mark.line + 1)
+    if id(node) in walk.seen:  # reached again through an alias: the file is small, its data not
+        walk.count += 1
+        if walk.count > MAX_NODES:
+            raise _TooBig(node.start_mark.line + 1)
+    else:
+        walk.seen.add(id(node))
     walk.lines.setdefault(path, node.start_mark.line + 1)
+    if len(path) > MAX_DEPTH:
+        raise _TooDeep(node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL"):
             return None

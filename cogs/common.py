@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot.doc import error
+from bot.failures import failure_text
 from bot.hub import Caller, Hub
 from bot.i18n import catalog, negotiate, t
 from cogs.render import send_reply
@@ -84,8 +85,7 @@ async def on_app_command_error(
         reply = error(str(exc))
     else:
         command = interaction.command.qualified_name if interaction.command else "?"
-        log.error("command /%s failed", command, exc_info=exc)
-        reply = error(t(lang, "errors.internal"))
+        reply = error(failure_text(lang, exc, f"command /{command}"))
     try:
         await send_reply(interaction, reply)
     except discord.HTTPException:

@@ -9,8 +9,8 @@ from typing import Any
 import discord
 
 from bot.doc import Reply, error
+from bot.failures import failure_text
 from bot.hub import Ctx, Hub
-from bot.i18n import t
 from cogs.common import caller_from
 from cogs.render import NO_PINGS, send_reply, to_messages
 
@@ -55,10 +55,9 @@ async def send_with_view(
 
 
 async def report_error(interaction: discord.Interaction, exc: Exception) -> None:
-    log.error("proposal interaction failed", exc_info=exc)
     lang = hub_of(interaction).prefs(caller_from(interaction, hub_of(interaction))).lang
     try:
-        await send_reply(interaction, error(t(lang, "errors.internal")))
+        await send_reply(interaction, error(failure_text(lang, exc, "proposal interaction")))
     except discord.HTTPException:
         log.warning("could not tell the user about the error", exc_info=True)
 

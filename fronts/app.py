@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from bot.announce.announcer import Announcer
 from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
+from bot.dbfile import cannot_open
 from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import load_programme
@@ -37,18 +39,29 @@ def settle_heap() -> None:
 
 @asynccontextmanager
 async def open_hub(
-    config: Config, clock: Clock, *, db: Path | None = None, schedule: Path | None = None
+    config: Config,
+    clock: Clock,
+    *,
+    db: Path | None = None,
+    schedule: Path | None = None,
+    create: bool = True,
+    lock: bool = False,
 ) -> AsyncIterator[Hub]:
-    """Load the programme (refused whole if invalid), open the store, and close it afterwards."""
+    """Load the programme (refused whole if invalid), open the store, and close it afterwards.
+    ``lock``: hold the database's one-process lock (``console``, ``run``); ``create=False``:
+    refuse a missing database file instead of making an empty one (read-only commands)."""
     programme = load_programme(schedule or config.bot.schedule)
     path = db or config.bot.database
-    store = await Store.open(path, clock)
+    store = await Store.open(path, clock, create=create, lock=lock)
     try:
         hub = Hub(config, programme, store, clock)
         hub.schedule_path = Path(schedule or config.bot.schedule)
         await Announcer.open(hub)  # the fronts register their outboxes and start it
         await rebuild_programme(hub)  # the base programme plus approved open-space proposals
-        hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
+        try:
+            hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
+        except sqlite3.Error as exc:
+            raise cannot_open(path, exc) from exc
         settle_heap()
         try:
             yield hub

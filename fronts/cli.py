@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -116,9 +117,23 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print("l4a-bot: --to must be after --from", file=sys.stderr)
         return EXIT_USAGE
 
+    db = args.db or config.bot.database
+    if args.db is not None and not Path(db).exists():
+        print(
+            f"l4a-bot: no database at {db} (check the path; nothing was created)", file=sys.stderr
+        )
+        return EXIT_USAGE
+    scratch = None
+    if not Path(db).exists():  # no database yet: plan from the programme alone, create nothing
+        scratch = tempfile.TemporaryDirectory(prefix="l4a-plan-")
+        db = Path(scratch.name) / "plan.sqlite3"
+        print("l4a-bot: no database yet: planned from the programme alone", file=sys.stderr)
+
     async def main() -> list[str]:
         clock = FrozenClock(args.start)  # nothing runs: the plan only reads
-        async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
+        async with open_hub(
+            config, clock, db=db, schedule=args.schedule, create=scratch is not None
+        ) as hub:
             announcer = hub.announcer
             assert announcer is not None
             fronts = set(args.front or [])
@@ -136,7 +151,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
             )
             return lines
 
-    for line in asyncio.run(main()):
+    try:
+        lines = asyncio.run(main())
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    for line in lines:
         print(line)
     return EXIT_OK
 
@@ -175,7 +195,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     config, clock = _load(args, demo=True)
 
     async def main() -> None:
-        async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
+        async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
             db = args.db or config.bot.database
             await run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
 
@@ -190,10 +210,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_fronts(config, clock, db=args.db, schedule=args.schedule)
 
 
+class CannotWrite(Exception):
+    """An output file could not be written (nothing partial is left): one line."""
+
+
 def _write_out(data: bytes, out: Path | None) -> None:
     """An export's bytes to ``--out`` (saying where on stderr), else to standard output."""
     if out:
-        out.write_bytes(data)
+        from bot.files import write_atomic
+
+        try:
+            write_atomic(out, data)
+        except OSError as exc:
+            raise CannotWrite(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"written to {out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
@@ -214,7 +243,9 @@ def cmd_proposals_export(args: argparse.Namespace) -> int:
     lang = args.lang or config.bot.default_language
 
     async def main() -> bytes:
-        async with open_hub(config, SystemClock(), db=db, schedule=args.schedule) as hub:
+        async with open_hub(
+            config, SystemClock(), db=db, schedule=args.schedule, create=False
+        ) as hub:
             proposals = await ProposalRepo(hub.store.db).all()
             print(f"{len(proposals)} proposal{'' if len(proposals) == 1 else 's'}", file=sys.stderr)
             return proposals_csv(proposals, hub.base_programme, lang)
@@ -241,7 +272,7 @@ def cmd_ics(args: argparse.Namespace) -> int:
     clock = SystemClock()
 
     async def with_db() -> bytes:
-        async with open_hub(config, clock, db=db, schedule=args.schedule) as hub:
+        async with open_hub(config, clock, db=db, schedule=args.schedule, create=False) as hub:
             sessions = hub.programme.sessions
             now = clock.now()
             revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
@@ -283,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines():
             print(line, file=sys.stderr)
         return EXIT_INVALID
-    except StoreError as exc:
+    except (StoreError, CannotWrite) as exc:
         print(f"l4a-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:

@@ -17,6 +17,8 @@ from typing import TextIO
 from bot.announce.fanout import DELIVERY_KEY
 from bot.commands import dispatch, intercept, parse_line
 from bot.doc import Reply, render_plain
+from bot.failures import failure_text
+from bot.files import write_atomic
 from bot.hub import Caller, Hub
 from bot.i18n import t
 from bot.polls import replies as poll_replies
@@ -137,11 +139,20 @@ class Console:
         text = render_plain(reply)
         if self.files_dir is None or not reply.attachments:
             return text
-        self.files_dir.mkdir(parents=True, exist_ok=True)
         saved = []
         for a in reply.attachments:
             path = self.files_dir / saved_name(speaker, a.filename)
-            path.write_bytes(a.data)
+            try:  # a full disk costs the file, never the answer
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, a.data)
+            except OSError as exc:
+                log.warning("cannot save %s: %s", path, exc.strerror or exc)
+                lang = self.hub.prefs(self.caller(speaker or self.default_user)).lang
+                reason = exc.strerror or str(exc)
+                saved.append(
+                    "  " + t(lang, "console.file_not_saved", name=a.filename, reason=reason)
+                )
+                continue
             saved.append(f"  [{a.filename}: {path}]")
         return "\n".join([text, *saved])
 
@@ -179,9 +190,9 @@ class Console:
                 reply = await dispatch(self.hub, caller, prefix, command, args)
             out = [self._render(reply, name)]
             out.extend(await self._notices())
-        except Exception:
-            log.exception("console command %r failed", text[:100])
-            return t(self.hub.prefs(caller).lang, "errors.internal")
+        except Exception as exc:
+            lang = self.hub.prefs(caller).lang
+            return failure_text(lang, exc, f"console command {text[:100]!r}")
         return "\n\n".join(o for o in out if o)
 
     async def _notices(self) -> list[str]:

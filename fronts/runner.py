@@ -57,7 +57,7 @@ def run_fronts(
     setup_logging(*secrets)
 
     async def main() -> None:
-        async with open_hub(config, clock, db=db, schedule=schedule) as hub:
+        async with open_hub(config, clock, db=db, schedule=schedule, lock=True) as hub:
             jobs: list[Coroutine[Any, Any, None]] = []
             if use_discord and token:
                 jobs.append(serve_discord(hub, token))

@@ -34,6 +34,7 @@ from bot.announce.fanout import FanOut, Status
 from bot.announce.follow_book import FollowBook, User
 from bot.announce.jobs import DueJobs, FileWatch
 from bot.announce.model import Change, Delivery, Follow
+from bot.announce.persist import persist
 from bot.announce.plan import FollowIndex, plan
 from bot.announce.repo import AnnounceRepo
 from bot.hub import Hub
@@ -237,7 +238,23 @@ class Announcer(FollowBook):
             del self._pending[key]
             if d.private:
                 self._user_keys.get((d.front, d.target), set()).discard(key)
+            self._inflight.add(key)  # from here a replan leaves it to this run
             (due if now - d.due <= grace else late).append(d)
+        try:
+            due = await self._record_unsent(due, late, now)
+        except BaseException:  # stopped while waiting for the database: plan them again
+            self._inflight.difference_update(d.key for d in [*due, *late])
+            self._add_pending([*due, *late])
+            raise
+        await self.fanout.submit(due)
+        return len(due)
+
+    async def _record_unsent(
+        self, due: list[Delivery], late: list[Delivery], now: datetime
+    ) -> list[Delivery]:
+        """Record what will not be sent (too late, superseded) and the watermark, waiting out a
+        database that cannot take it right now; returns what is to be sent."""
+        backoff = self.fanout.backoff
         if late:
             # Recorded only for what fell due since the bot last ran (a first start, or a
             # rehearsal clock set back in time, records nothing).
@@ -245,22 +262,29 @@ class Announcer(FollowBook):
             record = [d for d in late if mark is not None and d.due > mark]
             if record:
                 why = f"more than {self.settings.grace_minutes:g} min late"
-                await self.repo.skip(record, now, why)
+                await persist(
+                    f"{len(record)} late delivery(ies) as skipped",
+                    lambda: self.repo.skip(record, now, why),
+                    backoff,
+                )
                 for d in record:
                     self._ledger[d.key] = "skipped"
+            self._inflight.difference_update(d.key for d in late)
             log.info("%d announcement(s)/reminder(s) fell due long ago: not sent", len(late))
         due, superseded = latest_announcements(due)
         if superseded:
-            await self.repo.skip(superseded, now, "superseded by a later announcement")
+            await persist(
+                f"{len(superseded)} superseded announcement(s) as skipped",
+                lambda: self.repo.skip(superseded, now, "superseded by a later announcement"),
+                backoff,
+            )
             for d in superseded:
                 self._ledger[d.key] = "skipped"
+                self._inflight.discard(d.key)
         if self._watermark is None or now > self._watermark:
+            await persist("the watermark", lambda: self.repo.set_watermark(now), backoff)
             self._watermark = now
-            await self.repo.set_watermark(now)
-        for d in due:
-            self._inflight.add(d.key)
-        await self.fanout.submit(due)
-        return len(due)
+        return due
 
     async def drain(self) -> None:
         """Wait until the due work handed over so far is queued and every message settled."""
@@ -311,7 +335,11 @@ class Announcer(FollowBook):
         if user in self._closed:
             return
         self._closed.add(user)
-        await self.repo.note_closed(d.front, d.target, exc.reason, self.hub.clock.now())
+        await persist(
+            f"that {d.front} user {d.target} cannot get private messages",
+            lambda: self.repo.note_closed(d.front, d.target, exc.reason, self.hub.clock.now()),
+            self.fanout.backoff,
+        )
         for key in self._user_keys.pop(user, set()):
             self._pending.pop(key, None)
         log.info("%s user %s cannot get private messages: noted, not retried", *user)
@@ -334,8 +362,8 @@ class Announcer(FollowBook):
         source = Path(path or self.hub.schedule_path)
         if self.watch is not None:
             self.watch.accept()
-        try:
-            base = load_programme(source)
+        try:  # in a worker thread: a big file takes seconds, and the bot keeps answering
+            base = await asyncio.to_thread(load_programme, source)
         except ProgrammeError as exc:
             return ReloadOutcome(False, exc.lines())
         old = self.hub.programme

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal
 
 from bot.announce.model import Delivery
+from bot.announce.persist import Backoff, persist
 from bot.announce.repo import AnnounceRepo
 from bot.clock import Clock
 from bot.config import AnnouncementsSection
@@ -60,7 +61,10 @@ class FanOut:
         self._send = send
         self._on_permanent = on_permanent
         self._on_settled = on_settled
+        # Two lanes, each with its own workers: channel posts never wait behind private
+        # messages held back by the ``dm_per_second`` pacing.
         self.queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(settings.queue_size)
+        self.dm_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(settings.queue_size)
         self._workers: list[asyncio.Task[None]] = []
         self._retries: set[asyncio.Task[None]] = set()
         self._batches: set[asyncio.Future[None]] = set()
@@ -71,11 +75,14 @@ class FanOut:
         #: Real time (``time.monotonic``) each delivery's message left, by key (bench, tests).
         self.sent_at: dict[str, float] = {}
         self.record_times = False
+        #: Waits between attempts of a ledger write the database cannot take right now.
+        self.backoff = Backoff()
 
     def start(self) -> None:
         if not self._workers:
             self._workers = [
-                asyncio.create_task(self._work(), name=f"announce-worker-{i}")
+                asyncio.create_task(self._work(queue), name=f"announce-{lane}-worker-{i}")
+                for lane, queue in (("post", self.queue), ("dm", self.dm_queue))
                 for i in range(self.settings.workers)
             ]
 
@@ -98,7 +105,7 @@ class FanOut:
         for d in deliveries:
             self._outstanding += 1
             self._idle.clear()
-            await self.queue.put((d, 0))
+            await self._lane(d).put((d, 0))
 
     async def drain(self) -> None:
         """Wait until every submitted delivery is settled (sent, failed or skipped)."""
@@ -110,12 +117,15 @@ class FanOut:
             self._outstanding = 0
             self._idle.set()
 
-    async def _work(self) -> None:
+    def _lane(self, d: Delivery) -> asyncio.Queue[tuple[Delivery, int]]:
+        return self.dm_queue if d.private else self.queue
+
+    async def _work(self, queue: asyncio.Queue[tuple[Delivery, int]]) -> None:
         while True:
-            first = await self.queue.get()
+            first = await queue.get()
             batch = [first]
-            while len(batch) < self.settings.batch and not self.queue.empty():
-                batch.append(self.queue.get_nowait())
+            while len(batch) < self.settings.batch and not queue.empty():
+                batch.append(queue.get_nowait())
             # Shielded: cancelling the worker (stop) lets the batch it started finish.
             running = asyncio.ensure_future(self._run_batch(batch))
             self._batches.add(running)
@@ -129,7 +139,14 @@ class FanOut:
                 self._finished(len(batch))
 
     async def _run_batch(self, batch: list[tuple[Delivery, int]]) -> None:
-        await self.repo.claim([d for d, _ in batch], self.clock.now())
+        # Nothing leaves before its claim is committed: a claim the database cannot take now
+        # is tried again (with back-off) while the batch waits here, then sent.
+        claimed = [d for d, _ in batch]
+        await persist(
+            f"{len(claimed)} delivery(ies) as 'sending' (first {claimed[0].key})",
+            lambda: self.repo.claim(claimed, self.clock.now()),
+            self.backoff,
+        )
         outcomes: list[tuple[str, str, str | None]] = []
         settled: list[tuple[Delivery, str]] = []
         for d, attempt in batch:
@@ -140,7 +157,11 @@ class FanOut:
                 outcomes.append((d.key, status, detail))
                 settled.append((d, status))
             await asyncio.sleep(0)  # let commands run between messages
-        await self.repo.settle(outcomes, self.clock.now())
+        await persist(
+            f"the outcome of {len(outcomes)} delivery(ies) (first {outcomes[0][0]})",
+            lambda: self.repo.settle(outcomes, self.clock.now()),
+            self.backoff,
+        )
         for d, status in settled:
             self._on_settled(d, status)
         self._finished(len(settled))
@@ -176,7 +197,7 @@ class FanOut:
 
     async def _retry(self, d: Delivery, attempt: int, delay: float) -> None:
         await asyncio.sleep(delay)
-        await self.queue.put((d, attempt))
+        await self._lane(d).put((d, attempt))
 
     async def _pace(self) -> None:
         """At most ``dm_per_second`` private messages per second, over all workers."""

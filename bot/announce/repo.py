@@ -26,6 +26,18 @@ class AnnounceRepo:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
 
+    async def _write_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        """One statement over ``rows``, committed; on failure (the write lock held elsewhere,
+        a full disk) the transaction is rolled back, so a later attempt starts afresh (a stale
+        read snapshot would make every retry fail)."""
+        try:
+            await self.db.executemany(sql, rows)
+            await self.db.commit()
+        except BaseException:
+            if self.db.in_transaction:
+                await self.db.rollback()
+            raise
+
     # -- follows ---------------------------------------------------------------------------
     async def follows(self) -> list[Follow]:
         async with self.db.execute(
@@ -76,12 +88,11 @@ class AnnounceRepo:
             return {(r[0], r[1]) for r in await cur.fetchall()}
 
     async def note_closed(self, front: str, user_id: str, reason: str, now: datetime) -> None:
-        await self.db.execute(
+        await self._write_many(
             "INSERT OR IGNORE INTO announce_closed_dms (front, user_id, noted_at, reason)"
             " VALUES (?, ?, ?, ?)",
-            (front, user_id, _iso(now), reason[:300]),
+            [(front, user_id, _iso(now), reason[:300])],
         )
-        await self.db.commit()
 
     async def clear_closed(self, front: str, user_id: str) -> bool:
         cur = await self.db.execute(
@@ -100,27 +111,25 @@ class AnnounceRepo:
         """Write the deliveries as 'sending' (one more attempt each) and commit: from here a
         restart knows they may have gone out."""
         stamp = _iso(now)
-        await self.db.executemany(
+        await self._write_many(
             "INSERT INTO announce_ledger"
             " (key, front, target, session_id, due_at, status, attempts, updated_at)"
             " VALUES (?, ?, ?, ?, ?, 'sending', 1, ?) ON CONFLICT (key) DO UPDATE SET"
             " status = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at",
             [(d.key, d.front, d.target, d.session_id, _iso(d.due), stamp) for d in deliveries],
         )
-        await self.db.commit()
 
     async def settle(self, outcomes: Iterable[tuple[str, str, str | None]], now: datetime) -> None:
         """Record ``(key, status, detail)`` for deliveries already in the ledger, and commit."""
         stamp = _iso(now)
-        await self.db.executemany(
+        await self._write_many(
             "UPDATE announce_ledger SET status = ?, detail = ?, updated_at = ? WHERE key = ?",
             [(status, detail, stamp, key) for key, status, detail in outcomes],
         )
-        await self.db.commit()
 
     async def skip(self, deliveries: Iterable[Delivery], now: datetime, detail: str) -> None:
         stamp = _iso(now)
-        await self.db.executemany(
+        await self._write_many(
             "INSERT OR IGNORE INTO announce_ledger"
             " (key, front, target, session_id, due_at, status, attempts, updated_at, detail)"
             " VALUES (?, ?, ?, ?, ?, 'skipped', 0, ?, ?)",
@@ -129,7 +138,6 @@ class AnnounceRepo:
                 for d in deliveries
             ],
         )
-        await self.db.commit()
 
     async def rows(self) -> list[dict[str, object]]:
         """The whole ledger (tests, diagnostics)."""
@@ -148,9 +156,8 @@ class AnnounceRepo:
         return _instant(row[0]) if row else None
 
     async def set_watermark(self, at: datetime) -> None:
-        await self.db.execute(
+        await self._write_many(
             "INSERT INTO announce_meta (name, value) VALUES ('watermark', ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            (_iso(at),),
+            [(_iso(at),)],
         )
-        await self.db.commit()

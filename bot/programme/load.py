@@ -50,10 +50,30 @@ _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
 
 # -- loading ---------------------------------------------------------------------------------
+#: The largest programme file read, in bytes. The bundled programme is 60 KB; a generated one of
+#: 20,000 sessions (three languages each) is 23 MB. Reading takes tens of times the file's size in
+#: memory (and several seconds per 10 MB), so a bigger file is refused before it is parsed.
+MAX_FILE_BYTES = 30_000_000
+
+
 def load_programme(path: str | Path) -> Programme:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            size = max(len(raw), p.stat().st_size)
+            raise ProgrammeError(
+                str(path),
+                [
+                    Problem(
+                        1,
+                        f"the file is {size / 1e6:.1f} MB; programme files of at most "
+                        f"{MAX_FILE_BYTES / 1e6:g} MB are read (20,000 sessions take about 23 MB)",
+                    )
+                ],
+            )
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ProgrammeError(str(path), [Problem(1, "file not found")]) from None
     except UnicodeDecodeError as exc:

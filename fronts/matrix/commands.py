@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import dispatch, intercept, parse_line
 from bot.doc import Reply, error
+from bot.failures import failure_text
 from bot.hub import Caller
 from bot.i18n import t
 from bot.outbox import DeliveryError
@@ -84,16 +85,10 @@ class Commands:
         )
         try:
             events = await self._answer(room_id, event_id, caller, text, parsed, direct)
-        except Exception:
-            log.exception("matrix command %r failed", text[:100])
+        except Exception as exc:
             lang = self.hub.prefs(caller).lang
-            events = [
-                (
-                    room_id,
-                    "m.room.message",
-                    self._notice(error(t(lang, "errors.internal")), event_id, direct),
-                )
-            ]
+            answer = failure_text(lang, exc, f"matrix command {text[:100]!r}")
+            events = [(room_id, "m.room.message", self._notice(error(answer), event_id, direct))]
         await self.deliver_notices()  # hosts hear of a decision before the moderator's answer
         await self.bot.state.record(event_id, room_id, events, self.hub.clock.now())
         await self.bot.send_recorded(event_id, events)

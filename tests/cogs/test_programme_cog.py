@@ -101,3 +101,22 @@ async def test_session_by_a_word_of_the_seed_name_finds_the_opening_plenary(
 ) -> None:
     [reply] = await discord_bot.slash("session", {"query": "ouverture"})
     assert "opening-plenary" in reply.content
+
+
+async def test_a_command_that_cannot_save_says_so_privately_not_something_went_wrong(
+    discord_bot: DiscordHarness, monkeypatch
+) -> None:
+    import sqlite3
+
+    import bot.agenda
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(bot.agenda, "now_sessions", full)
+    eva = discord_bot.user(name="eva", locale="fr")
+    sent = await discord_bot.slash("now", user=eva, expect_error=sqlite3.OperationalError)
+    [reply] = [s for s in sent if s.kind == "interaction_response"]
+    assert reply.ephemeral
+    assert reply.content.startswith("Je ne peux rien enregistrer pour le moment")
+    assert "Un problème est survenu" not in reply.content

@@ -110,7 +110,11 @@ def test_console_with_a_database_it_cannot_open_says_so_in_one_line(tmp_path: Pa
         result = _run_cli("console", "--db", str(db), stdin="/now\n")
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr and "Exception" not in result.stderr
-        assert result.stderr.startswith(f"l4a-bot: cannot open the database {db}: ")
+        assert result.stderr.startswith(
+            f"l4a-bot: {db} is not this bot's database"
+            if db == not_a_db
+            else f"l4a-bot: cannot open the database {db}: "
+        )
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
