@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,11 +89,13 @@ async def test_a_burst_of_clicks_edits_the_poll_message_only_a_few_times(
 ) -> None:
     message = await start_poll(harness, question="Lunch?", scale="yesno")
     cog(harness).refresher.interval = 0.5
+    started = time.monotonic()
     for i in range(200):
         await harness.click("poll:1:0", message=message, user=harness.user(name=f"p{i}"))
     await cog(harness).refresher.idle()
     edits = harness.messages("edit_message")
-    assert 1 <= len(edits) <= 4
+    # At most one edit per interval (plus the first and the last), however slow the machine is.
+    assert 1 <= len(edits) <= (time.monotonic() - started) / 0.5 + 2 < 200
     assert "200 votes" in edits[-1].text and polls.tally(1).voters == 200
 
 
