@@ -12,8 +12,9 @@ middle of a delivery) instead of posting it twice.
 Rate limits: a 429 (``M_LIMIT_EXCEEDED``) is waited out as the homeserver asks
 (``retry_after_ms``, capped at ``max_wait`` seconds; 1 s, 2 s, 4 s… when it does not say), then
 the same event is sent again, up to :data:`RATE_TRIES` times. While the homeserver is limiting
-the bot (and for :data:`CALM` seconds after), sends go one at a time, so a burst of answers does
-not turn into a burst of refusals. ``refusals`` counts the 429s.
+the bot (and for :data:`CALM` seconds after), sends go one at a time, in order, spaced by the
+longest ``retry_after_ms`` asked, so a burst of answers does not turn into a burst of refusals.
+``refusals`` counts the 429s.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class MatrixOutbox:
         self._paused_until = 0.0  # time.monotonic(): no send before this
         self._calm_at = 0.0  # until then sends wait their turn
         self._turn = asyncio.Lock()
+        self._pace = 0.0  # the longest retry_after while limited: the gap between sends
         self.state = state
         self.clock = clock
         self.rooms: dict[str, str] = {}  # user id -> direct room id
@@ -212,33 +214,41 @@ class MatrixOutbox:
 
     async def _send(self, room_id: str, kind: str, content: dict[str, Any], txn: str | None) -> str:
         """One event, waiting out the homeserver's rate limit as it asks."""
-        for attempt in range(RATE_TRIES):
+        refused = 0
+        while True:
             limited = time.monotonic() < self._calm_at
             async with self._turn if limited else contextlib.nullcontext():
-                wait = self._paused_until - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                try:
-                    return str(
-                        await self.api.send_message_event(
+                while True:
+                    wait = self._paused_until - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    try:
+                        event_id = await self.api.send_message_event(
                             RoomID(room_id),
                             EventType.find(kind, EventType.Class.MESSAGE),
                             content,
                             txn_id=txn,
                         )
-                    )
-                except Exception as exc:
-                    if not is_rate_limited(exc):
-                        raise
-                    self.refusals += 1
-                    if attempt == RATE_TRIES - 1:
-                        raise
-                    delay = min(retry_after(exc) or 2.0**attempt, self.max_wait)
-                    now = time.monotonic()
-                    self._paused_until = max(self._paused_until, now + delay)
-                    self._calm_at = now + delay + CALM
-                    log.info("rate limited by the homeserver: waiting %.1f s", delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+                    except Exception as exc:
+                        if not is_rate_limited(exc):
+                            raise
+                        self.refusals += 1
+                        refused += 1
+                        if refused >= RATE_TRIES:
+                            raise
+                        delay = min(retry_after(exc) or 2.0 ** (refused - 1), self.max_wait)
+                        now = time.monotonic()
+                        # while limited, the gap between sends is the longest wait asked
+                        self._pace = max(self._pace, delay) if now < self._calm_at else delay
+                        self._paused_until = max(self._paused_until, now + delay)
+                        self._calm_at = now + delay + CALM
+                        log.info("rate limited by the homeserver: waiting %.1f s", delay)
+                        if not limited:
+                            break  # now limited: wait for a turn
+                        continue  # keep the turn: the order of answers is kept
+                    if limited:  # the next send waits as long as the homeserver last asked
+                        self._paused_until = time.monotonic() + self._pace
+                    return str(event_id)
 
     async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> None:
         key = key or DELIVERY_KEY.get()
