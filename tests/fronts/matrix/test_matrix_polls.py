@@ -112,7 +112,12 @@ async def test_a_timer_close_posts_the_end_and_the_result_with_its_chart_notifyi
     bot = world.env.bot.user_id
     assert not [e for e in mod.bot_events(room, bot) if e["content"].get("msgtype") == "m.image"]
     notified = await ana.request("GET", "/_matrix/client/v3/notifications", params={"limit": "100"})
-    assert [n["event"] for n in notified["notifications"] if n["event"]["sender"] == bot] == []
+    from_bot = [
+        n["event"]
+        for n in notified["notifications"]
+        if n["event"]["sender"] == bot and n["room_id"] == room
+    ]
+    assert from_bot == []
 
 
 async def test_responses_still_count_after_the_bot_restarts(
