@@ -357,7 +357,8 @@ class MatrixBot:
 
     async def is_moderator(self, user_id: str, room_id: str, *, direct: bool) -> bool:
         """On the allow-list, or at the threshold in the moderation rooms (when configured) or
-        in this room (never a direct room, where the user may be an admin)."""
+        in this room (never a direct room, where the user may be an admin); a creator of a
+        room version 12 room is above any threshold there (:mod:`fronts.matrix.power`)."""
         if user_id in self.config.moderators:
             return True
         rooms = self.moderation_rooms or ([] if direct else [room_id])
