@@ -50,12 +50,13 @@ async def _send(
         if not isinstance(data, dict):
             data = {}
         errcode, message = data.get("errcode"), data.get("error")
+        unstable = data.get("org.matrix.msc3848.unstable.errcode")
         exc = make_request_error(
             http_status=response.status,
             text=text,
             errcode=errcode if isinstance(errcode, str) else None,
             message=message if isinstance(message, str) else None,
-            unstable_errcode=data.get("org.matrix.msc3848.unstable.errcode"),
+            unstable_errcode=unstable if isinstance(unstable, str) else None,
         )
         exc.retry_after_ms = _retry_after_ms(data, response)  # type: ignore[attr-defined]
         raise exc
