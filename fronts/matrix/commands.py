@@ -5,7 +5,8 @@
   the command is in one; Matrix has no messages that only one member sees), except for the form
   (``!propose``, ``!edit``: one answer per line), what shows proposals or contact e-mails
   (``!myproposals``, ``!withdraw``, ``!review``, ``!proposals review|export``), the results of
-  a hidden poll still open (``!poll results N`` by a moderator) and the confirmation of a
+  a hidden poll still open (``!poll results N`` by a moderator), ``!poll export`` and the
+  confirmation of a
   ``!vote`` (it names the choice): those answers go to the asker's direct-message room, and the
   room is told so.
 - In the user's direct-message room every line counts: an answer to the form being filled in
@@ -146,6 +147,8 @@ class Commands:
             return "matrix.moved_to_dm"
         if name == "vote":  # the confirmation names the choice
             return "matrix.vote_in_dm"
+        if name == "poll" and poll_text.ACTIONS.get(fold(action)) == "export":
+            return "matrix.moved_to_dm"  # a file of counts, hidden poll or not
         if name == "poll" and poll_text.ACTIONS.get(fold(action)) == "results":
             polls = self.hub.polls
             number = rest.strip().lstrip("#")

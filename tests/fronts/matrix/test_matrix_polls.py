@@ -111,11 +111,12 @@ async def test_a_timer_close_posts_the_end_and_the_result_with_its_chart_notifyi
     assert content["body"].endswith(".png")
     bot = world.env.bot.user_id
     assert not [e for e in mod.bot_events(room, bot) if e["content"].get("msgtype") == "m.image"]
+    this_test = {e["event_id"] for e in mod.timeline[room]}
     notified = await ana.request("GET", "/_matrix/client/v3/notifications", params={"limit": "100"})
     from_bot = [
         n["event"]
         for n in notified["notifications"]
-        if n["event"]["sender"] == bot and n["room_id"] == room
+        if n["event"]["sender"] == bot and n["event"]["event_id"] in this_test
     ]
     assert from_bot == []
 

@@ -158,3 +158,22 @@ async def test_a_vote_confirmation_never_names_the_choice_in_the_room(
     )
     assert private["sender"] == world.env.bot.user_id
     assert polls.tally(poll_id).counts == [0, 1]
+
+
+async def test_a_poll_export_typed_in_the_room_goes_to_the_moderators_direct_room(
+    world: World,
+) -> None:
+    mod = await world.client("moderator")
+    room, dm = world.env.hub_room, world.env.direct["moderator"]
+    await mod.say(room, "!poll start hide Export me? | one | two")
+    start = await mod.wait_for(room, _start_in)
+    poll_id = start["content"]["org.local4action.poll_id"]
+    told = await world.ask("moderator", f"!poll export {poll_id}")
+    assert "direct message" in told["content"]["body"]
+    csv = await mod.wait_for(
+        dm, lambda evs: next((e for e in evs if e["content"].get("msgtype") == "m.file"), None)
+    )
+    assert csv["content"]["body"] == f"poll-{poll_id}.csv"
+    await mod.sync(0)
+    bot = world.env.bot.user_id
+    assert not [e for e in mod.bot_events(room, bot) if e["content"].get("msgtype") == "m.file"]
