@@ -292,7 +292,7 @@ class MatrixBot:
                     if vote is not None:
                         votes.append(vote)
                 elif kind == REDACTION and self.polls is not None:
-                    vote = self.polls.redacted(event)
+                    vote = await self.polls.redacted(event)
                     if vote is not None:
                         votes.append(vote)
                 elif kind in END_TYPES and self.polls is not None:
@@ -312,6 +312,8 @@ class MatrixBot:
             failed = [r for r in results if isinstance(r, BaseException)]
             if failed:  # fetched again from the same token: votes are idempotent
                 raise VotesNotSaved(f"{len(failed)} poll response(s) not saved: {failed[0]!r}")
+            if self.polls is not None:
+                await self.polls.save()
 
     async def _state_event(self, room_id: str, event: dict[str, Any]) -> None:
         kind, content = event.get("type"), event.get("content") or {}

@@ -8,7 +8,8 @@
   latest response counts, an empty one withdraws the vote, and so does a "spoiled" one (an
   answer id the poll does not offer, or no selections at all), as MSC3381 says; selections
   beyond ``max_selections`` (1) are left out. Responses to unknown or closed polls change
-  nothing. Redacting one's latest response (seen in this run) withdraws that vote.
+  nothing. Redacting one's latest response withdraws that vote (which response is each
+  voter's latest is kept in the store, one write per sync batch).
 - A ``poll.end`` (either namespace) from a moderator's client closes the poll as
   ``!poll close`` does (results and chart posted in the room); from anyone else it is ignored.
 - When a Matrix poll closes (``!poll close`` or its timer), ``org.matrix.msc3381.poll.end`` goes to
@@ -29,7 +30,7 @@ from bot.polls.model import Poll
 from bot.polls.service import TIMER, Polls, voter_key
 from bot.polls.store import VoteResult
 from fronts.matrix import render
-from fronts.matrix.errors import describe
+from fronts.matrix.errors import VotesNotSaved, describe
 from fronts.matrix.outbox import FRONT
 
 if TYPE_CHECKING:
@@ -114,10 +115,12 @@ class MatrixPolls:
             p.message_id: p.id for p in polls.all_polls() if p.front == FRONT and p.message_id
         }
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Each voter's latest response seen this run: response event id -> (poll, voter), so
-        #: that redacting it withdraws the vote.
+        #: Each voter's latest response: response event id -> (poll, voter), so that redacting
+        #: it withdraws the vote; in memory for this run, and in the store (``unsaved`` until
+        #: the sync batch is committed) for a redaction after a restart.
         self.latest: dict[tuple[int, str], str] = {}
         self.responses: dict[str, tuple[int, str]] = {}
+        self.unsaved: list[tuple[str, str]] = []
         self._client_ended: set[int] = set()  # closed by a moderator's own poll.end
         polls.on_close(self._closed)
 
@@ -151,16 +154,38 @@ class MatrixPolls:
             self.responses.pop(old or "", None)
             self.latest[(poll_id, voter)] = event_id
             self.responses[event_id] = (poll_id, voter)
+            self.unsaved += [(f"resp:{event_id}", f"{poll_id} {voter}")]
+            self.unsaved += [(f"latest:{poll_id}:{voter}", event_id)]
         return self.polls.submit_vote(poll_id, voter, None if choice == SPOILED else choice)
 
-    def redacted(self, event: dict[str, Any]) -> asyncio.Future[VoteResult] | None:
+    async def save(self) -> None:
+        """Note in the store which responses are the latest (before the sync token moves on)."""
+        items, self.unsaved = self.unsaved, []
+        try:
+            await self.bot.state.put_many(items)
+        except Exception as exc:  # the batch is fetched again: its responses come back
+            raise VotesNotSaved(f"poll responses not noted: {exc!r}") from exc
+
+    async def redacted(self, event: dict[str, Any]) -> asyncio.Future[VoteResult] | None:
         """A redaction of a voter's latest response withdraws that vote."""
-        target = event.get("redacts") or (event.get("content") or {}).get("redacts")
-        found = self.responses.pop(str(target or ""), None)
+        target = str(event.get("redacts") or (event.get("content") or {}).get("redacts") or "")
+        found = self.responses.pop(target, None)
+        if found is None and target:  # seen before a restart?
+            saved = await self.bot.state.get(f"resp:{target}")
+            number, _, voter = (saved or "").partition(" ")
+            if number.isdigit() and voter:
+                latest = self.latest.get((int(number), voter))
+                if latest is None:
+                    latest = await self.bot.state.get(f"latest:{number}:{voter}")
+                if latest == target:
+                    found = (int(number), voter)
         if found is None:
             return None
         poll_id, voter = found
-        self.latest.pop(found, None)
+        if self.latest.get(found, target) == target:
+            self.latest.pop(found, None)
+        else:
+            return None  # an older response: the latest still counts
         poll = self.polls.get(poll_id)
         if poll is None or not poll.is_open:
             return None

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.hub import Hub
 from bot.polls.service import Polls
 from fronts.matrix.polls import END, START, parse_response
 from tests.fronts.matrix.conftest import World
+from tests.support.matrix_env import MatrixEnv, people, running_bot
 
 
 async def _poll(world: World, line: str) -> tuple[int, str]:
@@ -93,3 +95,32 @@ async def test_a_poll_end_from_a_moderators_client_closes_the_poll_and_others_ar
         ),
     )
     assert "yes" in result["content"]["body"]
+
+
+async def test_a_response_redacted_after_a_restart_still_withdraws_the_vote(
+    hub: Hub, polls: Polls, matrix_env: MatrixEnv
+) -> None:
+    env, room = matrix_env, matrix_env.hub_room
+    async with people(env) as folks:
+        mod, ana, bob = await folks.all("moderator", "ana", "bob")
+        async with running_bot(hub, env):
+            await mod.say(room, "!poll start Stay late? | yes | no")
+            start = await mod.wait_for(
+                room, lambda evs: next((e for e in evs if e["type"] == START), None)
+            )
+            poll_id = int(start["content"]["org.local4action.poll_id"])
+            older = await ana.respond(room, start["event_id"], ["1"])
+            latest = await ana.respond(room, start["event_id"], ["2"])
+            await bob.respond(room, start["event_id"], ["1"])
+            await _until(lambda: polls.tally(poll_id).counts == [1, 1])
+        async with running_bot(hub, env):  # a new run: nothing in memory
+            await ana.request(
+                "PUT", f"/_matrix/client/v3/rooms/{room}/redact/{older}/txn-old-{older[1:9]}", {}
+            )
+            probe = await ana.say(room, "!now")
+            await ana.answer_to(room, probe, env.bot.user_id, threaded=True)
+            assert polls.tally(poll_id).counts == [1, 1]  # an older response: nothing changes
+            await ana.request(
+                "PUT", f"/_matrix/client/v3/rooms/{room}/redact/{latest}/txn-new-{latest[1:9]}", {}
+            )
+            await _until(lambda: polls.tally(poll_id).counts == [1, 0])
