@@ -238,7 +238,7 @@ class MatrixBot:
             events = timeline.get("events", [])
             joined, events = after_my_join(events, self.user_id)
             if joined:  # just invited: history from before the join is not for the bot
-                log.debug("joined %s: %s earlier event(s) not answered", room_id, joined)
+                log.debug("joined %s: its earlier messages are not answered", room_id)
             elif timeline.get("limited") and since and not first and timeline.get("prev_batch"):
                 gap = await self._gap(room_id, timeline["prev_batch"], since)
                 joined, events = after_my_join([*gap, *events], self.user_id)
