@@ -6,9 +6,8 @@
   (``!propose``, ``!edit``: one answer per line), what shows proposals or contact e-mails
   (``!myproposals``, ``!withdraw``, ``!review``, ``!proposals review|export``), the results of
   a hidden poll still open (``!poll results N`` by a moderator), ``!poll export`` and the
-  confirmation of a
-  ``!vote`` (it names the choice): those answers go to the asker's direct-message room, and the
-  room is told so.
+  confirmation of a ``!vote`` (it names the choice): those answers go to the asker's
+  direct-message room, and the room is told so.
 - In the user's direct-message room every line counts: an answer to the form being filled in
   (``bot.commands.intercept``), a command (``!next``), or else a hint to ``!help``.
 - Each answer is recorded (with the command's event id) before it is sent and sent with
@@ -140,7 +139,7 @@ class Commands:
         relates["m.in_reply_to"] = {"event_id": str(event.get("event_id", ""))}
         return {**content, "m.relates_to": relates}
 
-    def _private(self, caller: Caller, name: str, args: str) -> str | None:
+    def _private(self, name: str, args: str) -> str | None:
         """The note for the room when this answer goes to the asker's direct room, else None."""
         action, _, rest = args.partition(" ")
         if name in MOVE_TO_DIRECT or (name == "proposals" and action.casefold() in PRIVATE_ACTIONS):
@@ -196,7 +195,7 @@ class Commands:
                 return [(room_id, START, start_content(poll))]
             return await self._contents(room_id, reply, in_reply_to=in_reply_to)
         reply = await dispatch(self.hub, caller, prefix, name, args)
-        private = None if direct else self._private(caller, name, args)
+        private = None if direct else self._private(name, args)
         if private and reply.ok:
             lang = self.hub.prefs(caller).lang
             try:
