@@ -7,6 +7,7 @@ Discord registers the same names as slash commands; the console and Matrix read 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -165,7 +166,9 @@ def parse_line(line: str, prefixes: tuple[str, ...]) -> tuple[str, str, str] | N
     text = line.strip()
     for prefix in prefixes:
         if text.startswith(prefix) and len(text) > len(prefix):
-            head, _, rest = text[len(prefix) :].partition(" ")
+            # the name ends at any white space: ``!next\n2`` (a second line) is ``!next 2``
+            head, *tail = re.split(r"\s", text[len(prefix) :], maxsplit=1)
+            rest = tail[0] if tail else ""
             if not head or not head[0].isalpha():
                 return None
             return prefix, head.casefold(), rest.strip()

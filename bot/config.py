@@ -119,6 +119,8 @@ class MatrixSection(_Section):
     moderation_rooms: list[str] = Field(default_factory=list)
     sync_timeout_seconds: float = Field(default=30.0, ge=1, le=300)
     max_backoff_seconds: float = Field(default=60.0, ge=1, le=3600)
+    #: Commands typed while the bot was down are answered when at most this old (minutes).
+    catch_up_minutes: float = Field(default=10.0, ge=0, le=1440)
 
     @field_validator("allowed_servers")
     @classmethod

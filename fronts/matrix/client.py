@@ -3,13 +3,19 @@
 Robustness, in order of the sync loop:
 
 - the first sync of a fresh database only learns where "now" is: nothing in its timeline is
-  answered (it all happened before the bot was there); later commands older than the bot's
-  start-up (``origin_server_ts``) are ignored too, and so are the bot's own events;
+  answered (it all happened before the bot was there); later syncs resume from the saved token,
+  so commands typed while the bot was down or restarting are in the next batch: those at most
+  ``matrix.catch_up_minutes`` old (``origin_server_ts`` against the wall clock, not the
+  rehearsal clock) are answered, once (the handled-events record); older ones get one "sorry,
+  I was offline" per room and run (:mod:`fronts.matrix.catchup`). In a room the bot was just
+  invited to, nothing from before its join is answered; its own events never are;
 - the sync token (``next_batch``) is saved after each batch is handled; commands are recorded
   with their answer before it is sent (see :mod:`fronts.matrix.commands`), so a reconnect or a
   restart neither loses nor repeats an answer;
-- when the homeserver is away the loop retries after 1 s, 2 s, 4 s… up to
-  ``matrix.max_backoff_seconds``; a rejected access token stops the bot (:class:`TokenRejected`).
+- when the homeserver is away, or answers ``/sync`` with something that is not a sync response,
+  the loop logs it and retries after 1 s, 2 s, 4 s… up to ``matrix.max_backoff_seconds`` (at
+  least the ``retry_after_ms`` of a 429); a rejected access token stops the bot
+  (:class:`TokenRejected`).
 """
 
 from __future__ import annotations
@@ -17,25 +23,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from mautrix.api import Method, Path
 from mautrix.client import ClientAPI
 from mautrix.errors import MatrixInvalidToken
-from mautrix.types import EventType, RoomID
+from mautrix.types import RoomID
 
 from bot.hub import Hub
 from bot.outbox import DeliveryError
+from fronts.matrix import ratelimit
+from fronts.matrix.catchup import ANSWER, SORRY, CatchUp, after_my_join, malformed
 from fronts.matrix.commands import Commands
-from fronts.matrix.errors import VotesNotSaved, describe, is_transient
+from fronts.matrix.errors import VotesNotSaved, describe, is_transient, retry_after
 from fronts.matrix.outbox import M_DIRECT, MatrixOutbox
-from fronts.matrix.polls import RESPONSE_TYPES, START, MatrixPolls
+from fronts.matrix.polls import END_TYPES, REDACTION, RESPONSE_TYPES, START, MatrixPolls
+from fronts.matrix.power import CREATE, POWER_LEVELS, Power
 from fronts.matrix.state import MatrixState, Outgoing
 
 log = logging.getLogger("l4a.matrix")
-POWER_LEVELS = "m.room.power_levels"
 MEMBER = "m.room.member"
 ENCRYPTION = "m.room.encryption"  # the room is end-to-end encrypted: the bot cannot read it
 ENCRYPTED = "m.room.encrypted"
@@ -48,10 +55,13 @@ _ROOM_FILTER = {
             POWER_LEVELS,
             MEMBER,
             ENCRYPTION,
+            CREATE,
+            REDACTION,
             *sorted(RESPONSE_TYPES),
+            *sorted(END_TYPES),
         ],
     },
-    "state": {"types": [POWER_LEVELS, MEMBER, ENCRYPTION], "lazy_load_members": True},
+    "state": {"types": [POWER_LEVELS, CREATE, MEMBER, ENCRYPTION], "lazy_load_members": True},
     "ephemeral": {"types": []},
     "account_data": {"types": []},
 }
@@ -84,13 +94,16 @@ class MatrixBot:
         self.config = hub.config.matrix
         self.user_id = str(api.mxid)
         self.state = MatrixState(hub.store.db)
-        self.outbox = MatrixOutbox(api, self.state, hub.clock)
+        ratelimit.install(api)  # 429s keep their retry_after_ms
+        self.outbox = MatrixOutbox(
+            api, self.state, hub.clock, max_wait=self.config.max_backoff_seconds
+        )
         self.commands = Commands(self)
         self.polls = MatrixPolls(self, hub.polls) if hub.polls is not None else None
-        self.power: dict[str, dict[str, Any]] = {}
+        self.power = Power(api)
         self.names: dict[tuple[str, str], str] = {}
         self.moderation_rooms: list[str] = []
-        self.started_ms = int(time.time() * 1000)
+        self.catch_up = CatchUp(self)
         self.ready = asyncio.Event()
         self.notice_lock = asyncio.Lock()
         self.syncs = 0  # completed sync batches (tests and the bench watch it)
@@ -115,6 +128,7 @@ class MatrixBot:
         # started just before a crash is known before its responses come in.
         await self._resend_pending()
         token = await self.state.get("next_batch")
+        self.catch_up.resuming = token is not None
         backoff = 1.0
         timeout_ms = int(self.config.sync_timeout_seconds * 1000)
         try:
@@ -129,9 +143,16 @@ class MatrixBot:
                 except MatrixInvalidToken as exc:
                     raise TokenRejected(describe(exc)) from exc
                 except Exception as exc:
-                    if not is_transient(exc):
-                        raise
-                    log.warning("sync failed (%s); retrying in %.0f s", describe(exc), backoff)
+                    if not is_transient(exc) and not isinstance(exc, ValueError):
+                        raise  # ValueError: a body that is not JSON
+                    wait = max(backoff, retry_after(exc) or 0.0)
+                    log.warning("sync failed (%s); retrying in %.1f s", describe(exc), wait)
+                    await asyncio.sleep(wait)
+                    backoff = min(backoff * 2, self.config.max_backoff_seconds)
+                    continue
+                problem = malformed(resp)
+                if problem:
+                    log.warning("malformed /sync answer (%s); retrying in %.0f s", problem, backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self.config.max_backoff_seconds)
                     continue
@@ -207,7 +228,7 @@ class MatrixBot:
         for room_id, info in (rooms.get("invite") or {}).items():
             await self._invited(room_id, info)
         for room_id in rooms.get("leave") or {}:
-            self.power.pop(room_id, None)
+            self.power.forget(room_id)
             await self.outbox.forget_room(room_id)
         work = []
         for room_id, info in (rooms.get("join") or {}).items():
@@ -215,8 +236,12 @@ class MatrixBot:
                 await self._state_event(room_id, event)
             timeline = info.get("timeline") or {}
             events = timeline.get("events", [])
-            if timeline.get("limited") and since and not first and timeline.get("prev_batch"):
-                events = [*await self._gap(room_id, timeline["prev_batch"], since), *events]
+            joined, events = after_my_join(events, self.user_id)
+            if joined:  # just invited: history from before the join is not for the bot
+                log.debug("joined %s: its earlier messages are not answered", room_id)
+            elif timeline.get("limited") and since and not first and timeline.get("prev_batch"):
+                gap = await self._gap(room_id, timeline["prev_batch"], since)
+                joined, events = after_my_join([*gap, *events], self.user_id)
             for event in events:
                 if "state_key" in event:
                     await self._state_event(room_id, event)
@@ -266,8 +291,15 @@ class MatrixBot:
                     vote = self.polls.response(event)
                     if vote is not None:
                         votes.append(vote)
-                elif int(event.get("origin_server_ts") or 0) < self.started_ms:
-                    continue  # sent before the bot started
+                elif kind == REDACTION and self.polls is not None:
+                    vote = await self.polls.redacted(event)
+                    if vote is not None:
+                        votes.append(vote)
+                elif kind in END_TYPES and self.polls is not None:
+                    await self.polls.ended(room_id, event)
+                elif (verdict := self.catch_up.verdict(event)) != ANSWER:
+                    if verdict == SORRY and kind == "m.room.message":
+                        await self.catch_up.offline(room_id, event)
                 elif kind == "m.room.message":
                     await self.commands.message(room_id, event)
                 elif kind == ENCRYPTED and room_id not in self._told_encrypted:
@@ -280,11 +312,15 @@ class MatrixBot:
             failed = [r for r in results if isinstance(r, BaseException)]
             if failed:  # fetched again from the same token: votes are idempotent
                 raise VotesNotSaved(f"{len(failed)} poll response(s) not saved: {failed[0]!r}")
+            if self.polls is not None:
+                await self.polls.save()
 
     async def _state_event(self, room_id: str, event: dict[str, Any]) -> None:
         kind, content = event.get("type"), event.get("content") or {}
-        if kind == POWER_LEVELS and event.get("state_key") == "":
-            self.power[room_id] = content
+        if not isinstance(content, dict):
+            return
+        if kind in (POWER_LEVELS, CREATE):
+            self.power.learn(room_id, event)
         elif kind == ENCRYPTION:
             await self.outbox.mark_encrypted(room_id)
         elif kind == MEMBER:
@@ -321,29 +357,14 @@ class MatrixBot:
     def display_name(self, room_id: str, user_id: str) -> str:
         return self.names.get((room_id, user_id)) or user_id[1:].split(":", 1)[0]
 
-    async def power_level(self, room_id: str, user_id: str) -> int:
-        levels = self.power.get(room_id)
-        if levels is None:
-            try:
-                got = await self.api.get_state_event(RoomID(room_id), EventType.ROOM_POWER_LEVELS)
-                levels = got.serialize() if hasattr(got, "serialize") else dict(got)
-            except Exception as exc:
-                log.warning("power levels of %s: %s", room_id, describe(exc))
-                return 0
-            self.power[room_id] = levels
-        users = levels.get("users") or {}
-        try:
-            return int(users.get(user_id, levels.get("users_default", 0)))
-        except (TypeError, ValueError):
-            return 0
-
     async def is_moderator(self, user_id: str, room_id: str, *, direct: bool) -> bool:
         """On the allow-list, or at the threshold in the moderation rooms (when configured) or
-        in this room (never a direct room, where the user may be an admin)."""
+        in this room (never a direct room, where the user may be an admin); a creator of a
+        room version 12 room is above any threshold there (:mod:`fronts.matrix.power`)."""
         if user_id in self.config.moderators:
             return True
         rooms = self.moderation_rooms or ([] if direct else [room_id])
         for room in rooms:
-            if await self.power_level(room, user_id) >= self.config.moderator_power_level:
+            if await self.power.level(room, user_id) >= self.config.moderator_power_level:
                 return True
         return False

@@ -1,10 +1,13 @@
 """Text messages: ``!commands`` in rooms and direct messages, and the proposal conversation.
 
-- In a room, only lines starting with ``!`` are read; the answer is a rich reply to the command
-  in the same room (Matrix has no messages that only one member sees), except for the form
-  (``!propose``, ``!edit``: one answer per line) and what shows proposals or contact e-mails
-  (``!myproposals``, ``!withdraw``, ``!review``, ``!proposals review|export``): those answers go
-  to the asker's direct-message room, and the room is told so.
+- In a room, only this bot's commands are read (``!next``; another bot's ``!ping`` gets no
+  answer); the answer is a rich reply to the command in the same room (in the same thread when
+  the command is in one; Matrix has no messages that only one member sees), except for the form
+  (``!propose``, ``!edit``: one answer per line), what shows proposals or contact e-mails
+  (``!myproposals``, ``!withdraw``, ``!review``, ``!proposals review|export``), the results of
+  a hidden poll still open (``!poll results N`` by a moderator), ``!poll export`` and the
+  confirmation of a ``!vote`` (it names the choice): those answers go to the asker's
+  direct-message room, and the room is told so.
 - In the user's direct-message room every line counts: an answer to the form being filled in
   (``bot.commands.intercept``), a command (``!next``), or else a hint to ``!help``.
 - Each answer is recorded (with the command's event id) before it is sent and sent with
@@ -17,13 +20,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bot.commands import dispatch, intercept, parse_line
+from bot.commands import COMMANDS, DISCORD_ONLY, dispatch, intercept, parse_line
 from bot.doc import Reply, error
 from bot.failures import failure_text
 from bot.hub import Caller
 from bot.i18n import t
 from bot.outbox import DeliveryError
 from bot.polls import text as poll_text
+from bot.programme import fold
 from bot.proposals.moderation import due_notices, notice_sent
 from fronts.matrix import render
 from fronts.matrix.outbox import FRONT
@@ -40,6 +44,20 @@ PREFIXES = ("!",)
 MOVE_TO_DIRECT = frozenset({"propose", "edit", "myproposals", "withdraw", "review"})
 PRIVATE_ACTIONS = frozenset({"review", "export"})  # ``proposals review|export``
 MAX_LINE = 4000
+THREAD = "m.thread"
+
+
+def ours(parsed: tuple[str, str, str] | None) -> bool:
+    """A command of this bot (another bot's ``!ping`` is not)."""
+    return parsed is not None and (parsed[1] in COMMANDS or parsed[1] in DISCORD_ONLY)
+
+
+def thread_root(event: dict[str, Any]) -> str | None:
+    relates = (event.get("content") or {}).get("m.relates_to") or {}
+    if isinstance(relates, dict) and relates.get("rel_type") == THREAD:
+        root = relates.get("event_id")
+        return root if isinstance(root, str) and root else None
+    return None
 
 
 def command_text(content: dict[str, Any]) -> str | None:
@@ -69,8 +87,8 @@ class Commands:
             return
         direct = self.bot.outbox.is_direct(room_id, sender)
         parsed = parse_line(text, PREFIXES)
-        if not direct and parsed is None:
-            return  # ordinary chat in a room
+        if not direct and not ours(parsed):
+            return  # ordinary chat in a room, or another bot's command
         seen, pending = await self.bot.state.handled(event_id)
         if seen:
             if pending:
@@ -89,9 +107,49 @@ class Commands:
             lang = self.hub.prefs(caller).lang
             answer = failure_text(lang, exc, f"matrix command {text[:100]!r}")
             events = [(room_id, "m.room.message", self._notice(error(answer), event_id, direct))]
+        events = [
+            (room, kind, self.in_thread(content, event) if room == room_id else content)
+            for room, kind, content in events
+        ]
         await self.deliver_notices()  # hosts hear of a decision before the moderator's answer
         await self.bot.state.record(event_id, room_id, events, self.hub.clock.now())
         await self.bot.send_recorded(event_id, events)
+
+    def would_answer(self, room_id: str, event: dict[str, Any]) -> bool:
+        """Whether :meth:`message` would answer ``event`` (a command of this bot in a room; any
+        line in the sender's direct room)."""
+        text = command_text(event.get("content") or {})
+        sender = str(event.get("sender", ""))
+        if not text or not sender or not event.get("event_id"):
+            return False
+        return self.bot.outbox.is_direct(room_id, sender) or ours(parse_line(text, PREFIXES))
+
+    @staticmethod
+    def in_thread(content: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """``content`` (an answer to ``event``) in ``event``'s thread, when it is in one."""
+        root = thread_root(event)
+        if root is None or content.get("msgtype") is None:
+            return content
+        relates: dict[str, Any] = {"rel_type": THREAD, "event_id": root, "is_falling_back": True}
+        relates["m.in_reply_to"] = {"event_id": str(event.get("event_id", ""))}
+        return {**content, "m.relates_to": relates}
+
+    def _private(self, name: str, args: str) -> str | None:
+        """The note for the room when this answer goes to the asker's direct room, else None."""
+        action, _, rest = args.partition(" ")
+        if name in MOVE_TO_DIRECT or (name == "proposals" and action.casefold() in PRIVATE_ACTIONS):
+            return "matrix.moved_to_dm"
+        if name == "vote":  # the confirmation names the choice
+            return "matrix.vote_in_dm"
+        if name == "poll" and poll_text.ACTIONS.get(fold(action)) == "export":
+            return "matrix.moved_to_dm"  # a file of counts, hidden poll or not
+        if name == "poll" and poll_text.ACTIONS.get(fold(action)) == "results":
+            polls = self.hub.polls
+            number = rest.strip().lstrip("#")
+            poll = polls.get(int(number)) if polls is not None and number.isdigit() else None
+            if poll is not None and poll.hide_results and poll.is_open:
+                return "matrix.results_in_dm"
+        return None
 
     async def _contents(
         self, room_id: str, reply: Reply, *, in_reply_to: str | None = None
@@ -132,10 +190,8 @@ class Commands:
                 return [(room_id, START, start_content(poll))]
             return await self._contents(room_id, reply, in_reply_to=in_reply_to)
         reply = await dispatch(self.hub, caller, prefix, name, args)
-        private = name in MOVE_TO_DIRECT or (
-            name == "proposals" and args.partition(" ")[0].casefold() in PRIVATE_ACTIONS
-        )
-        if private and not direct and reply.ok:
+        private = None if direct else self._private(name, args)
+        if private and reply.ok:
             lang = self.hub.prefs(caller).lang
             try:
                 dm = await outbox.direct_room(caller.user_id)
@@ -144,7 +200,7 @@ class Commands:
                 return await self._contents(
                     room_id, error(t(lang, "matrix.dm_failed")), in_reply_to=in_reply_to
                 )
-            moved = Reply().para(t(lang, "matrix.moved_to_dm"))
+            moved = Reply().para(t(lang, private))
             return [
                 *await self._contents(dm, reply),
                 *await self._contents(room_id, moved, in_reply_to=in_reply_to),

@@ -26,3 +26,15 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, MatrixRequestError):
         return f"{exc.errcode or exc.http_status}: {exc.message or ''}".strip()
     return f"{type(exc).__name__}: {exc}"
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds a 429 asks to wait (``retry_after_ms``, kept by :mod:`fronts.matrix.ratelimit`)."""
+    ms = getattr(exc, "retry_after_ms", None)
+    if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms >= 0:
+        return ms / 1000
+    return None
+
+
+def is_rate_limited(exc: BaseException) -> bool:
+    return isinstance(exc, MatrixRequestError) and exc.http_status == 429

@@ -8,14 +8,23 @@ ledger key, ``bot.announce.fanout.DELIVERY_KEY``): the transaction ids are then
 derived from it (and from a random scope kept in the database), and the homeserver drops a
 resend of the same key from the same device (a retry after a lost answer, a restart in the
 middle of a delivery) instead of posting it twice.
+
+Rate limits: a 429 (``M_LIMIT_EXCEEDED``) is waited out as the homeserver asks
+(``retry_after_ms``, capped at ``max_wait`` seconds; 1 s, 2 s, 4 s… when it does not say), then
+the same event is sent again, up to :data:`RATE_TRIES` times. While the homeserver is limiting
+the bot (and for :data:`CALM` seconds after), sends go one at a time, in order, spaced by the
+longest ``retry_after_ms`` asked, so a burst of answers does not turn into a burst of refusals.
+``refusals`` counts the 429s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import secrets
+import time
 from typing import Any
 
 from mautrix.client import ClientAPI
@@ -26,13 +35,15 @@ from bot.clock import Clock
 from bot.doc import Reply
 from bot.outbox import DeliveryError
 from fronts.matrix import render
-from fronts.matrix.errors import describe, is_transient
+from fronts.matrix.errors import describe, is_rate_limited, is_transient, retry_after
 from fronts.matrix.state import MatrixState, Outgoing
 
 log = logging.getLogger("l4a.matrix")
 FRONT = "matrix"
 M_DIRECT = "m.direct"
 SCOPE = "txn_scope"
+RATE_TRIES = 6  # sends of one event while the homeserver answers 429
+CALM = 30.0  # seconds without a 429 before sends run side by side again
 
 
 def txn_id(key: str, index: int = 0) -> str:
@@ -43,8 +54,16 @@ def txn_id(key: str, index: int = 0) -> str:
 class MatrixOutbox:
     front = FRONT
 
-    def __init__(self, api: ClientAPI, state: MatrixState, clock: Clock) -> None:
+    def __init__(
+        self, api: ClientAPI, state: MatrixState, clock: Clock, *, max_wait: float = 60.0
+    ) -> None:
         self.api = api
+        self.max_wait = max_wait
+        self.refusals = 0  # 429s received (tests and the bench read it)
+        self._paused_until = 0.0  # time.monotonic(): no send before this
+        self._calm_at = 0.0  # until then sends wait their turn
+        self._turn = asyncio.Lock()
+        self._pace = 0.0  # the longest retry_after while limited: the gap between sends
         self.state = state
         self.clock = clock
         self.rooms: dict[str, str] = {}  # user id -> direct room id
@@ -183,11 +202,8 @@ class MatrixOutbox:
         sent = []
         for i, (room_id, kind, content) in enumerate(events):
             try:
-                event_id = await self.api.send_message_event(
-                    RoomID(room_id),
-                    EventType.find(kind, EventType.Class.MESSAGE),
-                    content,
-                    txn_id=txn_id(f"{self.scope}:{key}", i) if key else None,
+                event_id = await self._send(
+                    room_id, kind, content, txn_id(f"{self.scope}:{key}", i) if key else None
                 )
             except Exception as exc:
                 raise DeliveryError(
@@ -195,6 +211,44 @@ class MatrixOutbox:
                 ) from exc
             sent.append(str(event_id))
         return sent
+
+    async def _send(self, room_id: str, kind: str, content: dict[str, Any], txn: str | None) -> str:
+        """One event, waiting out the homeserver's rate limit as it asks."""
+        refused = 0
+        while True:
+            limited = time.monotonic() < self._calm_at
+            async with self._turn if limited else contextlib.nullcontext():
+                while True:
+                    wait = self._paused_until - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    try:
+                        event_id = await self.api.send_message_event(
+                            RoomID(room_id),
+                            EventType.find(kind, EventType.Class.MESSAGE),
+                            content,
+                            txn_id=txn,
+                        )
+                    except Exception as exc:
+                        if not is_rate_limited(exc):
+                            raise
+                        self.refusals += 1
+                        refused += 1
+                        if refused >= RATE_TRIES:
+                            raise
+                        delay = min(retry_after(exc) or 2.0 ** (refused - 1), self.max_wait)
+                        now = time.monotonic()
+                        # while limited, the gap between sends is the longest wait asked
+                        self._pace = max(self._pace, delay) if now < self._calm_at else delay
+                        self._paused_until = max(self._paused_until, now + delay)
+                        self._calm_at = now + delay + CALM
+                        log.info("rate limited by the homeserver: waiting %.1f s", delay)
+                        if not limited:
+                            break  # now limited: wait for a turn
+                        continue  # keep the turn: the order of answers is kept
+                    if limited:  # the next send waits as long as the homeserver last asked
+                        self._paused_until = time.monotonic() + self._pace
+                    return str(event_id)
 
     async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> None:
         key = key or DELIVERY_KEY.get()

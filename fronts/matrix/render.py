@@ -97,8 +97,23 @@ def text_notice(text: str, *, in_reply_to: str | None = None) -> dict[str, Any]:
 def attachment(
     filename: str, mime: str, url: str, size: int, *, in_reply_to: str | None = None
 ) -> dict[str, Any]:
-    content: dict[str, Any] = {
-        "msgtype": "m.image" if mime.startswith("image/") else "m.file",
+    """An image (a poll's chart) is an ``m.notice`` showing it inline (``<img>`` of its ``mxc``
+    URL): an ``m.image`` would notify the room where a notice does not (the homeserver's
+    default ``.m.rule.suppress_notices``). Other files are ``m.file``."""
+    if mime.startswith("image/"):
+        name = html.escape(filename)
+        content: dict[str, Any] = {
+            "msgtype": NOTICE,
+            "body": filename,
+            "format": "org.matrix.custom.html",
+            "formatted_body": f'<img src="{html.escape(url)}" alt="{name}" title="{name}">',
+            "m.mentions": {},
+        }
+        if in_reply_to:
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": in_reply_to}}
+        return content
+    content = {
+        "msgtype": "m.file",
         "body": filename,
         "filename": filename,
         "url": url,

@@ -1,6 +1,8 @@
 """The Matrix front's persistent state, in the bot's SQLite store (migration ``*_matrix``).
 
 - ``next_batch``: where the sync resumes after a reconnect or a restart.
+- ``resp:<event id>`` and ``latest:<poll>:<voter>``: which poll response is each voter's
+  latest, so that redacting it withdraws the vote, also after a restart.
 - handled events: a command is recorded with the reply it gets *before* that reply is sent, and
   marked done once the homeserver has it. After a crash or an outage the same reply is resent
   with the same transaction id (the homeserver drops the duplicate), never computed twice.
@@ -47,6 +49,21 @@ class MatrixState:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    async def put_many(self, items: list[tuple[str, str]]) -> None:
+        """Several keys in one statement and one COMMIT (a sync batch's poll responses)."""
+        if not items:
+            return
+
+        async def run() -> None:
+            await self.db.executemany(
+                "INSERT INTO matrix_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                items,
+            )
+            await self.db.commit()
+
+        await asyncio.shield(asyncio.ensure_future(run()))
 
     # -- handled commands -----------------------------------------------------------------------
     async def handled(self, event_id: str) -> tuple[bool, Outgoing | None]:

@@ -85,9 +85,11 @@ async def test_only_moderators_start_polls(world: World) -> None:
     assert "Only" in answer["content"]["body"] and "moderators" in answer["content"]["body"]
 
 
-async def test_a_timer_close_posts_the_end_and_the_result_with_its_chart(
+async def test_a_timer_close_posts_the_end_and_the_result_with_its_chart_notifying_nobody(
     world: World, polls: Polls, hub: Hub
 ) -> None:
+    """The chart is an inline image in an ``m.notice``: an ``m.image`` would notify every
+    member of the room (Synapse's default push rules), a notice notifies nobody."""
     start = await _poll_event(world, "!poll start timer=2m Best capital? | human | social")
     ana = await world.client("ana")
     await ana.respond(world.env.hub_room, start["event_id"], ["2"])
@@ -97,12 +99,26 @@ async def test_a_timer_close_posts_the_end_and_the_result_with_its_chart(
     mod = await world.client("moderator")
     room = world.env.hub_room
     await mod.wait_for(room, lambda evs: next((e for e in evs if e["type"] == END), None))
-    image = await mod.wait_for(
+    chart = await mod.wait_for(
         room,
-        lambda evs: next((e for e in evs if e["content"].get("msgtype") == "m.image"), None),
+        lambda evs: next(
+            (e for e in evs if "<img" in e["content"].get("formatted_body", "")), None
+        ),
     )
-    assert image["content"]["url"].startswith("mxc://")
-    assert image["content"]["info"]["mimetype"] == "image/png"
+    content = chart["content"]
+    assert content["msgtype"] == "m.notice" and content["m.mentions"] == {}
+    assert content["formatted_body"].startswith('<img src="mxc://')
+    assert content["body"].endswith(".png")
+    bot = world.env.bot.user_id
+    assert not [e for e in mod.bot_events(room, bot) if e["content"].get("msgtype") == "m.image"]
+    this_test = {e["event_id"] for e in mod.timeline[room]}
+    notified = await ana.request("GET", "/_matrix/client/v3/notifications", params={"limit": "100"})
+    from_bot = [
+        n["event"]
+        for n in notified["notifications"]
+        if n["event"]["sender"] == bot and n["event"]["event_id"] in this_test
+    ]
+    assert from_bot == []
 
 
 async def test_responses_still_count_after_the_bot_restarts(

@@ -188,30 +188,6 @@ async def test_responses_beyond_a_limited_timeline_are_fetched_and_counted(
     assert polls.tally(poll_id).counts == [2, 1]  # ana 1, carl 1, bob 2
 
 
-async def test_commands_sent_while_the_bot_was_down_are_not_answered_after_it_restarts(
-    hub: Hub, matrix_env: MatrixEnv
-) -> None:
-    """The sync resumes from the saved token, so the command is in the batch; it is older than
-    the bot's start-up, so it is not answered (nobody is waiting for it any more)."""
-    env, room = matrix_env, matrix_env.hub_room
-    async with people(env) as folks:
-        ana = await folks.get("ana")
-        async with running_bot(hub, env):
-            first = await ana.say(room, "!now")
-            await ana.answer_to(room, first, env.bot.user_id, threaded=True)
-        while_down = await ana.say(room, "!next")
-        await asyncio.sleep(0.01)
-        async with running_bot(hub, env):
-            probe = await ana.say(room, "!next 1")
-            await ana.answer_to(room, probe, env.bot.user_id, threaded=True)
-        await ana.sync(0)
-    replied = [
-        e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
-        for e in ana.bot_events(room, env.bot.user_id)
-    ]
-    assert replied == [first, probe] and while_down not in replied
-
-
 async def test_an_encrypted_room_is_told_once_that_the_bot_cannot_read_it(
     hub: Hub, matrix_env: MatrixEnv
 ) -> None:

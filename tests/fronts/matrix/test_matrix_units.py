@@ -72,12 +72,15 @@ def test_matrix_config_is_checked_and_knows_its_own_server() -> None:
     assert section.configured and section.allows_server("example.org")
     assert not section.allows_server("evil.example")
     assert not MatrixSection().configured
+    assert MatrixSection().catch_up_minutes == 10
     for bad in (
         {"user_id": "bot@example.org"},
         {"homeserver": "matrix.example.org"},
         {"allowed_servers": ["not a server"]},
         {"moderators": ["ana"]},
         {"moderator_power_level": -1},
+        {"catch_up_minutes": -1},
+        {"catch_up_minutes": 2000},
     ):
         with pytest.raises(ValidationError):  # each bad value alone in a complete section
             MatrixSection.model_validate(
