@@ -29,8 +29,11 @@ def _placeholders(template: str) -> set[str]:
 
 @pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
 def test_every_language_has_the_same_keys_and_placeholders_as_english(lang: str) -> None:
+    """Every language of bot/locales (es, fr, tr…: those with a core.<lang>.toml), key by key."""
     english, other = catalog("en"), catalog(lang)
-    assert set(other) == set(english)
+    missing, extra = sorted(set(english) - set(other)), sorted(set(other) - set(english))
+    assert not missing, f"bot/locales/*.{lang}.toml lacks {missing}"
+    assert not extra, f"bot/locales/*.{lang}.toml has keys English lacks: {extra}"
     for key, template in english.items():
         assert _placeholders(other[key]) == _placeholders(template), key
 
