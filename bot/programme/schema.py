@@ -78,7 +78,8 @@ class _LocalTextBase(_Model):
     def get(self, lang: str) -> str:
         """The text in ``lang``, else in English (a Turkish reader of a text written in es, en
         and fr reads it in English)."""
-        return getattr(self, lang, None) or self.en
+        text = getattr(self, lang) if lang in type(self).model_fields else None
+        return text or self.en
 
     def texts(self) -> dict[str, str]:
         """The languages this text is written in, each with its text."""
