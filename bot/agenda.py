@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from dateutil import parser as dateparser
 
 from bot.doc import Code, Emph, Link, Reply, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import fmt_day, fmt_time, t
+from bot.i18n import LANGUAGES, day_first, fmt_day, fmt_time, t
 from bot.programme import Session, fold
 from bot.render import session_item, when, where_text, zone_note
 
@@ -83,47 +85,45 @@ def now_sessions(ctx: Ctx) -> Reply:
     return zone_note(ctx, reply)
 
 
-_DAY_WORDS = {
-    "today": 0, "hoy": 0, "aujourd'hui": 0, "aujourdhui": 0,
-    "tomorrow": 1, "manana": 1, "demain": 1,
-    "yesterday": -1, "ayer": -1, "hier": -1,
-}  # fmt: skip
+# What dateutil reads, whatever the reader's language.
+_MONTH_ABBREVIATIONS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # noqa: SIM905
 
 
-_WEEKDAYS = {
-    word: number
-    for number, words in enumerate(
-        [
-            "monday mon lunes lun lundi",
-            "tuesday tue tues martes mar mardi",
-            "wednesday wed miercoles mie mercredi mer",
-            "thursday thu thurs jueves jue jeudi jeu",
-            "friday fri viernes vie vendredi ven",
-            "saturday sat sabado sab samedi sam",
-            "sunday sun domingo dom dimanche dim",
-        ]
+@dataclass(frozen=True, slots=True)
+class _DayWords:
+    """The words /schedule understands, in every language of the catalogs (``dates.*`` keys)."""
+
+    relative: dict[str, int]  # today 0, tomorrow 1, yesterday -1
+    weekdays: dict[str, int]  # Monday 0
+    months: dict[str, str]  # to the English abbreviation dateutil reads
+    fillers: frozenset[str]
+    day: re.Pattern[str]  # "day 2", "día 2", "gün 2"
+
+
+def _split(text: str) -> list[str]:
+    return fold(text).split()
+
+
+@cache
+def _day_words() -> _DayWords:
+    relative: dict[str, int] = {}
+    weekdays: dict[str, int] = {}
+    months: dict[str, str] = {}
+    fillers: set[str] = set()
+    day_names: set[str] = set()
+    for lang in LANGUAGES:
+        for key, offset in (("today", 0), ("tomorrow", 1), ("yesterday", -1)):
+            relative.update(dict.fromkeys(_split(t(lang, f"dates.{key}")), offset))
+        for number, words in enumerate(t(lang, "dates.weekdays").split("|")):
+            weekdays.update(dict.fromkeys(_split(words), number))
+        for number, words in enumerate(t(lang, "dates.months").split("|")):
+            months.update(dict.fromkeys(_split(words), _MONTH_ABBREVIATIONS[number]))
+        fillers.update(_split(t(lang, "dates.fillers")))
+        day_names.update(_split(t(lang, "dates.day")))
+    names = "|".join(re.escape(n) for n in sorted(day_names))
+    return _DayWords(
+        relative, weekdays, months, frozenset(fillers), re.compile(rf"(?:{names})?\s*(\d)")
     )
-    for word in words.split()
-}
-_MONTHS = {
-    word: english
-    for english, words in {
-        "jan": "enero ene janvier janv",
-        "feb": "febrero febr fevrier fevr fev",
-        "mar": "marzo mars",
-        "apr": "abril abr avril avr",
-        "may": "mayo mai",
-        "jun": "junio juin",
-        "jul": "julio juillet juil",
-        "aug": "agosto ago aout",
-        "sep": "septiembre setiembre sept septembre",
-        "oct": "octubre octobre",
-        "nov": "noviembre novembre",
-        "dec": "diciembre dic decembre",
-    }.items()
-    for word in words.split()
-}
-_FILLERS = frozenset({"de", "del", "el", "le", "the", "of", "on"})
 
 
 def _weekday_day(ctx: Ctx, weekday: int) -> date:
@@ -139,16 +139,18 @@ def _weekday_day(ctx: Ctx, weekday: int) -> date:
 
 
 def parse_day(ctx: Ctx, text: str) -> date | None:
-    """A forum day from ``1``–``4``, ``today``/``hoy``/``demain``…, a weekday (``friday``,
-    ``viernes``, ``jeudi``: that day of the forum), or a date in most spellings, with month
-    names in Spanish and French too (``7 de octubre``, ``le 8 octobre``)."""
+    """A forum day from ``1``–``4``, ``today``/``hoy``/``demain``/``yarın``…, a weekday
+    (``friday``, ``viernes``, ``jeudi``, ``cuma``: that day of the forum), or a date in most
+    spellings, with month names in every language of the catalogs (``7 de octubre``,
+    ``le 8 octobre``, ``8 Ekim``)."""
     q = fold(text.strip())
     forum = ctx.programme.forum
     if not q:
         return None
-    if q in _DAY_WORDS:
-        return _programme_today(ctx) + timedelta(days=_DAY_WORDS[q])
-    m = re.fullmatch(r"(?:day|dia|jour)?\s*(\d)", q)
+    known = _day_words()
+    if q in known.relative:
+        return _programme_today(ctx) + timedelta(days=known.relative[q])
+    m = known.day.fullmatch(q)
     span = (forum.end_date - forum.start_date).days + 1
     if m and 1 <= int(m.group(1)) <= span:
         return forum.start_date + timedelta(days=int(m.group(1)) - 1)
@@ -157,16 +159,16 @@ def parse_day(ctx: Ctx, text: str) -> date | None:
     weekday: int | None = None
     words: list[str] = []
     for word in re.split(r"[\s,.]+", q):
-        if word in _WEEKDAYS:
-            weekday = _WEEKDAYS[word]
-        elif word and word not in _FILLERS:
-            words.append(_MONTHS.get(word, word))
+        if word in known.weekdays:
+            weekday = known.weekdays[word]
+        elif word and word not in known.fillers:
+            words.append(known.months.get(word, word))
     if not words:
         return _weekday_day(ctx, weekday) if weekday is not None else None
     q = " ".join(words)
     try:
         parsed = dateparser.parse(
-            q, default=_default_dt(forum.start_date), dayfirst=ctx.lang != "en", fuzzy=False
+            q, default=_default_dt(forum.start_date), dayfirst=day_first(ctx.lang), fuzzy=False
         )
     except (ValueError, OverflowError):
         return None

@@ -30,6 +30,19 @@ BUNDLED_SCHEDULE = REPO_ROOT / "schedule.yaml"
 _T = TypeVar("_T")
 
 
+def _known_language(value: object) -> object:
+    """A language the bot has catalogs for (``bot/locales/core.<code>.toml``)."""
+    from bot.i18n import LANGUAGES
+
+    if isinstance(value, str) and value not in LANGUAGES:
+        raise ValueError(f"unknown language {value!r}; known: {', '.join(LANGUAGES)}")
+    return value
+
+
+#: A code of :data:`bot.i18n.LANGUAGES`.
+Language = Annotated[str, BeforeValidator(_known_language)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -37,7 +50,7 @@ class _Section(BaseModel):
 class BotSection(_Section):
     schedule: Path = BUNDLED_SCHEDULE
     database: Path = Path("data/l4a-bot.sqlite3")
-    default_language: Literal["es", "en", "fr"] = "en"
+    default_language: Language = "en"
     clock: datetime | None = None
     clock_speed: float = Field(default=1.0, gt=0, le=100_000, allow_inf_nan=False)
 
@@ -77,7 +90,7 @@ class ProposalsSection(_Section):
     rooms_per_slot: int = Field(default=4, ge=1, le=100)
     max_pending_per_host: int = Field(default=3, ge=1, le=100)
     review_channel_id: int | None = None
-    review_language: Literal["es", "en", "fr"] | None = None
+    review_language: Language | None = None
 
     @field_validator("opens_at", "closes_at", mode="before")
     @classmethod
@@ -201,7 +214,7 @@ class AnnouncementsSection(_Section):
     enabled: bool = True
     leads: list[Minutes] = Field(default_factory=lambda: [15, 0], max_length=10)
     kind_leads: dict[str, list[Minutes]] = Field(default_factory=dict)
-    language: Literal["es", "en", "fr"] | None = None
+    language: Language | None = None
     channels: dict[Literal["console", "discord", "matrix"], ChannelMap] = Field(
         default_factory=lambda: {"console": ChannelMap(default="announcements")}
     )
@@ -239,7 +252,7 @@ class EventsSection(_Section):
     """Discord scheduled events: one external event per upcoming session (``bot/events.py``)."""
 
     sync: bool = False
-    language: Literal["es", "en", "fr"] | None = None
+    language: Language | None = None
     resync_minutes: int = Field(default=60, ge=0, le=1440)
 
 

@@ -1,24 +1,52 @@
-"""Bot text in the forum's languages (es, en, fr), and dates and times written with Babel.
+"""Bot text in every language the catalogs hold, and dates and times written with Babel.
 
 Catalogs live in ``bot/locales/<feature>.<lang>.toml`` (one file per feature and language, merged
-per language; a key may be defined once only). Templates are translated first and formatted after
+per language; a key may be defined once only). The bot speaks exactly the languages that have a
+``core.<lang>.toml``: adding a language is adding its catalog files, no code names a language
+(names come from Babel, dates too). Templates are translated first and formatted after
 (``str.format`` placeholders). The language is chosen per call, never globally.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
+import unicodedata
 from datetime import date, datetime
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 
-Lang = Literal["es", "en", "fr"]
-LANGUAGES: tuple[Lang, ...] = ("es", "en", "fr")
-LANGUAGE_NAMES: dict[str, str] = {"es": "Español", "en": "English", "fr": "Français"}
+#: The language every text falls back to; its catalogs define every key.
+FALLBACK = "en"
+
+
+def _catalog_languages() -> tuple[str, ...]:
+    """The codes of the languages with a ``core.<lang>.toml`` catalog, in alphabetical order."""
+    names = (f.name for f in resources.files("bot.locales").iterdir())
+    return tuple(sorted(m.group(1) for n in names if (m := re.fullmatch(r"core\.(\w+)\.toml", n))))
+
+
+#: A language code of :data:`LANGUAGES` (``en``, ``es``, ``fr``, ``tr``…).
+Lang = str
+LANGUAGES: tuple[Lang, ...] = _catalog_languages()
+
+
+def own_name(code: str) -> str:
+    """A language's name in itself, as a list item (Babel): ``English``, ``Español``,
+    ``Français``, ``Türkçe``; any code Babel knows, the code itself otherwise."""
+    try:
+        name = Locale.parse(code).display_name or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+#: Each of :data:`LANGUAGES` by its own name.
+LANGUAGE_NAMES: dict[str, str] = {code: own_name(code) for code in LANGUAGES}
 
 
 def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
@@ -51,7 +79,7 @@ def t(lang: str, key: str, /, **values: object) -> str:
     """The text for ``key`` in ``lang`` (English if the key is missing there), formatted."""
     template = catalog(lang).get(key)
     if template is None:
-        template = catalog("en")[key]  # a missing English key is a bug: let it raise
+        template = catalog(FALLBACK)[key]  # a missing English key is a bug: let it raise
     return template.format(**values) if values else template
 
 
@@ -69,26 +97,42 @@ def tn(lang: str, key: str, count: int, /, **values: object) -> str:
     return t(lang, key, count=count, **values)
 
 
-def negotiate(hint: str | None, default: str = "en") -> str:
-    """Pick es/en/fr from a platform locale such as Discord's ``es-ES``, ``en-GB`` or ``fr``."""
+def negotiate(hint: str | None, default: str = FALLBACK) -> str:
+    """Pick one of :data:`LANGUAGES` from a platform locale such as Discord's ``es-ES``,
+    ``en-GB``, ``fr`` or ``tr``."""
     if hint:
         base = hint.replace("_", "-").split("-")[0].lower()
         if base in LANGUAGES:
             return base
-    return default if default in LANGUAGES else "en"
+    return default if default in LANGUAGES else FALLBACK
+
+
+def _folded(text: str) -> str:
+    """Case- and accent-free (``Türkçe`` and ``turkce``, ``Français`` and ``francais`` meet)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    """Every name of each of :data:`LANGUAGES` in each of them (Babel's ``Locale.languages``:
+    ``turco``, ``Turkish``, ``turc``, ``Türkçe``…), folded, to its code."""
+    names: dict[str, str] = {}
+    for display_in in LANGUAGES:
+        known = Locale.parse(display_in).languages
+        for code in LANGUAGES:
+            if name := known.get(code):
+                names.setdefault(_folded(name), code)
+    return names
 
 
 def parse_language(text: str) -> str | None:
-    """``es``/``en``/``fr``, or a language name in any of them (``español``, ``French``…)."""
-    q = text.strip().casefold()
+    """A code of :data:`LANGUAGES`, or a language's name in any of them (``español``, ``French``,
+    ``turco``, ``Türkçe``; case and accents ignored)."""
+    q = _folded(text)
     if q in LANGUAGES:
         return q
-    for code in LANGUAGES:
-        for display_in in LANGUAGES:
-            name = Locale.parse(code).get_display_name(display_in) or ""
-            if q == name.casefold():
-                return code
-    return None
+    return _language_names().get(q)
 
 
 def fmt_time(local: datetime, lang: str) -> str:
@@ -120,18 +164,24 @@ def fmt_day_short(day: date, lang: str) -> str:
     return format_skeleton("MMMEd", day, locale=lang)
 
 
-#: A date inside a sentence: "el mié 6 oct, de…", "le mar. 5 oct., de…", "on Tue, Oct 5, from…"
-#: (CLDR's MMMEd skeleton puts a comma after the Spanish weekday, which reads badly there).
-_PHRASE_DAY_PATTERNS = {"es": "EEE d MMM", "fr": "EEE d MMM", "en": "EEE, MMM d"}
-
-
 @lru_cache(maxsize=8192)
 def fmt_day_phrase(day: date, lang: str) -> str:
-    """A short weekday and date in running text: ``Tue, Oct 5``, ``mar 5 oct``, ``mar. 5 oct.``."""
-    pattern = _PHRASE_DAY_PATTERNS.get(lang)
-    if pattern is None:
+    """A short weekday and date in running text: ``Tue, Oct 5``, ``mar 5 oct``, ``mar. 5 oct.``.
+
+    The catalog key ``dates.day_phrase`` may give a Babel pattern (CLDR's MMMEd skeleton puts a
+    comma after the Spanish weekday, which reads badly in a sentence); empty: the skeleton."""
+    pattern = catalog(lang).get("dates.day_phrase", "")
+    if not pattern:
         return fmt_day_short(day, lang)
     return format_date(day, pattern, locale=lang)
+
+
+@cache
+def day_first(lang: str) -> bool:
+    """Whether the language writes the day before the month in numeric dates (``6/10``: 6 Oct
+    in Spanish, June 10 in English), from Babel's short date pattern."""
+    pattern = Locale.parse(lang).date_formats["short"].pattern
+    return pattern.find("d") < pattern.find("M")
 
 
 @lru_cache(maxsize=1024)

@@ -11,19 +11,18 @@ from discord.app_commands import locale_str
 from bot.doc import error
 from bot.failures import failure_text
 from bot.hub import Caller, Hub
-from bot.i18n import catalog, negotiate, t
+from bot.i18n import LANGUAGES, catalog, negotiate, t
 from cogs.render import send_reply
 
 log = logging.getLogger(__name__)
 FRONT = "discord"
 
-# Discord client locales served by each of the forum's languages.
+# Discord client locales served by each language of the catalogs (es-ES and es-419 by es, tr
+# by tr…): every locale Discord has whose language the bot speaks.
 DISCORD_LOCALES: dict[discord.Locale, str] = {
-    discord.Locale.spain_spanish: "es",
-    discord.Locale.latin_american_spanish: "es",
-    discord.Locale.french: "fr",
-    discord.Locale.american_english: "en",
-    discord.Locale.british_english: "en",
+    locale: negotiate(locale.value)
+    for locale in discord.Locale
+    if locale.value.split("-")[0].lower() in LANGUAGES
 }
 
 
@@ -34,7 +33,8 @@ def text(key: str) -> locale_str:
 
 
 class CatalogTranslator(app_commands.Translator):
-    """Localizes command names, descriptions and options for es/fr/en Discord clients."""
+    """Localizes command names, descriptions and options for Discord clients in every language
+    of the catalogs."""
 
     async def translate(
         self,

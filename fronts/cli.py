@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.clock import parse_instant
 from bot.config import BUNDLED_SCHEDULE, ConfigError, load_config
+from bot.i18n import LANGUAGES
 from bot.programme import ProgrammeError, load_programme
 from bot.store import StoreError
 
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
     export.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     export.add_argument("--out", type=Path, help="write the CSV here (default: standard output)")
-    export.add_argument("--lang", choices=("es", "en", "fr"), help="language of the headers")
+    export.add_argument("--lang", choices=LANGUAGES, help="language of the headers")
     plan = sub.add_parser(
         "plan", help="list every announcement and reminder due in a window (sends nothing)"
     )
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ics.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     ics.add_argument("--out", type=Path, help="write the .ics here (default: standard output)")
-    ics.add_argument("--lang", choices=("es", "en", "fr"), help="language of the texts")
+    ics.add_argument("--lang", choices=LANGUAGES, help="language of the texts")
     return parser
 
 

@@ -178,8 +178,7 @@ def parse_question(programme: Programme, text: str) -> Question:
             refs += [f"{session.id}/m{i}" for i in range(1, len(session.key_messages) + 1)]
             raise SpecError("polls.err.no_statement", ref=q, refs=", ".join(refs) or "—")
         chosen = texts[index]
-        langs = {"es": chosen.es, "en": chosen.en, "fr": chosen.get("fr")}
-        return Question(langs, source, session.id, index)
+        return Question(chosen.texts(), source, session.id, index)
     if len(q) > QUESTION_MAX:
         raise SpecError("polls.err.question_too_long", max=QUESTION_MAX, length=len(q))
     return Question({CUSTOM: q})

@@ -144,14 +144,13 @@ def export_csv(ctx: Ctx, poll: Poll) -> bytes:
     def row(*cells: object) -> None:
         writer.writerow([safe_cell(c) for c in cells])
 
-    row("poll", "option_number", "option_en", "option_es", "option_fr", "votes", "percent")
-    labels = {lang: poll.labels(lang) for lang in ("en", "es", "fr")}
+    row("poll", "option_number", *(f"option_{lang}" for lang in LANGUAGES), "votes", "percent")
+    labels = [poll.labels(lang) for lang in LANGUAGES]
     for i, (count, pct) in enumerate(zip(tally.counts, tally.percents(), strict=True)):
-        row(poll.id, i + 1, labels["en"][i], labels["es"][i], labels["fr"][i], count, pct)
+        row(poll.id, i + 1, *(by_lang[i] for by_lang in labels), count, pct)
     writer.writerow([])
-    row("question_en", poll.question.get("en"))
-    row("question_es", poll.question.get("es"))
-    row("question_fr", poll.question.get("fr"))
+    for lang in LANGUAGES:
+        row(f"question_{lang}", poll.question.get(lang))
     row("session", poll.question.session_id or "")
     row("voters", tally.voters)
     row("status", "closed" if not poll.is_open else "open")

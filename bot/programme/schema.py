@@ -1,7 +1,8 @@
 """The schema of ``schedule.yaml``: what each section may hold, checked by pydantic.
 
 Values arrive as text (the reference YAML path keeps every scalar a string); these models decide
-what each means: ISO dates only, ``true``/``false`` only, texts in es and en (fr optional).
+what each means: ISO dates only, ``true``/``false`` only, texts in es and en (the bot's other
+languages optional: ``fr:``, ``tr:``…).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -17,10 +18,20 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    create_model,
 )
 
-Lang = Literal["es", "en", "fr"]
-LANGS: tuple[Lang, ...] = ("es", "en", "fr")
+from bot.i18n import LANGUAGES
+
+#: A language code (``es``, ``fr``, ``tr``…).
+Lang = str
+#: Every programme text is written in these; the bot's other languages are optional.
+REQUIRED_LANGS: tuple[Lang, ...] = ("es", "en")
+#: The languages a programme text may be written in: the required ones, then every other
+#: language of the bot's catalogs (``es``, ``en``, ``fr``, ``tr``).
+LANGS: tuple[Lang, ...] = REQUIRED_LANGS + tuple(
+    lang for lang in LANGUAGES if lang not in REQUIRED_LANGS
+)
 Kind = Literal[
     "high_level_dialogue", "special_session", "plenary", "open_space", "visit", "welcome", "closing"
 ]
@@ -53,6 +64,7 @@ def _true_false(value: object) -> object:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 TrueFalse = Annotated[bool, BeforeValidator(_true_false)]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
@@ -60,25 +72,36 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LocalText(_Model):
-    """A text in the forum's languages; ``es`` and ``en`` required, ``fr`` falls back to ``en``."""
-
-    es: NonEmpty
-    en: NonEmpty
-    fr: NonEmpty | None = None
+class _LocalTextBase(_Model):
+    """A text in the programme's languages: one field per language of :data:`LANGS`."""
 
     def get(self, lang: str) -> str:
-        if lang == "es":
-            return self.es
-        if lang == "fr":
-            return self.fr or self.en
-        return self.en
+        """The text in ``lang``, else in English (a Turkish reader of a text written in es, en
+        and fr reads it in English)."""
+        text = getattr(self, lang) if lang in type(self).model_fields else None
+        return text or self.en
+
+    def texts(self) -> dict[str, str]:
+        """The languages this text is written in, each with its text."""
+        return {lang: text for lang in type(self).model_fields if (text := getattr(self, lang))}
 
     def all(self) -> Iterable[str]:
-        yield self.es
-        yield self.en
-        if self.fr:
-            yield self.fr
+        yield from self.texts().values()
+
+
+def _text_fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {lang: (NonEmpty, ...) for lang in REQUIRED_LANGS}
+    fields.update({lang: (NonEmpty | None, None) for lang in LANGS if lang not in fields})
+    return fields
+
+
+LocalText = create_model(  # a class whose fields are the languages of the catalogs
+    "LocalText",
+    __base__=_LocalTextBase,
+    __doc__="A text in es and en, and optionally in any other language of the bot.",
+    __module__=__name__,
+    **_text_fields(),
+)
 
 
 class HubIn(_Model):
@@ -94,7 +117,7 @@ class ForumIn(_Model):
     start_date: IsoDate
     end_date: IsoDate
     timezone: NonEmpty
-    languages: list[Lang] = Field(min_length=1)
+    languages: list[Language] = Field(min_length=1)
     hub: HubIn
 
 

@@ -13,7 +13,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n import LANGUAGE_NAMES, t
+from bot.i18n import own_name, t
 from bot.programme import Programme
 from bot.proposals.model import Proposal
 from bot.sheet import safe_cell
@@ -72,7 +72,7 @@ def row(p: Proposal, programme: Programme, lang: str) -> list[str]:
         "description": p.description,
         "slot": _slot(programme, p.slot),
         "slot_id": p.slot,
-        "language": LANGUAGE_NAMES.get(p.language, p.language),
+        "language": own_name(p.language),
         "capitals": ", ".join(t(lang, f"proposals.capital.{c}") for c in p.capitals),
         "format": t(lang, f"proposals.format.{p.format}"),
         "cohosts": p.cohosts,

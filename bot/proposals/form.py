@@ -15,13 +15,20 @@ from datetime import datetime
 from typing import Literal
 
 from bot.hub import Ctx
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, fmt_day_short, fmt_time, join_list, language_name, t
+from bot.i18n import (
+    LANGUAGES,
+    fmt_day_short,
+    fmt_time,
+    join_list,
+    language_name,
+    own_name,
+    t,
+)
 from bot.programme import Session, fold
 from bot.proposals.model import (
     CAPITALS,
     FIELD_KEYS,
     SESSION_FORMATS,
-    SESSION_LANGUAGES,
     Answers,
     clean_text,
 )
@@ -142,7 +149,8 @@ def choices(env: FormEnv, field: Field, current: str = "") -> list[Choice]:
             if s.open(env.ctx.now) or s.id == current
         ]
     if field.key == "language":
-        return [Choice(code, LANGUAGE_NAMES[code]) for code in SESSION_LANGUAGES]
+        # The languages the forum runs in (schedule.yaml's forum.languages), by their own names.
+        return [Choice(code, own_name(code)) for code in env.ctx.programme.forum.languages]
     if field.key == "capitals":
         return [Choice(c, t(lang, f"proposals.capital.{c}")) for c in CAPITALS]
     if field.key == "format":

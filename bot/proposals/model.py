@@ -20,7 +20,6 @@ DECISIONS: tuple[Decision, ...] = ("approved", "rejected", "changes_requested")
 #: The five capitals of resilience of the forum's method.
 CAPITALS: tuple[str, ...] = ("human", "social", "economic", "cultural", "environmental")
 SESSION_FORMATS: tuple[str, ...] = ("talk", "workshop", "discussion", "panel", "networking")
-SESSION_LANGUAGES: tuple[str, ...] = ("es", "en", "fr")
 
 #: Every answer of the form, in the order the form asks for them.
 FIELD_KEYS: tuple[str, ...] = (

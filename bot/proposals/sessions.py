@@ -26,7 +26,7 @@ def session_id(proposal_id: int) -> str:
 
 
 def _same(text: str) -> LocalText:
-    return LocalText(es=text, en=text, fr=text)
+    return LocalText(**dict.fromkeys(LANGS, text))
 
 
 def _about(p: Proposal, lang: str) -> str:
@@ -58,7 +58,7 @@ def proposal_session(p: Proposal, slot: Session) -> Session:
         places=slot.places,
         title=_same(p.title),
         summary=_same(p.description),
-        subtitle=LocalText(es=about["es"], en=about["en"], fr=about["fr"]),
+        subtitle=LocalText(**about),
         host=f"{p.host_name} ({p.organisation})",
         search_text=search_words(
             session_id(p.id), p.title, p.host_name, p.organisation, *kind_names("open_space")

@@ -1,7 +1,7 @@
 """Country names -> the zones used there, from shipped data only: tzdata's ``zone.tab`` (country
 code -> zones, most populous first where that makes geographical sense) and CLDR's territory
-names in en/es/fr (Babel), so "Samoa", "American Samoa", "Estados Unidos", "Turquía" and
-"Allemagne" all resolve.
+names in every language of the catalogs (Babel), so "Samoa", "American Samoa", "Estados Unidos",
+"Turquía", "Allemagne" and "Almanya" all resolve.
 
 Zones of one country that keep the same clock (the same UTC offset at every instant of
 :data:`~bot.zones.names._ABBREVIATION_INSTANTS`) are one choice: Germany's Berlin and Büsingen
@@ -13,9 +13,10 @@ import functools
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import LANGUAGES
 from bot.zones.names import _ABBREVIATION_INSTANTS, _fold, _rank, _tzdata_text, _zone_names
 
-_NAME_LOCALES = ("en", "es", "fr")
+_NAME_LOCALES = LANGUAGES  # the languages of the catalogs
 
 
 @functools.cache
@@ -52,7 +53,8 @@ def _choices(zones: tuple[str, ...]) -> tuple[str, ...]:
 
 @functools.cache
 def countries() -> dict[str, tuple[str, ...]]:
-    """Folded country name (en, es, fr) -> the zones to offer, best first (one if it has one)."""
+    """Folded country name (in every language of the catalogs) -> the zones to offer, best first
+    (one if it has one)."""
     by_code = _zone_tab()
     try:
         from babel import Locale

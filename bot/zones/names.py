@@ -1,6 +1,6 @@
-"""Zone names from shipped data: IANA names and links (tzdata), CLDR exemplar cities in
-en/es/fr (Babel), tzdata abbreviations, and the few :data:`PLACE_ALIASES`. Indexes are built
-lazily, once per process."""
+"""Zone names from shipped data: IANA names and links (tzdata), CLDR exemplar cities in every
+language of the catalogs (Babel), tzdata abbreviations, and the few :data:`PLACE_ALIASES`.
+Indexes are built lazily, once per process."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
+from bot.i18n import LANGUAGES
+
 #: Place name -> IANA zone, for places that are neither an IANA city part nor a CLDR exemplar
-#: city in en/es/fr. The first block are the forum's and UCLG's own places.
+#: city in a language of the catalogs. The first block are the forum's and UCLG's own places.
 PLACE_ALIASES: dict[str, str] = {
     "Kütahya": "Europe/Istanbul",  # 2021 forum host city
     "Ankara": "Europe/Istanbul",
@@ -97,7 +99,7 @@ _ABBREVIATION_INSTANTS: tuple[datetime, ...] = (
     datetime(2026, 7, 15, 12, tzinfo=UTC),
 )
 
-_CITY_LOCALES = ("en", "es", "fr")
+_CITY_LOCALES = LANGUAGES  # the languages of the catalogs
 _EXCLUDED_NAMES = frozenset({"Factory", "localtime", "posixrules"})
 _DEFAULT_POSITION = {zone: i for i, zone in enumerate(DEFAULT_ZONES)}
 _ABBREVIATION_POSITION = {zone: i for i, zone in enumerate(ABBREVIATION_FIRST)}

@@ -193,6 +193,10 @@ async def test_next_lists_at_most_five_running_sessions_and_points_to_now(
         ("miércoles", "es", "hub-oct-6"),
         ("jeudi", "fr", "hub-oct-7"),
         ("mardi", "fr", "climate-dialogue"),
+        ("cuma", "tr", "hub-oct-8"),
+        ("Çarşamba", "tr", "hub-oct-6"),
+        ("sali", "tr", "climate-dialogue"),
+        ("perşembe", "en", "hub-oct-7"),  # every language's words, whoever types them
     ],
 )
 async def test_schedule_reads_a_weekday_name_as_the_forum_day_of_that_weekday(
@@ -220,6 +224,10 @@ async def test_schedule_says_a_weekday_without_a_forum_day_is_outside_the_forum(
         ("le 6 octobre", "fr", "hub-oct-6"),
         ("mercredi 6 oct.", "fr", "hub-oct-6"),
         ("Oct 5", "en", "climate-dialogue"),
+        ("8 Ekim", "tr", "hub-oct-8"),
+        ("7 ekim 2021", "tr", "hub-oct-7"),
+        ("6.10.2021", "tr", "hub-oct-6"),  # Turkish writes the day first (Babel)
+        ("gün 4", "tr", "hub-oct-8"),
     ],
 )
 async def test_schedule_reads_spanish_and_french_month_names(
@@ -251,6 +259,7 @@ async def test_session_without_a_match_names_the_schedule_command_in_every_langu
         ("matrix", None, "!schedule"),
         ("discord", "es-ES", "/programa"),  # the name a Spanish Discord client shows
         ("discord", "fr", "/programme"),
+        ("discord", "tr", "/program"),
         ("discord", "en-US", "/schedule"),
         ("discord", "de", "/schedule"),
     ],

@@ -77,3 +77,26 @@ def test_a_half_configured_matrix_front_is_refused_not_silently_skipped(
     path.write_text(f"[matrix]\n{section}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=f"matrix: {missing} is needed too"):
         load_config(path)
+
+
+def test_every_language_key_takes_a_language_of_the_catalogs_and_names_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[bot]\ndefault_language = "tr"\n[proposals]\nreview_language = "tr"\n'
+        '[announcements]\nlanguage = "tr"\n[events]\nlanguage = "tr"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.bot.default_language == config.proposals.review_language == "tr"
+    assert config.announcements.language == config.events.language == "tr"
+    for section, key in (
+        ("bot", "default_language"),
+        ("proposals", "review_language"),
+        ("announcements", "language"),
+        ("events", "language"),
+    ):
+        path.write_text(f'[{section}]\n{key} = "de"\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"unknown language 'de'; known: en, es, fr, tr"):
+            load_config(path)

@@ -2,11 +2,25 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, catalog, fmt_time, negotiate, parse_language, t, tn
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    catalog,
+    day_first,
+    fmt_day,
+    fmt_day_phrase,
+    fmt_time,
+    negotiate,
+    own_name,
+    parse_language,
+    t,
+    tn,
+)
 
 
 def _placeholders(template: str) -> set[str]:
@@ -15,8 +29,11 @@ def _placeholders(template: str) -> set[str]:
 
 @pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
 def test_every_language_has_the_same_keys_and_placeholders_as_english(lang: str) -> None:
+    """Every language of bot/locales (es, fr, tr…: those with a core.<lang>.toml), key by key."""
     english, other = catalog("en"), catalog(lang)
-    assert set(other) == set(english)
+    missing, extra = sorted(set(english) - set(other)), sorted(set(other) - set(english))
+    assert not missing, f"bot/locales/*.{lang}.toml lacks {missing}"
+    assert not extra, f"bot/locales/*.{lang}.toml has keys English lacks: {extra}"
     for key, template in english.items():
         assert _placeholders(other[key]) == _placeholders(template), key
 
@@ -162,3 +179,71 @@ def test_reload_proposal_and_calendar_counts_are_singular_or_plural_in_each_lang
     lang: str, key: str, count: int, values: dict[str, object], expected: str
 ) -> None:
     assert tn(lang, key, count, **values) == expected
+
+
+def test_the_languages_are_those_with_a_core_catalog_and_include_turkish() -> None:
+    from importlib import resources
+
+    files = {f.name for f in resources.files("bot.locales").iterdir()}
+    assert set(LANGUAGES) == {n.split(".")[1] for n in files if n.startswith("core.")}
+    assert {"es", "en", "fr", "tr"} <= set(LANGUAGES)
+    features = {n.split(".")[0] for n in files if n.endswith(".en.toml")}
+    for lang in LANGUAGES:  # every feature's catalog exists in every language
+        assert {f"{feature}.{lang}.toml" for feature in features} <= files, lang
+
+
+def test_adding_a_language_is_adding_its_catalog_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.i18n
+
+    for name in ("core.en.toml", "core.de.toml", "polls.de.toml", "README.md"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    monkeypatch.setattr(bot.i18n.resources, "files", lambda package: tmp_path)
+    assert bot.i18n._catalog_languages() == ("de", "en")
+
+
+@pytest.mark.parametrize(
+    ("hint", "expected"), [("tr", "tr"), ("tr-TR", "tr"), ("TR_tr", "tr"), ("de-DE", "en")]
+)
+def test_a_turkish_platform_locale_picks_turkish(hint: str, expected: str) -> None:
+    assert negotiate(hint) == expected
+
+
+@pytest.mark.parametrize(
+    "typed", ["tr", "TR", "Türkçe", "turkce", "Turkish", "turco", "turc", " TÜRKÇE "]
+)
+def test_turkish_is_understood_by_code_or_by_its_name_in_every_language(typed: str) -> None:
+    assert parse_language(typed) == "tr"
+
+
+def test_language_names_come_from_babel_in_each_language_itself() -> None:
+    assert LANGUAGE_NAMES["tr"] == "Türkçe" and LANGUAGE_NAMES["es"] == "Español"
+    assert own_name("pt") == "Português" and own_name("zz-nonsense") == "zz-nonsense"
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0 oy"), (1, "1 oy"), (2, "2 oy"), (21, "21 oy")]
+)
+def test_turkish_counts_follow_babels_plural_rule(count: int, expected: str) -> None:
+    assert tn("tr", "polls.card.votes", count) == expected
+
+
+def test_turkish_dates_are_written_by_babel() -> None:
+    day = date(2021, 10, 6)
+    assert fmt_day(day, "tr") == "6 Ekim 2021 Çarşamba"
+    assert fmt_day_phrase(day, "tr") == "6 Eki Çar"
+    assert fmt_time(datetime(2021, 10, 6, 16, 5), "tr") == "16:05"
+    assert fmt_day_phrase(day, "en") == "Wed, Oct 6" and fmt_day_phrase(day, "es") == "mié 6 oct"
+    assert (day_first("tr"), day_first("es"), day_first("en")) == (True, True, False)
+
+
+def test_programme_text_without_a_language_reads_english_and_with_it_that_language() -> None:
+    from bot.programme import LANGS, LocalText
+
+    assert "tr" in LANGS
+    text = LocalText(es="Apertura", en="Opening", fr="Ouverture")
+    assert (text.get("tr"), text.get("fr"), text.get("es")) == ("Opening", "Ouverture", "Apertura")
+    assert LocalText(es="Apertura", en="Opening", tr="Açılış").get("tr") == "Açılış"
+    with pytest.raises(ValueError, match="xx"):
+        LocalText(es="Apertura", en="Opening", xx="?")  # no catalogs for xx: a typo

@@ -115,10 +115,11 @@ async def test_export_is_counts_only_never_voter_ids(hub: Hub, polls: Polls) -> 
         "option_en",
         "option_es",
         "option_fr",
+        "option_tr",
         "votes",
         "percent",
     ]
-    assert rows[2][2:] == ["Agree", "De acuerdo", "D'accord", "2", "67"]
+    assert rows[2][2:] == ["Agree", "De acuerdo", "D'accord", "Katılıyorum", "2", "67"]
     assert ["voters", "3"] in rows
 
 

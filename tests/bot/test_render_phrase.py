@@ -1,4 +1,4 @@
-"""A session's time inside a sentence (bot.render.when_phrase), in es, en and fr."""
+"""A session's time inside a sentence (bot.render.when_phrase), in es, en, fr and tr."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _phrase(sid: str, lang: str, zone: str = "Europe/Madrid", *, dated: bool = F
         ("es", "el mar 5 oct, de 13:30 a 15:30 CEST"),
         ("fr", "le mar. 5 oct., de 13:30 à 15:30 CEST"),
         ("en", "on Tue, Oct 5, from 1:30 PM to 3:30 PM CEST"),
+        ("tr", "5 Eki Sal, saat 13:30 ile 15:30 arasında (CEST)"),
     ],
 )
 def test_a_dated_range_says_the_day_then_from_and_to(lang: str, expected: str) -> None:
@@ -39,6 +40,7 @@ def test_a_dated_range_says_the_day_then_from_and_to(lang: str, expected: str) -
         ("es", "del mié 6 oct, 23:30, al jue 7 oct, 1:00 ACST"),
         ("fr", "du mer. 6 oct., 23:30, au jeu. 7 oct., 01:00 ACST"),
         ("en", "from Wed, Oct 6, 11:30 PM, to Thu, Oct 7, 1:00 AM ACST"),
+        ("tr", "6 Eki Çar, 23:30 ile 7 Eki Per, 01:00 arasında (ACST)"),
     ],
 )
 def test_a_range_across_midnight_names_both_days(lang: str, expected: str) -> None:

@@ -101,7 +101,9 @@ async def test_language_is_saved_and_confirmed_in_the_new_language(hub: Hub) -> 
 
 async def test_unknown_language_is_refused_with_the_choices(hub: Hub) -> None:
     reply = await settings.language(hub.context(caller()), "klingon")
-    assert not reply.ok and "es (Español), en (English), fr (Français)" in text_of(reply)
+    assert not reply.ok and "en (English), es (Español), fr (Français), tr (Türkçe)" in text_of(
+        reply
+    )
     assert hub.store.user("console", "ana").language is None
 
 

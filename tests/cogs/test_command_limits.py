@@ -9,12 +9,14 @@ import discord
 import pytest
 
 from bot.hub import Hub
+from bot.i18n import LANGUAGES
 from fronts.discord_client import HubBot
 
 NAME_MAX, DESCRIPTION_MAX, OPTIONS_MAX, CHOICES_MAX, CHOICE_MAX = 32, 100, 25, 25, 100
 COMMAND_TEXT_MAX = 4000  # name + description + every option's texts, per locale
 TOP_LEVEL_MAX = 100
-FORUM_LOCALES = {"es-ES", "es-419", "fr", "en-US", "en-GB"}
+# Every Discord locale of a language the catalogs hold (bot/locales/core.<lang>.toml).
+FORUM_LOCALES = {str(loc) for loc in discord.Locale if str(loc).split("-")[0] in LANGUAGES}
 SUBCOMMAND, GROUP = 1, 2
 
 
@@ -80,6 +82,10 @@ def test_names_and_descriptions_fit_discord_limits_in_every_language(
                 assert 1 <= len(choice["name"]) <= CHOICE_MAX, path
                 assert len(str(choice["value"])) <= CHOICE_MAX, path
             assert not (choices and item.get("autocomplete")), f"{path}: choices + autocomplete"
+
+
+def test_the_languages_served_on_discord_are_those_of_the_catalogs() -> None:
+    assert {"es-ES", "es-419", "fr", "en-US", "en-GB", "tr"} <= FORUM_LOCALES
 
 
 def test_every_command_is_localized_for_the_forum_languages(

@@ -120,3 +120,26 @@ async def test_a_command_that_cannot_save_says_so_privately_not_something_went_w
     assert reply.ephemeral
     assert reply.content.startswith("Je ne peux rien enregistrer pour le moment")
     assert "Un problème est survenu" not in reply.content
+
+
+async def test_a_turkish_client_gets_turkish_bot_text_and_english_programme_text(
+    discord_bot: DiscordHarness,
+) -> None:
+    # Turkish is a language because bot/locales has *.tr.toml; schedule.yaml has no Turkish
+    # texts, so titles and summaries are the English ones.
+    ece = discord_bot.user(name="ece", locale="tr")
+    [reply] = await discord_bot.slash("session", {"query": "opening-plenary"}, user=ece)
+    assert "Ne zaman:" in reply.content and "Genel oturum" in reply.content  # Turkish bot text
+    assert "Intermediary Cities for Equal Territories" in reply.content  # English programme
+    assert "Territorios" not in reply.content and "territoires" not in reply.content
+    [reply] = await discord_bot.slash("next", user=ece)
+    assert "### Sırada" in reply.content and "Saatler programın diliminde" in reply.content
+    assert "12:00–12:45 CEST" in reply.content and "Open space on Wonder" in reply.content
+
+
+async def test_a_turkish_client_sees_the_turkish_command_names_in_help(
+    discord_bot: DiscordHarness,
+) -> None:
+    [reply] = await discord_bot.slash("help", user=discord_bot.user(name="ece", locale="tr"))
+    assert "/sonraki" in reply.content and "/saat-dilimi" in reply.content
+    assert "Sırada ne var, şu anda ne oluyor" in reply.content

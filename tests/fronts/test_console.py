@@ -136,3 +136,18 @@ async def test_a_speaker_name_longer_than_32_characters_is_refused_with_the_rule
     assert (await console.handle(f"@{'c' * 32} /now") or "").startswith("Nothing is on right now.")
     # After a speaker, an answer may start with any @word (a form's answer): not refused.
     assert "demasiado largo" not in (await console.handle(f"@ana @{'d' * 40}") or "")
+
+
+async def test_turkish_is_chosen_on_the_console_by_code_or_by_name_in_any_language(
+    hub: Hub,
+) -> None:
+    console = Console(hub)
+    for speaker, typed in (("ece", "tr"), ("ali", "Türkçe"), ("eva", "turco"), ("luc", "turc")):
+        reply = await console.handle(f"@{speaker} /language {typed}")
+        assert reply is not None and "Bundan sonra size şu dilde yanıt vereceğim: Türkçe" in reply
+        assert hub.store.user("console", speaker).language == "tr"
+    reply = await console.handle("@ece /session opening-plenary")
+    assert reply is not None and "Ne zaman:" in reply  # Turkish bot text…
+    assert "Intermediary Cities for Equal Territories" in reply  # …English programme text
+    reply = await console.handle("@ece /schedule yarın")
+    assert reply is not None and "7 Ekim 2021 Perşembe" in reply

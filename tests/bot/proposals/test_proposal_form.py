@@ -155,3 +155,22 @@ def test_form_texts_fit_discord_modal_limits_in_every_language(lang: str) -> Non
     for decision in ("rejected", "changes_requested"):
         assert len(t(lang, f"proposals.modal.reason_{decision}", ref="#9999")) <= 45
     assert len(t(lang, "proposals.modal.reason_label")) <= 45
+
+
+async def test_the_session_languages_offered_are_the_forums_from_schedule_yaml(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = await form_env(ctx_for(hub, host(locale="tr")))
+    offered = [(c.value, c.label) for c in choices(env, BY_KEY["language"])]
+    assert offered == [("es", "Español"), ("en", "English"), ("fr", "Français")]
+    forum = hub.programme.forum
+    monkeypatch.setattr(
+        hub.programme, "forum", forum.model_copy(update={"languages": ["tr", "en"]})
+    )
+    env = await form_env(ctx_for(hub, host(locale="tr")))
+    offered = [(c.value, c.label) for c in choices(env, BY_KEY["language"])]
+    assert offered == [("tr", "Türkçe"), ("en", "English")]
+    assert parse_answer(env, BY_KEY["language"], "turco") == ("tr", None)
+    assert parse_answer(env, BY_KEY["language"], "Türkçe") == ("tr", None)
+    value, problem = parse_answer(env, BY_KEY["language"], "Français")
+    assert value == "" and problem is not None and "seçeneklerden biri değil" in problem
