@@ -48,6 +48,7 @@ def fingerprint(session: Session, programme: Programme) -> str:
         "summary": texts(session.summary),
         "description": texts(session.description),
         "host": session.host,
+        **({"speakers": list(session.speakers)} if session.speakers else {}),
         "places": [
             [p.name.get(lang) for lang in LANGS] + [p.join.get(lang) for lang in LANGS] + [p.url]
             if p

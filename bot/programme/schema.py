@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 Lang = Literal["es", "en", "fr"]
@@ -54,6 +55,8 @@ def _true_false(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 TrueFalse = Annotated[bool, BeforeValidator(_true_false)]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+#: Kind ids: the built-in :data:`KINDS`, or one declared in the programme's ``kinds`` section.
+KindId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 
 
 class _Model(BaseModel):
@@ -66,6 +69,14 @@ class LocalText(_Model):
     es: NonEmpty
     en: NonEmpty
     fr: NonEmpty | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_text(cls, value: object) -> object:
+        """A plain text (an imported programme's single language) is that text in every one."""
+        if isinstance(value, str) and value.strip():
+            return {"es": value, "en": value, "fr": value}
+        return value
 
     def get(self, lang: str) -> str:
         if lang == "es":
@@ -90,12 +101,18 @@ class HubIn(_Model):
 class ForumIn(_Model):
     name: LocalText
     motto: LocalText | None = None
-    city: LocalText
+    city: LocalText | None = None
     start_date: IsoDate
     end_date: IsoDate
     timezone: NonEmpty
     languages: list[Lang] = Field(min_length=1)
-    hub: HubIn
+    hub: HubIn | None = None
+    #: A short name for schedule exports (frab/c3voc ``acronym``).
+    acronym: NonEmpty | None = None
+
+    def hub_name(self, lang: str) -> str:
+        """The hub's name, or the forum's when the programme has no hub (an imported one)."""
+        return (self.hub.name if self.hub else self.name).get(lang)
 
 
 class Place(_Model):
@@ -106,22 +123,34 @@ class Place(_Model):
 
 class Day(_Model):
     date: IsoDate
-    title: LocalText
-    format: Format
+    title: LocalText | None = None
+    format: Format | None = None
+
+
+class Link(_Model):
+    url: NonEmpty
+    title: NonEmpty | None = None
 
 
 class SessionIn(_Model):
     id: SessionId
-    kind: Kind
+    kind: KindId
+    #: A second kind the session belongs to (an imported programme's track).
+    track: KindId | None = None
     date: IsoDate
     start: str | None = None
     end: str | None = None
-    format: Format
+    format: Format | None = None
     places: list[NonEmpty] = Field(min_length=1)
     title: LocalText
     subtitle: LocalText | None = None
-    summary: LocalText
+    summary: LocalText | None = None
     description: LocalText | None = None
+    speakers: list[NonEmpty] = Field(default_factory=list)
+    #: The language the session is held in (a code such as ``en`` or ``de``).
+    language: NonEmpty | None = None
+    url: NonEmpty | None = None
+    links: list[Link] = Field(default_factory=list)
     key_messages: list[LocalText] = Field(default_factory=list)
     key_statements: list[LocalText] = Field(default_factory=list)
     hub_slot: TrueFalse = False
@@ -130,5 +159,7 @@ class SessionIn(_Model):
 class ProgrammeIn(_Model):
     forum: ForumIn
     places: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")], Place]
+    #: Kinds beyond the built-in ones (an imported programme's types and tracks): id → name.
+    kinds: dict[KindId, LocalText] = Field(default_factory=dict)
     days: list[Day] = Field(min_length=1)
     sessions: list[SessionIn] = Field(min_length=1)
