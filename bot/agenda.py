@@ -262,10 +262,11 @@ def _details(ctx: Ctx, s: Session) -> Reply:
         place = programme.places.get(place_id)
         if place is None:
             continue
-        if place.url:
-            reply.item(Link(place.url, place.name.get(lang)), " — ", place.join.get(lang))
-        else:
-            reply.item(Strong(place.name.get(lang)), " — ", place.join.get(lang))
+        head = Link(place.url, place.name.get(lang)) if place.url else Strong(place.name.get(lang))
+        if place.join:
+            reply.item(head, " — ", place.join.get(lang))
+        elif place.url:
+            reply.item(head)
     if s.url:
         reply.para(Link(s.url, s.url))
     if s.summary:

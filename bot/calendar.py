@@ -60,8 +60,9 @@ def _description(session: Session, programme: Programme, lang: str) -> str:
     if joins:
         lines.append("")
         for place in joins:
-            how = place.join.get(lang) + (f" — {place.url}" if place.url else "")
-            lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
+            how = " — ".join(x for x in (place.join and place.join.get(lang), place.url) if x)
+            if how:
+                lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
     lines += ["", f"[{session.id}]"]
     return "\n".join(lines)
 

@@ -121,8 +121,9 @@ def event_spec(session: Session, programme: Programme, lang: str) -> EventSpec |
     if session.speakers:
         lines.append(t(lang, "interchange.speakers_line", speakers=", ".join(session.speakers)))
     for place in places:
-        how = place.join.get(lang) + (f" — {place.url}" if place.url else "")
-        lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
+        how = " — ".join(x for x in (place.join and place.join.get(lang), place.url) if x)
+        if how:
+            lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
     if session.summary:
         lines += ["", session.summary.get(lang)]
     # The id last, on its own line: kept whole by cutting the text before it.

@@ -50,7 +50,9 @@ def fingerprint(session: Session, programme: Programme) -> str:
         "host": session.host,
         **({"speakers": list(session.speakers)} if session.speakers else {}),
         "places": [
-            [p.name.get(lang) for lang in LANGS] + [p.join.get(lang) for lang in LANGS] + [p.url]
+            [p.name.get(lang) for lang in LANGS]
+            + [p.join.get(lang) if p.join else None for lang in LANGS]
+            + [p.url]
             if p
             else None
             for p in places

@@ -62,7 +62,10 @@ def _where(ctx: Ctx, reply: Reply, session: Session) -> None:
             continue
         name = place.name.get(ctx.lang)
         head: Inline = Link(place.url, name) if place.url else Strong(name)
-        reply.item(head, " — ", place.join.get(ctx.lang))
+        if place.join:
+            reply.item(head, " — ", place.join.get(ctx.lang))
+        elif place.url:
+            reply.item(head)
 
 
 def _title(reply: Reply, session: Session, lang: str) -> None:

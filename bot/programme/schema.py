@@ -117,7 +117,8 @@ class ForumIn(_Model):
 
 class Place(_Model):
     name: LocalText
-    join: LocalText
+    #: How to get there or join; an imported room has none (its name says where).
+    join: LocalText | None = None
     url: NonEmpty | None = None
 
 
