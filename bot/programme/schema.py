@@ -52,7 +52,16 @@ def _true_false(value: object) -> object:
     return word == "true"
 
 
+def _wall_text(value: object) -> object:
+    """A time as written. The fast YAML parser reads ``"2021-10-06T00:30"`` as a datetime: give
+    back the text the reference path keeps (it is checked there as text)."""
+    if isinstance(value, datetime) and value.tzinfo is None and not value.second:
+        return f"{value:%Y-%m-%dT%H:%M}"
+    return value
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+WallTime = Annotated[str, BeforeValidator(_wall_text)]
 TrueFalse = Annotated[bool, BeforeValidator(_true_false)]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 #: Kind ids: the built-in :data:`KINDS`, or one declared in the programme's ``kinds`` section.
@@ -139,8 +148,8 @@ class SessionIn(_Model):
     #: A second kind the session belongs to (an imported programme's track).
     track: KindId | None = None
     date: IsoDate
-    start: str | None = None
-    end: str | None = None
+    start: WallTime | None = None
+    end: WallTime | None = None
     format: Format | None = None
     places: list[NonEmpty] = Field(min_length=1)
     title: LocalText
