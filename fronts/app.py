@@ -12,10 +12,12 @@ from bot.announce.announcer import Announcer
 from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
 from bot.hub import Hub
+from bot.interchange.live import LiveSource
 from bot.polls.service import Polls
 from bot.programme import load_programme
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
+from fronts.http_fetch import fetch
 
 
 def make_clock(config: Config, start: datetime | None, speed: float | None) -> Clock:
@@ -39,20 +41,31 @@ def settle_heap() -> None:
 async def open_hub(
     config: Config, clock: Clock, *, db: Path | None = None, schedule: Path | None = None
 ) -> AsyncIterator[Hub]:
-    """Load the programme (refused whole if invalid), open the store, and close it afterwards."""
+    """Load the programme (refused whole if invalid), open the store, and close it afterwards.
+
+    With a live source (``schedule = "https://…"``) and no ``schedule`` override, the source is
+    fetched first (else its last good copy is used) and refreshed while the hub is open."""
+    live = None if schedule is not None else LiveSource.from_config(config, fetch, db)
+    if live is not None:
+        schedule = await live.prime()
     programme = load_programme(schedule or config.bot.schedule)
     path = db or config.bot.database
     store = await Store.open(path, clock)
     try:
         hub = Hub(config, programme, store, clock)
         hub.schedule_path = Path(schedule or config.bot.schedule)
+        hub.live_source = live
         await Announcer.open(hub)  # the fronts register their outboxes and start it
         await rebuild_programme(hub)  # the base programme plus approved open-space proposals
         hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
         settle_heap()
+        if live is not None:
+            live.start(hub)
         try:
             yield hub
         finally:
+            if live is not None:
+                await live.stop()
             if hub.announcer is not None:
                 await hub.announcer.stop()
             await hub.polls.close()

@@ -38,7 +38,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _read_source(source: str) -> bytes:
-    from bot.interchange.fetch import fetch, is_url
+    from bot.interchange.fetch import is_url
+    from fronts.http_fetch import fetch
 
     if is_url(source):
         fetched = asyncio.run(fetch(source))
