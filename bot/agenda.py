@@ -206,8 +206,10 @@ def schedule(ctx: Ctx, day_text: str | None = None) -> Reply:
                 )
             )
         info = programme.day(day)
-        title = info.title.get(lang) if info and info.title else fmt_day(day, lang)
-        reply.heading(title, Text(" — "), Text(fmt_day(day, lang)))
+        if info and info.title:
+            reply.heading(info.title.get(lang), Text(" — "), Text(fmt_day(day, lang)))
+        else:  # a day without a title (an imported programme's): its date alone
+            reply.heading(Text(fmt_day(day, lang)))
         if info and info.format:
             reply.note(t(lang, f"format.{info.format}"))
         sessions = programme.on_date(day)

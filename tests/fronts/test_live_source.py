@@ -4,6 +4,7 @@ time is announced to its followers as after /reload; moderators are told once.""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -17,12 +18,15 @@ from aiohttp import web
 
 from bot.announce import follows
 from bot.clock import FrozenClock
+from bot.commands import dispatch
 from bot.config import Config, load_config
 from bot.interchange.export import export_bytes
 from bot.interchange.fetch import FetchError, redact
 from bot.interchange.live import LiveSource
 from bot.programme import Programme, ProgrammeError, load_programme
+from fronts.cli import main
 from fronts.http_fetch import fetch
+from tests.conftest import text_of
 from tests.support.announce import FakeOutbox, person, running_bot
 
 T = datetime(2021, 10, 6, 9, 40, tzinfo=UTC)  # 11:40 CEST, day 2 of the forum
@@ -195,3 +199,43 @@ def test_credentials_in_a_source_url_are_never_shown(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not an http") as info:
         load_config(cfg)
     assert "pw" not in str(info.value)
+
+
+async def test_reload_refetches_and_tells_the_moderator_when_the_source_is_down(
+    server: tuple[Source, str], tmp_path: Path, programme: Programme
+) -> None:
+    source, url = server
+    source.body = _frab(programme)
+    live = LiveSource(url, tmp_path / "schedule-live.yaml", fetch)
+    path = await live.prime()
+    outbox, clock = FakeOutbox(), FrozenClock(T)
+    base = load_programme(path)
+    async with running_bot(
+        Config(), base, tmp_path / "db.sqlite3", clock, outbox, schedule=path
+    ) as hub:
+        hub.live_source = live
+        source.body = _moved(programme)
+        moved = text_of(await dispatch(hub, person("mod", moderator=True), "/", "reload", ""))
+        assert "1 change" in moved and "moved" in moved
+        source.status = 500
+        down = text_of(await dispatch(hub, person("mod", moderator=True), "/", "reload", ""))
+        assert "nothing changed" in down
+        assert "last good copy stays in use" in down and f"{url} answered HTTP 500" in down
+
+
+async def test_cli_imports_from_a_url(
+    server: tuple[Source, str],
+    programme: Programme,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source, url = server
+    source.body = _frab(programme)
+    out = tmp_path / "schedule.yaml"
+    # The command runs its own event loop: in a thread, while this loop serves the source.
+    assert await asyncio.to_thread(main, ["import", url, "--out", str(out)]) == 0
+    assert load_programme(out).by_id.keys() == {s.id for s in programme.sessions if s.timed}
+    source.status = 404
+    assert await asyncio.to_thread(main, ["import", url + "?token=abc"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot read {url}?…: {url}?… answered HTTP 404" in err and "abc" not in err

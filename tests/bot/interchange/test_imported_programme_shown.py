@@ -86,3 +86,10 @@ def test_ics_gives_the_instants_and_the_speakers(imported: Programme) -> None:
     assert "with Ana Ruiz, Bo Li" in str(opening["DESCRIPTION"])
     assert str(opening["URL"]) == "https://democon.example/talk/1"
     assert "lecture" in str(opening["CATEGORIES"].to_ical().decode())
+
+
+async def test_a_day_without_title_is_headed_by_its_date_once(ny_hub: Hub) -> None:
+    ctx = ny_hub.context(caller("ana"))
+    text = text_of(agenda.schedule(ctx, "2021-10-06"))
+    assert text.splitlines()[0] == "Wednesday, October 6, 2021"
+    assert "No sessions are scheduled for this day." in text  # the empty day
