@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from babel.core import UnknownLocaleError
 from dateutil import parser as dateparser
 
 from bot.doc import Code, Emph, Link, Reply, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import fmt_day, fmt_time, t
+from bot.i18n import fmt_day, fmt_time, language_name, t
 from bot.programme import Session, fold, kind_text
 from bot.render import session_item, when, where_text, zone_note
 
@@ -237,6 +238,14 @@ def session_details(ctx: Ctx, query: str) -> Reply:
     return _details(ctx, matches[0])
 
 
+def _language(code: str, lang: str) -> str:
+    """``de`` → "German" (in the reader's language); a code Babel does not know stays as is."""
+    try:
+        return language_name(code.replace("-", "_"), in_lang=lang)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+
+
 def _details(ctx: Ctx, s: Session) -> Reply:
     lang = ctx.lang
     programme = ctx.programme
@@ -259,7 +268,7 @@ def _details(ctx: Ctx, s: Session) -> Reply:
     if s.speakers:
         reply.para(Strong(t(lang, "interchange.speakers")), " ", Text(", ".join(s.speakers)))
     if s.language:
-        reply.para(Strong(t(lang, "interchange.language")), " ", Text(s.language))
+        reply.para(Strong(t(lang, "interchange.language")), " ", Text(_language(s.language, lang)))
     for place_id in s.places:
         place = programme.places.get(place_id)
         if place is None:

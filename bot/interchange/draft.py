@@ -156,6 +156,12 @@ class Draft:
             sid, n = f"{wanted[:58]}-{n}", n + 1
         return sid
 
+    def _writable(self, at: datetime) -> bool:
+        """Whether the wall time of ``at`` in the forum's zone reads back as ``at`` (not the
+        second pass of an hour repeated when clocks go back)."""
+        wall = at.astimezone(self.zone).replace(tzinfo=None, fold=0)
+        return wall.replace(tzinfo=self.zone).astimezone(UTC) == at
+
     def _wall(self, at: datetime, day: date) -> str:
         local = at.astimezone(self.zone)
         if local.date() == day:
@@ -199,6 +205,13 @@ class Draft:
                             e.where,
                             f"session {title!r}: its {what} is not on a whole minute "
                             "(the programme keeps minutes)",
+                        )
+                for what, at in (("start", start), ("end", end)):
+                    if at is not None and not self._writable(at):
+                        self.problem(
+                            e.where,
+                            f"session {title!r}: its {what} falls in the hour repeated by a "
+                            f"clock change in {self.zone.key}: a wall time cannot say which one",
                         )
                 if start is not None and end is not None and end <= start:
                     self.problem(e.where, f"session {title!r}: ends before or when it starts")

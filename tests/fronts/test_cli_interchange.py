@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.programme import load_programme
 from fronts.cli import main
 from tests.support import frab
 
@@ -68,3 +70,11 @@ def test_import_and_check_of_a_1000_session_congress_is_under_a_second(tmp_path:
     assert main(["check", str(out)]) == 0
     elapsed = time.perf_counter() - started
     assert elapsed < 1.0, f"import + check took {elapsed:.2f} s"
+    programme = load_programme(out)
+    assert len(programme.sessions) == 1_000
+    # Talk 23 is in the 3rd slot of day 1 (11:00 + 2 × 50 min, Berlin, CET = UTC+1).
+    talk = next(s for s in programme.sessions if s.title.en == "Talk 23 on topic 23")
+    assert talk.starts_at == datetime(2023, 12, 27, 11, 40, tzinfo=UTC)
+    # the last slot of day 1 starts after midnight and still belongs to day 1
+    late = max(programme.on_date(date(2023, 12, 27)), key=lambda s: s.starts_at or talk.starts_at)
+    assert late.starts_at is not None and late.starts_at.date() == date(2023, 12, 28)

@@ -143,3 +143,20 @@ def test_pretalx_persons_and_links_are_read() -> None:
         ("https://slides.example/1", "Slides")
     ]
     assert opening.url == "https://democon.example/talk/1"
+
+
+def test_an_instant_in_the_repeated_hour_of_a_clock_change_is_a_problem() -> None:
+    # Madrid's clocks go back at 03:00 CEST on 31 Oct 2021: 02:30 happens twice. The second
+    # 02:30 (+01:00) cannot be written as a wall time; the first (+02:00) can.
+    days = frab.awkward_days()
+    first, second = days[0][2][0], days[0][2][1]
+    first["date"], first["duration"] = "2021-10-31T02:00:00+02:00", "00:30"
+    second["date"] = "2021-10-31T02:30:00+01:00"
+    data = frab.frab_xml(days)
+    line = next(
+        i + 1 for i, x in enumerate(data.decode().splitlines()) if f'guid="{second["guid"]}"' in x
+    )
+    assert _problems(data, "s.xml", timezone="Europe/Madrid") == [
+        f"s.xml:{line}: session 'Late night': its start falls in the hour repeated by a clock "
+        "change in Europe/Madrid: a wall time cannot say which one"
+    ]

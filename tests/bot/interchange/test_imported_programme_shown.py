@@ -53,7 +53,7 @@ async def test_next_and_session_show_speakers_type_and_the_instant(ny_hub: Hub) 
     assert "Oct 6, 6:30 AM–7:15 AM CEST" in details  # 00:30 New York
     opening = text_of(agenda.session_details(ctx, "opening"))
     assert "Speakers: Ana Ruiz, Bo Li" in opening
-    assert "Language: en" in opening
+    assert "Language: English" in opening
     assert "https://democon.example/talk/1" in opening
 
 
