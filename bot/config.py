@@ -27,6 +27,8 @@ from bot.clock import parse_instant
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_SCHEDULE = REPO_ROOT / "schedule.yaml"
+#: The last good copy of a live programme source, next to the database.
+LIVE_COPY = "schedule-live.yaml"
 _T = TypeVar("_T")
 
 
@@ -285,6 +287,8 @@ def load_config(path: Path | None) -> Config:
         config.bot.schedule = base / config.bot.schedule
     if not config.bot.database.is_absolute():
         config.bot.database = base / config.bot.database
+    if config.bot.schedule_url:  # commands that read the file read the live source's last copy
+        config.bot.schedule = config.bot.database.parent / LIVE_COPY
     return config
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.config import LIVE_COPY
 from bot.interchange import finish, read_draft
 from bot.interchange.draft import SourceError
 from bot.interchange.fetch import Fetcher, FetchError, redact
@@ -72,7 +73,7 @@ class LiveSource:
         bot = config.bot
         if not bot.schedule_url:
             return None
-        cache = (db or bot.database).parent / "schedule-live.yaml"
+        cache = (db or bot.database).parent / LIVE_COPY
         return cls(
             bot.schedule_url,
             cache,
@@ -83,15 +84,22 @@ class LiveSource:
         )
 
     # -- one fetch ---------------------------------------------------------------------------
-    def _validators(self) -> tuple[str | None, str | None]:
+    def _meta(self) -> dict[str, str | None] | None:
+        """What is known of the copy on disk, if it is a copy of this source."""
         if not self.cache.exists():
-            return None, None  # no good copy: fetch it whole
+            return None
         try:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None, None
-        if meta.get("url") != self.shown:
-            return None, None  # the config names another source now
+            return None
+        if not isinstance(meta, dict) or meta.get("url") != self.shown:
+            return None  # the config names another source now
+        return meta
+
+    def _validators(self) -> tuple[str | None, str | None]:
+        meta = self._meta()
+        if meta is None:
+            return None, None  # no good copy of this source: fetch it whole
         return meta.get("etag"), meta.get("last_modified")
 
     async def refresh(self) -> Refresh:
@@ -134,7 +142,7 @@ class LiveSource:
         """At start-up: the path of a programme to start on (fresh, else the last good copy);
         :class:`ProgrammeError` when there is neither."""
         outcome = await self.refresh()
-        if not self.cache.exists():
+        if self._meta() is None:  # no copy, or a copy of another source
             why = outcome.problem or "nothing fetched"
             raise ProgrammeError(self.shown, [Problem(1, f"{why}; no last good copy to use")])
         return self.cache

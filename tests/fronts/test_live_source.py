@@ -239,3 +239,24 @@ async def test_cli_imports_from_a_url(
     assert await asyncio.to_thread(main, ["import", url + "?token=abc"]) == 2
     err = capsys.readouterr().err
     assert f"cannot read {url}?…: {url}?… answered HTTP 404" in err and "abc" not in err
+
+
+async def test_the_copy_of_another_source_is_not_used_when_the_new_one_is_down(
+    server: tuple[Source, str], tmp_path: Path, programme: Programme
+) -> None:
+    source, url = server
+    source.body = _frab(programme)
+    cache = tmp_path / "schedule-live.yaml"
+    await LiveSource(url, cache, fetch).prime()
+    other = url.replace("schedule.json", "other.json")  # 404 on this server
+    with pytest.raises(ProgrammeError, match="answered HTTP 404; no last good copy"):
+        await LiveSource(other, cache, fetch).prime()
+
+
+def test_commands_without_the_bot_read_the_live_sources_last_copy(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        '[bot]\nschedule = "https://example.org/s.json"\ndatabase = "state/bot.db"\n',
+        encoding="utf-8",
+    )
+    assert load_config(cfg).bot.schedule == tmp_path / "state" / "schedule-live.yaml"
