@@ -63,7 +63,8 @@ class LiveSource:
         self.fmt = fmt
         self.timezone = timezone
         self.refresh_seconds = refresh_minutes * 60
-        self.problem: str | None = None  # the current failure, told once
+        self.problem: str | None = None  # the current failure (logged once)
+        self._told: str | None = None  # the failure the moderators were told of
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -170,10 +171,11 @@ class LiveSource:
     async def update(self, hub: Hub) -> Refresh:
         """One refresh, applied: a changed programme is reloaded and announced; a new failure
         is told to the moderators once."""
-        told = self.problem
         outcome = await self.refresh()
-        if outcome.problem is not None and outcome.problem != told:
+        if outcome.problem is not None and outcome.problem != self._told:
+            # also a failure that began at start-up, before any front could post
             await _tell_moderators(hub, outcome.problem)
+        self._told = outcome.problem
         if outcome.changed and hub.announcer is not None:
             reload = await hub.announcer.reload(self.cache)
             if not reload.ok:  # the copy was checked before it was written: not expected

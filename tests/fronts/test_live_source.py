@@ -260,3 +260,27 @@ def test_commands_without_the_bot_read_the_live_sources_last_copy(tmp_path: Path
         encoding="utf-8",
     )
     assert load_config(cfg).bot.schedule == tmp_path / "state" / "schedule-live.yaml"
+
+
+async def test_a_source_already_down_at_start_is_told_to_the_moderators_at_the_next_refresh(
+    server: tuple[Source, str], tmp_path: Path, programme: Programme
+) -> None:
+    source, url = server
+    source.body = _frab(programme)
+    cache = tmp_path / "schedule-live.yaml"
+    await LiveSource(url, cache, fetch).prime()
+    source.status = 502
+    live = LiveSource(url, cache, fetch)
+    path = await live.prime()  # the bot starts on the last good copy; no front is up yet
+    config = Config.model_validate(
+        {"announcements": {"moderator_channels": {"console": "moderators"}}}
+    )
+    outbox = FakeOutbox()
+    async with running_bot(
+        config, load_programme(path), tmp_path / "db.sqlite3", FrozenClock(T), outbox,
+        schedule=path,
+    ) as hub:  # fmt: skip
+        await live.update(hub)
+        await live.update(hub)
+        (alert,) = outbox.to("moderators")
+        assert "HTTP 502" in alert
