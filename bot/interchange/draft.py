@@ -283,8 +283,9 @@ class Draft:
         }
 
     def yaml_text(self) -> str:
+        source = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", "?", self.source)
         head = (
-            f"# Imported by `l4a-bot import` from {self.source}.\n"
+            f"# Imported by `l4a-bot import` from {source}.\n"
             f"# Times are wall-clock times in {self.zone.key}; `l4a-bot check` validates this "
             "file.\n"
         )

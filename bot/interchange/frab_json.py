@@ -100,6 +100,10 @@ def read_frab_json(data: bytes, source: str, zone_override: str | None = None) -
         draft = Draft(source, ZoneInfo("UTC"), source)
         draft.problem(exc.lineno, f"not valid JSON ({exc.msg})")
         return draft
+    except RecursionError:  # "[[[[…" a hundred thousand deep
+        draft = Draft(source, ZoneInfo("UTC"), source)
+        draft.problem(1, "not a schedule: arrays or objects nested too deeply")
+        return draft
     schedule = doc.get("schedule") if isinstance(doc, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     if not isinstance(conference, dict) or not isinstance(conference.get("days"), list):

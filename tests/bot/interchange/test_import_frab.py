@@ -160,3 +160,14 @@ def test_an_instant_in_the_repeated_hour_of_a_clock_change_is_a_problem() -> Non
         f"s.xml:{line}: session 'Late night': its start falls in the hour repeated by a clock "
         "change in Europe/Madrid: a wall time cannot say which one"
     ]
+
+
+def test_hostile_json_nesting_is_one_problem() -> None:
+    assert _problems(b"[" * 200_000 + b"]" * 200_000, "deep.json") == [
+        "deep.json:1: not a schedule: arrays or objects nested too deeply"
+    ]
+
+
+def test_a_source_name_with_a_line_break_cannot_break_the_written_file() -> None:
+    result = import_bytes(frab.frab_json(), "evil\nforum: x.json")
+    assert result.yaml_text.startswith("# Imported by `l4a-bot import` from evil?forum: x.json.")
