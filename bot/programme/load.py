@@ -11,8 +11,7 @@ import difflib
 import gc
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from functools import lru_cache
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,14 +43,11 @@ from bot.programme.schema import (
     ProgrammeIn,
     SessionIn,
 )
+from bot.programme.walltime import local_time as _local_time
 from bot.yamlsrc import Path as NodePath
 from bot.yamlsrc import YamlSourceError, line_of, load_with_lines
 from bot.zones import ZoneError, load_zone
 
-_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
-#: A wall time on another date than the session's programme day (past midnight, or a session
-#: longer than a day): ``2021-10-06T00:30`` (``T`` or a space).
-_DATE_HHMM = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]((?:[01]\d|2[0-3]):[0-5]\d)$")
 REQUIRED_SECTIONS = ("forum", "places", "days", "sessions")
 
 
@@ -250,49 +246,6 @@ def _validate_parts(
             if item is not None:
                 target.append((i, item))  # type: ignore[arg-type]
     return parts
-
-
-def _local_time(
-    day: date,
-    text: str | None,
-    zone: ZoneInfo,
-    where: str,
-    path: NodePath,
-    lines: dict[NodePath, int],
-    problems: list[Problem],
-) -> datetime | None:
-    if text is None:
-        return None
-    at = _utc_instant(day, text.strip(), zone)
-    if isinstance(at, datetime):
-        return at
-    message = (
-        f"{where}: {text!r} is not a time (use HH:MM, 24-hour, or YYYY-MM-DDTHH:MM for another day)"
-        if at == "format"
-        else f"{where}: {text} does not exist on {day} in {zone.key} (clock change)"
-    )
-    problems.append(Problem(line_of(lines, path), message))
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _utc_instant(day: date, text: str, zone: ZoneInfo) -> datetime | str:
-    """The UTC instant of a wall time on a day in a zone, or why there is none."""
-    if not _HHMM.match(text):
-        other = _DATE_HHMM.match(text)
-        if other is None:
-            return "format"
-        try:
-            day = date.fromisoformat(other[1])
-        except ValueError:
-            return "format"
-        text = other[2]
-    hh, mm = (int(x) for x in text.split(":"))
-    local = datetime.combine(day, time(hh, mm), tzinfo=zone)
-    back = local.astimezone(UTC).astimezone(zone)
-    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        return "gap"
-    return local.astimezone(UTC)
 
 
 def _search_text(s: SessionIn, kinds: dict[str, LocalText]) -> str:
