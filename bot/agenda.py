@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
+from babel.core import UnknownLocaleError
 from dateutil import parser as dateparser
 
 from bot.doc import Code, Emph, Link, Reply, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import LANGUAGES, day_first, fmt_day, fmt_time, t
-from bot.programme import Session, fold
+from bot.i18n import LANGUAGES, day_first, fmt_day, fmt_time, language_name, t
+from bot.programme import Session, fold, kind_text
 from bot.render import session_item, when, where_text, zone_note
 
 MAX_NEXT = 10
@@ -208,9 +209,11 @@ def schedule(ctx: Ctx, day_text: str | None = None) -> Reply:
                 )
             )
         info = programme.day(day)
-        title = info.title.get(lang) if info else fmt_day(day, lang)
-        reply.heading(title, Text(" — "), Text(fmt_day(day, lang)))
-        if info:
+        if info and info.title:
+            reply.heading(info.title.get(lang), Text(" — "), Text(fmt_day(day, lang)))
+        else:  # a day without a title (an imported programme's): its date alone
+            reply.heading(Text(fmt_day(day, lang)))
+        if info and info.format:
             reply.note(t(lang, f"format.{info.format}"))
         sessions = programme.on_date(day)
         if not sessions:
@@ -237,6 +240,14 @@ def session_details(ctx: Ctx, query: str) -> Reply:
     return _details(ctx, matches[0])
 
 
+def _language(code: str, lang: str) -> str:
+    """``de`` → "German" (in the reader's language); a code Babel does not know stays as is."""
+    try:
+        return language_name(code.replace("-", "_"), in_lang=lang)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+
+
 def _details(ctx: Ctx, s: Session) -> Reply:
     lang = ctx.lang
     programme = ctx.programme
@@ -252,19 +263,27 @@ def _details(ctx: Ctx, s: Session) -> Reply:
                 end=fmt_time(s.ends_at.astimezone(ctx.prefs.zone.tzinfo), lang),
             )
         )
-    reply.para(Strong(t(lang, "session.what")), " ", t(lang, f"kind.{s.kind}"))
+    reply.para(Strong(t(lang, "session.what")), " ", kind_text(s, lang))
     reply.para(Strong(t(lang, "session.where")), " ", where_text(ctx, s))
     if s.host:
         reply.para(Strong(t(lang, "session.host")), " ", Text(s.host))
+    if s.speakers:
+        reply.para(Strong(t(lang, "interchange.speakers")), " ", Text(", ".join(s.speakers)))
+    if s.language:
+        reply.para(Strong(t(lang, "interchange.language")), " ", Text(_language(s.language, lang)))
     for place_id in s.places:
         place = programme.places.get(place_id)
         if place is None:
             continue
-        if place.url:
-            reply.item(Link(place.url, place.name.get(lang)), " — ", place.join.get(lang))
-        else:
-            reply.item(Strong(place.name.get(lang)), " — ", place.join.get(lang))
-    reply.para(s.summary.get(lang))
+        head = Link(place.url, place.name.get(lang)) if place.url else Strong(place.name.get(lang))
+        if place.join:
+            reply.item(head, " — ", place.join.get(lang))
+        elif place.url:
+            reply.item(head)
+    if s.url:
+        reply.para(Link(s.url, s.url))
+    if s.summary:
+        reply.para(s.summary.get(lang))
     if s.key_messages:
         reply.heading(t(lang, "session.key_messages"))
         for m in s.key_messages:
@@ -273,7 +292,7 @@ def _details(ctx: Ctx, s: Session) -> Reply:
         reply.heading(t(lang, "session.key_statements"))
         for m in s.key_statements:
             reply.quote(m.get(lang))
-    if s.hub_slot:
+    if s.hub_slot and programme.forum.hub:
         hub = programme.forum.hub
         reply.note(t(lang, "session.hub_slot", hub=hub.name.get(lang)))
         reply.para(Link(hub.form_url, t(lang, "session.hub_form")))

@@ -29,7 +29,7 @@ from bot.announce.follows import followed_sessions
 from bot.doc import Attachment, Code, Reply
 from bot.hub import Ctx
 from bot.i18n import t, tn
-from bot.programme import Programme, Session
+from bot.programme import Programme, Session, format_text, kind_text
 from bot.revisions import Revision, record_revisions
 
 MIME = "text/calendar"
@@ -43,21 +43,26 @@ def session_uid(session: Session, programme: Programme) -> str:
 
 
 def _description(session: Session, programme: Programme, lang: str) -> str:
-    lines = [f"{t(lang, f'kind.{session.kind}')} · {t(lang, f'format.{session.format}')}"]
+    fmt = format_text(session.format, lang)
+    lines = [" · ".join(x for x in (kind_text(session, lang), fmt) if x)]
     if session.subtitle:
         lines.append(session.subtitle.get(lang))
     if session.host:
         lines.append(t(lang, "session.hosted_by", host=session.host))
-    lines.append("")
-    lines.append(session.summary.get(lang))
-    if session.description and session.description.get(lang) != session.summary.get(lang):
+    if session.speakers:
+        lines.append(t(lang, "interchange.speakers_line", speakers=", ".join(session.speakers)))
+    summary = session.summary.get(lang) if session.summary else None
+    if summary:
+        lines += ["", summary]
+    if session.description and session.description.get(lang) != summary:
         lines += ["", session.description.get(lang)]
     joins = [programme.places[p] for p in session.places if p in programme.places]
     if joins:
         lines.append("")
         for place in joins:
-            how = place.join.get(lang) + (f" — {place.url}" if place.url else "")
-            lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
+            how = " — ".join(x for x in (place.join and place.join.get(lang), place.url) if x)
+            if how:
+                lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
     lines += ["", f"[{session.id}]"]
     return "\n".join(lines)
 
@@ -86,10 +91,12 @@ def session_event(
     names = [programme.places[p].name.get(lang) for p in session.places if p in programme.places]
     if names:
         event.add("location", ", ".join(names))
-    url = next((programme.places[p].url for p in session.places if p in programme.places), None)
+    url = session.url or next(
+        (programme.places[p].url for p in session.places if p in programme.places), None
+    )
     if url:
         event.add("url", url)
-    event.add("categories", [t(lang, f"kind.{session.kind}")])
+    event.add("categories", [kind_text(session, lang)])
     event.add("status", "CONFIRMED")
     event.add("sequence", revision.sequence if revision else 0)
     if revision is not None:
@@ -133,7 +140,7 @@ def programme_name(programme: Programme, lang: str) -> str:
     return t(
         lang,
         "calendar.programme_name",
-        hub=programme.forum.hub.name.get(lang),
+        hub=programme.forum.hub_name(lang),
         forum=programme.forum.name.get(lang),
     )
 
@@ -183,7 +190,7 @@ async def agenda_calendar(ctx: Ctx, sessions: Iterable[Session]) -> Reply:
         return Reply(ok=False).para(
             t(lang, "calendar.agenda_empty", remind=f"{prefix}remind", all=f"{prefix}ics all")
         )
-    name = t(lang, "calendar.agenda_name", hub=ctx.programme.forum.hub.name.get(lang))
+    name = t(lang, "calendar.agenda_name", hub=ctx.programme.forum.hub_name(lang))
     return await calendar_reply(ctx, sessions, t(lang, "calendar.filename_agenda"), name=name)
 
 

@@ -27,6 +27,8 @@ from bot.clock import parse_instant
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_SCHEDULE = REPO_ROOT / "schedule.yaml"
+#: The last good copy of a live programme source, next to the database.
+LIVE_COPY = "schedule-live.yaml"
 _T = TypeVar("_T")
 
 
@@ -49,10 +51,29 @@ class _Section(BaseModel):
 
 class BotSection(_Section):
     schedule: Path = BUNDLED_SCHEDULE
+    #: Set when ``schedule`` is an http(s) URL: the live source (``bot/interchange/live.py``).
+    schedule_url: str | None = None
+    schedule_format: Literal["frab-xml", "frab-json", "csv", "ics"] | None = None
+    schedule_timezone: str | None = None
+    refresh_minutes: float = Field(default=5.0, ge=0.5, le=24 * 60)
     database: Path = Path("data/l4a-bot.sqlite3")
     default_language: Language = "en"
     clock: datetime | None = None
     clock_speed: float = Field(default=1.0, gt=0, le=100_000, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _schedule_url(cls, data: object) -> object:
+        """``schedule = "https://…"``: a live source, fetched and refreshed (http(s) only)."""
+        if not isinstance(data, dict):
+            return data
+        value = data.get("schedule")
+        if isinstance(value, str) and "://" in value:
+            from bot.interchange.fetch import check_url
+
+            data = {k: v for k, v in data.items() if k != "schedule"}
+            data["schedule_url"] = check_url(value)  # ValueError: shown without secrets
+        return data
 
     @field_validator("clock", mode="before")
     @classmethod
@@ -228,6 +249,10 @@ class AnnouncementsSection(_Section):
     dm_per_second: float = Field(default=20.0, ge=0, le=1000, allow_inf_nan=False)
     retries: int = Field(default=3, ge=0, le=10)
     retry_seconds: float = Field(default=2.0, ge=0, le=600)
+    #: Where moderators are told (once) that a live programme source is down or broken.
+    moderator_channels: dict[Literal["console", "discord", "matrix"], ChannelId] = Field(
+        default_factory=dict
+    )
 
     @field_validator("dm_per_second")
     @classmethod
@@ -300,6 +325,8 @@ def load_config(path: Path | None) -> Config:
         config.bot.schedule = base / config.bot.schedule
     if not config.bot.database.is_absolute():
         config.bot.database = base / config.bot.database
+    if config.bot.schedule_url:  # commands that read the file read the live source's last copy
+        config.bot.schedule = config.bot.database.parent / LIVE_COPY
     return config
 
 

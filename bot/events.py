@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.i18n import t
-from bot.programme import Programme, Session
+from bot.programme import Programme, Session, format_text, kind_text
 
 NAME_MAX, DESCRIPTION_MAX, LOCATION_MAX, ACTIVE_MAX = 100, 1000, 100, 100
 DEFAULT_LENGTH = timedelta(hours=1)  # a session with no end still needs one on Discord
@@ -114,19 +114,27 @@ def event_spec(session: Session, programme: Programme, lang: str) -> EventSpec |
     if session.starts_at is None:
         return None
     places = [programme.places[p] for p in session.places if p in programme.places]
-    lines = [f"{t(lang, f'kind.{session.kind}')} · {t(lang, f'format.{session.format}')}"]
+    fmt = format_text(session.format, lang)
+    lines = [" · ".join(x for x in (kind_text(session, lang), fmt) if x)]
     if session.host:
         lines.append(t(lang, "session.hosted_by", host=session.host))
+    if session.speakers:
+        lines.append(t(lang, "interchange.speakers_line", speakers=", ".join(session.speakers)))
     for place in places:
-        how = place.join.get(lang) + (f" — {place.url}" if place.url else "")
-        lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
-    lines += ["", session.summary.get(lang)]
+        how = " — ".join(x for x in (place.join and place.join.get(lang), place.url) if x)
+        if how:
+            lines.append(t(lang, "calendar.join", place=place.name.get(lang), how=how))
+    if session.summary:
+        lines += ["", session.summary.get(lang)]
     # The id last, on its own line: kept whole by cutting the text before it.
     tail = f"\n\n[{session.id}]"
     body = cut("\n".join(lines), DESCRIPTION_MAX - len(tail), one_line=False)
     url = next((p.url for p in places if p.url and len(p.url) <= LOCATION_MAX), None)
     location = (
-        url or ", ".join(p.name.get(lang) for p in places) or t(lang, f"format.{session.format}")
+        url
+        or ", ".join(p.name.get(lang) for p in places)
+        or format_text(session.format, lang)
+        or session.title.get(lang)
     )
     return EventSpec(
         session_id=session.id,

@@ -19,6 +19,7 @@ from bot.zones import UserZone, ZoneError, load_zone
 
 if TYPE_CHECKING:
     from bot.announce.announcer import Announcer
+    from bot.interchange.live import LiveSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,8 @@ class Hub:
         self.schedule_path: Path = config.bot.schedule
         #: Announcements and reminders, attached by ``fronts.app.open_hub`` (fronts start it).
         self.announcer: Announcer | None = None
+        #: The programme's live source (``schedule = "https://…"``), refreshed by itself.
+        self.live_source: LiveSource | None = None
 
     async def set_programme(self, programme: Programme) -> None:
         """Show ``programme`` from now on, and tell every listener."""

@@ -9,7 +9,7 @@ from functools import lru_cache
 from bot.doc import Inline, Reply, Stamp, Strong, Text
 from bot.hub import Ctx
 from bot.i18n import fmt_day_phrase, fmt_day_short, fmt_time, t, tn
-from bot.programme import Place, Programme, Session
+from bot.programme import Place, Programme, Session, format_text, kind_text
 from bot.zones import UserZone
 
 
@@ -88,8 +88,8 @@ def where_text(ctx: Ctx, session: Session) -> str:
 
 def _where_text(session: Session, places: Mapping[str, Place], lang: str) -> str:
     names = [places[p].name.get(lang) for p in session.places if p in places]
-    fmt = t(lang, f"format.{session.format}")
-    return f"{fmt} · {', '.join(names)}" if names else fmt
+    fmt = format_text(session.format, lang)
+    return " · ".join(x for x in (fmt, ", ".join(names)) if x)
 
 
 def session_item(ctx: Ctx, session: Session, *, show_today: bool = True) -> tuple[Inline, ...]:
@@ -109,9 +109,7 @@ def _session_item(
         Text(when_part) if session.starts_at is None else Stamp(session.starts_at, when_part),
         Text(" · "),
         Strong(session.title.get(lang)),
-        Text(
-            f" · {t(lang, f'kind.{session.kind}')} · {_where_text(session, programme.places, lang)}"
-        ),
+        Text(f" · {kind_text(session, lang)} · {_where_text(session, programme.places, lang)}"),
     ]
     if session.host:
         parts.append(Text(" · "))

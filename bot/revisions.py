@@ -48,8 +48,11 @@ def fingerprint(session: Session, programme: Programme) -> str:
         "summary": texts(session.summary),
         "description": texts(session.description),
         "host": session.host,
+        **({"speakers": list(session.speakers)} if session.speakers else {}),
         "places": [
-            [p.name.get(lang) for lang in LANGS] + [p.join.get(lang) for lang in LANGS] + [p.url]
+            [p.name.get(lang) for lang in LANGS]
+            + [p.join.get(lang) if p.join else None for lang in LANGS]
+            + [p.url]
             if p
             else None
             for p in places

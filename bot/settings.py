@@ -86,7 +86,7 @@ def help_reply(ctx: Ctx, prefix: str, commands: list[tuple[str, str]]) -> Reply:
     """``commands`` is (usage, description) for each command the front offers."""
     lang = ctx.lang
     forum = ctx.programme.forum
-    reply = Reply().heading(t(lang, "help.title", hub=forum.hub.name.get(lang)))
+    reply = Reply().heading(t(lang, "help.title", hub=forum.hub_name(lang)))
     reply.para(t(lang, "help.intro", forum=forum.name.get(lang)))
     for usage, description in commands:
         reply.item(Strong(f"{prefix}{usage}"), Text(f" — {description}"))

@@ -122,8 +122,8 @@ class AnnounceCog(commands.Cog):
         label_all = t(lang, "remind.choice_all")
         if not q or q in fold(label_all) or q in "all":
             out.append(_choice(label_all, "all"))
-        for kind in KINDS:
-            label = t(lang, "remind.choice_kind", kind=t(lang, f"kind.{kind}"))
+        for kind in (*KINDS, *self.hub.programme.kinds):
+            label = t(lang, "remind.choice_kind", kind=follows.kind_name(ctx, kind))
             if not q or q in fold(label) or q in kind:
                 out.append(_choice(label, f"kind:{kind}"))
         programme = self.hub.programme

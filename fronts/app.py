@@ -14,10 +14,12 @@ from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
 from bot.dbfile import cannot_open
 from bot.hub import Hub
+from bot.interchange.live import LiveSource
 from bot.polls.service import Polls
 from bot.programme import load_programme
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
+from fronts.http_fetch import fetch
 
 
 def make_clock(config: Config, start: datetime | None, speed: float | None) -> Clock:
@@ -48,14 +50,22 @@ async def open_hub(
     lock: bool = False,
 ) -> AsyncIterator[Hub]:
     """Load the programme (refused whole if invalid), open the store, and close it afterwards.
+
     ``lock``: hold the database's one-process lock (``console``, ``run``); ``create=False``:
-    refuse a missing database file instead of making an empty one (read-only commands)."""
+    refuse a missing database file instead of making an empty one (read-only commands).
+
+    With a live source (``schedule = "https://…"``) and no ``schedule`` override, the source is
+    fetched first (else its last good copy is used) and refreshed while the hub is open."""
+    live = None if schedule is not None else LiveSource.from_config(config, fetch, db)
+    if live is not None:
+        schedule = await live.prime()
     programme = load_programme(schedule or config.bot.schedule)
     path = db or config.bot.database
     store = await Store.open(path, clock, create=create, lock=lock)
     try:
         hub = Hub(config, programme, store, clock)
         hub.schedule_path = Path(schedule or config.bot.schedule)
+        hub.live_source = live
         await Announcer.open(hub)  # the fronts register their outboxes and start it
         await rebuild_programme(hub)  # the base programme plus approved open-space proposals
         try:
@@ -63,9 +73,13 @@ async def open_hub(
         except sqlite3.Error as exc:
             raise cannot_open(path, exc) from exc
         settle_heap()
+        if live is not None:
+            live.start(hub)
         try:
             yield hub
         finally:
+            if live is not None:
+                await live.stop()
             if hub.announcer is not None:
                 await hub.announcer.stop()
             await hub.polls.close()

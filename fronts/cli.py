@@ -22,7 +22,7 @@ from bot.store import StoreError
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "check", "proposals", "plan", "ics")
+SUBCOMMANDS = ("console", "run", "check", "proposals", "plan", "ics", "import", "export")
 
 
 def _instant(text: str) -> datetime:
@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     ics.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     ics.add_argument("--out", type=Path, help="write the .ics here (default: standard output)")
     ics.add_argument("--lang", choices=LANGUAGES, help="language of the texts")
+    from fronts import cli_interchange
+
+    cli_interchange.add_parsers(sub)
     return parser
 
 
@@ -306,6 +309,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plan(args)
         if command == "ics":
             return cmd_ics(args)
+        if command in ("import", "export"):
+            from fronts import cli_interchange
+
+            if command == "import":
+                return cli_interchange.cmd_import(args)
+            return cli_interchange.cmd_export(args)
         return cmd_console(args)
     except ConfigError as exc:
         print(f"l4a-bot: {exc}", file=sys.stderr)

@@ -78,5 +78,6 @@ def _covered(programme: Programme, follows: list[Follow]) -> list[Session]:
     return [
         s
         for s in programme.sessions
-        if s.starts_at is not None and (everything or s.kind in kinds or s.id in ids)
+        if s.starts_at is not None
+        and (everything or s.kind in kinds or s.track in kinds or s.id in ids)
     ]

@@ -41,15 +41,33 @@ def parse_lead(text: str) -> int | None:
     return value * 60 if (m.group(2) or "m").startswith("h") else value
 
 
-def _kind(text: str) -> str | None:
-    q = fold(text.strip()).replace(" ", "_").replace("-", "_")
-    if q in KINDS:
-        return q
+def _key(text: str) -> str:
+    return fold(text.strip()).replace(" ", "_").replace("-", "_")
+
+
+def _kind(ctx: Ctx, text: str) -> str | None:
+    """A built-in kind or one the programme declares (an imported type or track), by id or by
+    name in any language."""
+    q = _key(text)
+    declared = ctx.programme.kinds
+    for kind in (*KINDS, *declared):
+        if _key(kind) == q:
+            return kind
     for kind in KINDS:
         for lang in LANGS:
-            if fold(t(lang, f"kind.{kind}")).replace(" ", "_").replace("-", "_") == q:
+            if _key(t(lang, f"kind.{kind}")) == q:
                 return kind
+    for kind, name in declared.items():
+        if any(_key(n) == q for n in name.all()):
+            return kind
     return None
+
+
+def kind_name(ctx: Ctx, kind: str) -> str:
+    declared = ctx.programme.kinds.get(kind)
+    if declared is not None:
+        return declared.get(ctx.lang)
+    return t(ctx.lang, f"kind.{kind}") if kind in KINDS else kind  # no longer declared
 
 
 def parse_target(ctx: Ctx, text: str) -> Target | Reply:
@@ -61,15 +79,15 @@ def parse_target(ctx: Ctx, text: str) -> Target | Reply:
     lowered = fold(q)
     for prefix in _KIND_PREFIXES:
         if lowered.startswith(prefix):
-            kind = _kind(q[len(prefix) :])
+            kind = _kind(ctx, q[len(prefix) :])
             if kind is None:
-                names = ", ".join(f"kind:{k}" for k in KINDS)
+                names = ", ".join(f"kind:{k}" for k in (*KINDS, *ctx.programme.kinds))
                 value = q[len(prefix) :].strip()[:60]
                 return error(t(lang, "remind.unknown_kind", value=value, kinds=names))
             return ("kind", kind)
     matches = ctx.programme.find(q[:200])
     if not matches:
-        kind = _kind(q)
+        kind = _kind(ctx, q)
         if kind is not None:
             return ("kind", kind)
         cmd = ctx.caller.command("schedule")
@@ -100,7 +118,7 @@ def describe(ctx: Ctx, target_type: TargetType, target: str) -> str:
     if target_type == "all":
         return t(ctx.lang, "remind.what_all")
     if target_type == "kind":
-        return t(ctx.lang, "remind.what_kind", kind=t(ctx.lang, f"kind.{target}"))
+        return t(ctx.lang, "remind.what_kind", kind=kind_name(ctx, target))
     session = ctx.programme.by_id.get(target)
     if session is None:  # cancelled since it was followed (a /reload dropped it)
         return t(ctx.lang, "remind.cancelled_session", id=target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.announce.changes import ReloadOutcome
 from bot.announce.follows import _announcer
 from bot.announce.texts import changes_reply
 from bot.doc import Code, Reply, error
@@ -18,7 +19,17 @@ async def reload(ctx: Ctx) -> Reply:
     announcer = _announcer(ctx.hub)
     if announcer is None:
         return error(t(lang, "remind.unavailable"))
+    live = ctx.hub.live_source
+    source_problem = (await live.refresh()).problem if live is not None else None
     outcome = await announcer.reload()
+    if source_problem is not None:
+        reply = _reload_reply(ctx, outcome)
+        return reply.note(t(lang, "interchange.source_down")).item(Code(source_problem))
+    return _reload_reply(ctx, outcome)
+
+
+def _reload_reply(ctx: Ctx, outcome: ReloadOutcome) -> Reply:
+    lang = ctx.lang
     if not outcome.ok:
         reply = error(tn(lang, "reload.problems", len(outcome.problems)))
         for line in outcome.problems[:MAX_PROBLEM_LINES]:

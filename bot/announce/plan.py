@@ -50,6 +50,7 @@ class FollowIndex:
         for group in (
             self.everything,
             self.by_kind.get(session.kind, ()),
+            self.by_kind.get(session.track, ()) if session.track else (),
             self.by_session.get(session.id, ()),
         ):
             for f in group:

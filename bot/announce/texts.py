@@ -16,7 +16,7 @@ from bot.announce.model import Change
 from bot.doc import Code, Inline, Link, Reply, Stamp, Strong, Text
 from bot.hub import Caller, Ctx, Hub, Prefs
 from bot.i18n import t
-from bot.programme import Session
+from bot.programme import Session, kind_text
 from bot.render import when_text, where_text
 
 
@@ -62,7 +62,10 @@ def _where(ctx: Ctx, reply: Reply, session: Session) -> None:
             continue
         name = place.name.get(ctx.lang)
         head: Inline = Link(place.url, name) if place.url else Strong(name)
-        reply.item(head, " — ", place.join.get(ctx.lang))
+        if place.join:
+            reply.item(head, " — ", place.join.get(ctx.lang))
+        elif place.url:
+            reply.item(head)
 
 
 def _title(reply: Reply, session: Session, lang: str) -> None:
@@ -70,10 +73,13 @@ def _title(reply: Reply, session: Session, lang: str) -> None:
     parts: list[Inline | str] = [
         Strong(session.title.get(lang)),
         " · ",
-        t(lang, f"kind.{session.kind}"),
+        kind_text(session, lang),
     ]
     if session.host:
         parts += [" · ", Text(t(lang, "session.hosted_by", host=session.host))]
+    if session.speakers:
+        speakers = ", ".join(session.speakers)
+        parts += [" · ", Text(t(lang, "interchange.speakers_line", speakers=speakers))]
     reply.para(*parts)
 
 

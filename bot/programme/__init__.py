@@ -7,7 +7,7 @@
 """
 
 from bot.programme.load import Problem, ProgrammeError, load_programme, parse_programme
-from bot.programme.model import Programme, Session, fold
+from bot.programme.model import Programme, Session, fold, format_text, kind_text
 from bot.programme.schema import (
     FORMATS,
     KINDS,
@@ -39,6 +39,8 @@ __all__ = [
     "Session",
     "SessionIn",
     "fold",
+    "format_text",
+    "kind_text",
     "load_programme",
     "parse_programme",
 ]

@@ -11,8 +11,7 @@ import difflib
 import gc
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from functools import lru_cache
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,17 +35,20 @@ from bot.programme.problems import (
     _problem_from_pydantic,
 )
 from bot.programme.schema import (
+    KINDS,
     Day,
     ForumIn,
+    LocalText,
     Place,
     ProgrammeIn,
     SessionIn,
 )
+from bot.programme.walltime import local_time as _local_time
 from bot.yamlsrc import Path as NodePath
 from bot.yamlsrc import YamlSourceError, line_of, load_with_lines
 from bot.zones import ZoneError, load_zone
 
-_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+REQUIRED_SECTIONS = ("forum", "places", "days", "sessions")
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -139,9 +141,16 @@ def _parse_fast(text: str, source: str) -> Programme | None:
             forum=whole.forum,
             places=dict(whole.places),
             place_ids=set(whole.places),
+            kinds=dict(whole.kinds),
             days=list(enumerate(whole.days)),
             sessions=list(enumerate(whole.sessions)),
             raw_ids=[(i, s.id) for i, s in enumerate(whole.sessions)],
+            raw_kinds=[
+                (i, key, kind)
+                for i, s in enumerate(whole.sessions)
+                for key, kind in (("kind", s.kind), ("track", s.track))
+                if kind is not None
+            ],
         )
         programme = _build(parts, {}, problems, source)
     except Exception:  # values typed differently than the reference path expects
@@ -154,9 +163,12 @@ class _Parts:
     forum: ForumIn | None = None
     places: dict[str, Place] = field(default_factory=dict)
     place_ids: set[str] = field(default_factory=set)
+    kinds: dict[str, LocalText] = field(default_factory=dict)
     days: list[tuple[int, Day]] = field(default_factory=list)
     sessions: list[tuple[int, SessionIn]] = field(default_factory=list)
     raw_ids: list[tuple[int, str]] = field(default_factory=list)
+    #: ``(index, "kind" or "track", value)`` as written, checked even in sessions with problems.
+    raw_kinds: list[tuple[int, str, str]] = field(default_factory=list)
     #: ``forum.timezone`` as written, when the forum section has other problems (still checked).
     raw_zone: str | None = None
 
@@ -189,7 +201,7 @@ def _validate_parts(
             close = difflib.get_close_matches(str(key), top, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(Problem(line_of(lines, (key,)), f"unknown key {key!r}{hint}"))
-    for key in top:
+    for key in REQUIRED_SECTIONS:
         if key not in data or data[key] in (None, [], {}):
             problems.append(Problem(line_of(lines, (key,)), f"{key}: missing or empty"))
     parts.forum = (
@@ -220,6 +232,22 @@ def _validate_parts(
         problems.append(
             Problem(line_of(lines, ("places",)), "places: expected a mapping of id: place")
         )
+    kinds = data.get("kinds")
+    if isinstance(kinds, dict):
+        for kid, value in kinds.items():
+            name = _validate(LocalText, value, ("kinds", kid), data, lines, problems)
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", kid):
+                problems.append(
+                    Problem(
+                        line_of(lines, ("kinds", kid)), f"kinds › {kid}: ids are a-z, 0-9, - or _"
+                    )
+                )
+            elif name is not None:
+                parts.kinds[kid] = name
+    elif kinds is not None:
+        problems.append(
+            Problem(line_of(lines, ("kinds",)), "kinds: expected a mapping of id: name")
+        )
     for key, model, target in (("days", Day, parts.days), ("sessions", SessionIn, parts.sessions)):
         items = data.get(key)
         if items is None:
@@ -230,50 +258,21 @@ def _validate_parts(
         for i, value in enumerate(items):
             if key == "sessions" and isinstance(value, dict) and isinstance(value.get("id"), str):
                 parts.raw_ids.append((i, value["id"]))
+            if key == "sessions" and isinstance(value, dict):
+                for k in ("kind", "track"):
+                    if isinstance(value.get(k), str):
+                        parts.raw_kinds.append((i, k, value[k]))
             item = _validate(model, value, (key, i), data, lines, problems)
             if item is not None:
                 target.append((i, item))  # type: ignore[arg-type]
     return parts
 
 
-def _local_time(
-    day: date,
-    text: str | None,
-    zone: ZoneInfo,
-    where: str,
-    path: NodePath,
-    lines: dict[NodePath, int],
-    problems: list[Problem],
-) -> datetime | None:
-    if text is None:
-        return None
-    at = _utc_instant(day, text.strip(), zone)
-    if isinstance(at, datetime):
-        return at
-    message = (
-        f"{where}: {text!r} is not a time (use HH:MM, 24-hour)"
-        if at == "format"
-        else f"{where}: {text} does not exist on {day} in {zone.key} (clock change)"
-    )
-    problems.append(Problem(line_of(lines, path), message))
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _utc_instant(day: date, text: str, zone: ZoneInfo) -> datetime | str:
-    """The UTC instant of a wall time on a day in a zone, or why there is none."""
-    if not _HHMM.match(text):
-        return "format"
-    hh, mm = (int(x) for x in text.split(":"))
-    local = datetime.combine(day, time(hh, mm), tzinfo=zone)
-    back = local.astimezone(UTC).astimezone(zone)
-    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        return "gap"
-    return local.astimezone(UTC)
-
-
-def _search_text(s: SessionIn) -> str:
-    texts = [s.id, *s.title.all(), *kind_names(s.kind)]
+def _search_text(s: SessionIn, kinds: dict[str, LocalText]) -> str:
+    texts = [s.id, *s.title.all(), *s.speakers]
+    for kind in (s.kind, s.track):
+        if kind is not None:
+            texts.extend(kinds[kind].all() if kind in kinds else kind_names(kind))
     if s.subtitle:
         texts.extend(s.subtitle.all())
     return search_words(*texts)
@@ -319,6 +318,19 @@ def _build(
             )
         else:
             ids[sid] = id_line
+    raw_by_index = dict(parts.raw_ids)
+    for i, key, kind in parts.raw_kinds:
+        if kind not in KINDS and kind not in parts.kinds:
+            sid = raw_by_index.get(i)
+            where = f"session {sid!r}" if sid else f"session #{i + 1}"
+            known = ", ".join(repr(k) for k in [*KINDS, *sorted(parts.kinds)])
+            problems.append(
+                Problem(
+                    line_of(lines, ("sessions", i, key)),
+                    f"{where} › {key}: {kind!r} is not one of {known} (declare others "
+                    "under kinds:)",
+                )
+            )
     for i, s in parts.sessions:
         where = f"session {s.id!r}"
         base: NodePath = ("sessions", i)
@@ -381,10 +393,19 @@ def _build(
                 key_messages=tuple(s.key_messages),
                 key_statements=tuple(s.key_statements),
                 hub_slot=s.hub_slot,
-                search_text=_search_text(s),
-                search_extra=search_words(*s.summary.all()),
+                kind_name=parts.kinds.get(s.kind),
+                track=s.track,
+                track_name=parts.kinds.get(s.track) if s.track else None,
+                speakers=tuple(s.speakers),
+                language=s.language,
+                url=s.url,
+                links=tuple(s.links),
+                search_text=_search_text(s, parts.kinds),
+                search_extra=search_words(*s.summary.all()) if s.summary else "",
             )
         )
     if problems or forum is None:
         return None
-    return Programme(forum, parts.places, [d for _, d in parts.days], sessions, source)
+    return Programme(
+        forum, parts.places, [d for _, d in parts.days], sessions, source, kinds=parts.kinds
+    )

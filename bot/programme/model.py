@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.i18n import LANGUAGES, catalog
-from bot.programme.schema import Day, ForumIn, LocalText, Place
+from bot.i18n import LANGUAGES, catalog, t
+from bot.programme.schema import Day, ForumIn, Link, LocalText, Place
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -28,16 +28,24 @@ class Session:
     date: date
     starts_at: datetime | None
     ends_at: datetime | None
-    format: str
+    format: str | None
     places: tuple[str, ...]
     title: LocalText
-    summary: LocalText
+    summary: LocalText | None
     subtitle: LocalText | None = None
     description: LocalText | None = None
     key_messages: tuple[LocalText, ...] = ()
     key_statements: tuple[LocalText, ...] = ()
     hub_slot: bool = False
     host: str | None = None
+    #: The kind's name when the programme declares it (imported types and tracks).
+    kind_name: LocalText | None = None
+    track: str | None = None
+    track_name: LocalText | None = None
+    speakers: tuple[str, ...] = ()
+    language: str | None = None
+    url: str | None = None
+    links: tuple[Link, ...] = ()
     #: :func:`search_words` of the id, titles, subtitle, kind names and host (found first),
     #: and of the summaries (found after those).
     search_text: str = field(default="", compare=False, repr=False)
@@ -74,6 +82,19 @@ def kind_names(kind: str) -> list[str]:
     return [name for lang in LANGUAGES if (name := catalog(lang).get(f"kind.{kind}"))]
 
 
+def kind_text(session: Session, lang: str) -> str:
+    """The session's kind in ``lang``, and its track when it has one: "Talk · Security"."""
+    name = session.kind_name.get(lang) if session.kind_name else t(lang, f"kind.{session.kind}")
+    if session.track_name is not None:
+        return f"{name} · {session.track_name.get(lang)}"
+    return name
+
+
+def format_text(fmt: str | None, lang: str) -> str | None:
+    """ "Virtual", "Hybrid"… or ``None`` when the programme does not say."""
+    return t(lang, f"format.{fmt}") if fmt else None
+
+
 class Programme:
     """The validated programme with fast queries by time."""
 
@@ -84,8 +105,11 @@ class Programme:
         days: Sequence[Day],
         sessions: Sequence[Session],
         source: str = "<memory>",
+        kinds: dict[str, LocalText] | None = None,
     ) -> None:
         self.forum = forum
+        #: Kinds the programme declares beyond the built-in ones (id → name).
+        self.kinds = dict(kinds or {})
         self.zone = ZoneInfo(forum.timezone)
         self.places = places
         self.days = list(days)
@@ -169,7 +193,9 @@ class Programme:
 
     def with_sessions(self, extra: Iterable[Session]) -> Programme:
         """A programme with more sessions (for example approved open-space proposals)."""
-        return Programme(self.forum, self.places, self.days, [*self.sessions, *extra], self.source)
+        return Programme(
+            self.forum, self.places, self.days, [*self.sessions, *extra], self.source, self.kinds
+        )
 
 
 def _start_key(s: Session) -> tuple[datetime, str]:

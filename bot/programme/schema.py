@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     create_model,
+    model_validator,
 )
 
 from bot.i18n import LANGUAGES
@@ -62,10 +63,21 @@ def _true_false(value: object) -> object:
     return word == "true"
 
 
+def _wall_text(value: object) -> object:
+    """A time as written. The fast YAML parser reads ``"2021-10-06T00:30"`` as a datetime: give
+    back the text the reference path keeps (it is checked there as text)."""
+    if isinstance(value, datetime) and value.tzinfo is None and not value.second:
+        return f"{value:%Y-%m-%dT%H:%M}"
+    return value
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+WallTime = Annotated[str, BeforeValidator(_wall_text)]
 TrueFalse = Annotated[bool, BeforeValidator(_true_false)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+#: Kind ids: the built-in :data:`KINDS`, or one declared in the programme's ``kinds`` section.
+KindId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 
 
 class _Model(BaseModel):
@@ -74,6 +86,14 @@ class _Model(BaseModel):
 
 class _LocalTextBase(_Model):
     """A text in the programme's languages: one field per language of :data:`LANGS`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_text(cls, value: object) -> object:
+        """A plain text (an imported programme's single language) is that text in every one."""
+        if isinstance(value, str) and value.strip():
+            return dict.fromkeys(LANGS, value)
+        return value
 
     def get(self, lang: str) -> str:
         """The text in ``lang``, else in English (a Turkish reader of a text written in es, en
@@ -113,38 +133,57 @@ class HubIn(_Model):
 class ForumIn(_Model):
     name: LocalText
     motto: LocalText | None = None
-    city: LocalText
+    city: LocalText | None = None
     start_date: IsoDate
     end_date: IsoDate
     timezone: NonEmpty
     languages: list[Language] = Field(min_length=1)
-    hub: HubIn
+    hub: HubIn | None = None
+    #: A short name for schedule exports (frab/c3voc ``acronym``).
+    acronym: NonEmpty | None = None
+
+    def hub_name(self, lang: str) -> str:
+        """The hub's name, or the forum's when the programme has no hub (an imported one)."""
+        return (self.hub.name if self.hub else self.name).get(lang)
 
 
 class Place(_Model):
     name: LocalText
-    join: LocalText
+    #: How to get there or join; an imported room has none (its name says where).
+    join: LocalText | None = None
     url: NonEmpty | None = None
 
 
 class Day(_Model):
     date: IsoDate
-    title: LocalText
-    format: Format
+    title: LocalText | None = None
+    format: Format | None = None
+
+
+class Link(_Model):
+    url: NonEmpty
+    title: NonEmpty | None = None
 
 
 class SessionIn(_Model):
     id: SessionId
-    kind: Kind
+    kind: KindId
+    #: A second kind the session belongs to (an imported programme's track).
+    track: KindId | None = None
     date: IsoDate
-    start: str | None = None
-    end: str | None = None
-    format: Format
+    start: WallTime | None = None
+    end: WallTime | None = None
+    format: Format | None = None
     places: list[NonEmpty] = Field(min_length=1)
     title: LocalText
     subtitle: LocalText | None = None
-    summary: LocalText
+    summary: LocalText | None = None
     description: LocalText | None = None
+    speakers: list[NonEmpty] = Field(default_factory=list)
+    #: The language the session is held in (a code such as ``en`` or ``de``).
+    language: NonEmpty | None = None
+    url: NonEmpty | None = None
+    links: list[Link] = Field(default_factory=list)
     key_messages: list[LocalText] = Field(default_factory=list)
     key_statements: list[LocalText] = Field(default_factory=list)
     hub_slot: TrueFalse = False
@@ -153,5 +192,7 @@ class SessionIn(_Model):
 class ProgrammeIn(_Model):
     forum: ForumIn
     places: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")], Place]
+    #: Kinds beyond the built-in ones (an imported programme's types and tracks): id → name.
+    kinds: dict[KindId, LocalText] = Field(default_factory=dict)
     days: list[Day] = Field(min_length=1)
     sessions: list[SessionIn] = Field(min_length=1)
