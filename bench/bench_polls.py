@@ -37,7 +37,7 @@ from bot.store import Store
 from cogs.polls import PollsCog
 from fronts.app import settle_heap
 from fronts.discord_client import HubBot
-from tests.support.discord_harness import DiscordHarness, FakeUser
+from tests.support.discord_harness import DEFAULT_GUILD_ID, DiscordHarness, FakeUser
 
 NOW = datetime(2021, 10, 5, 12, 0, tzinfo=UTC)  # during the climate dialogue
 RAW_SCHEMA = (
@@ -84,7 +84,7 @@ async def end_to_end(
 ) -> dict[str, float]:
     db = workdir / f"e2e-{time.monotonic_ns()}.sqlite3"
     clock = FrozenClock(NOW)
-    config = Config()
+    config = Config.model_validate({"discord": {"forum_guild_ids": [DEFAULT_GUILD_ID]}})
     store = await Store.open(db, clock)
     hub = Hub(config, load_programme(config.bot.schedule), store, clock)
     hub.polls = await Polls.open(db, clock, synchronous=synchronous)

@@ -28,8 +28,9 @@ from bot.events_sync import (
 )
 from bot.hub import Hub
 from bot.i18n import t
+from bot.moderators import moderators_only
 from bot.programme import Programme
-from cogs.common import caller_from, text
+from cogs.common import caller_of, text
 from cogs.render import send_reply
 
 log = logging.getLogger(__name__)
@@ -228,10 +229,10 @@ class EventsCog(commands.Cog):
 
     @events.command(name=text("slash.events.sync"), description=text("cmd.events.sync"))
     async def sync(self, interaction: discord.Interaction) -> None:
-        caller = caller_from(interaction, self.hub)
-        lang = self.hub.prefs(caller).lang
-        if not caller.is_moderator:
-            await send_reply(interaction, error(t(lang, "events.moderators_only")))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
+        lang = ctx.lang
+        if not ctx.caller.is_moderator:
+            await send_reply(interaction, moderators_only(ctx, t(lang, "events.moderators_only")))
             return
         if interaction.guild is None:
             await send_reply(interaction, error(t(lang, "events.no_guild")))

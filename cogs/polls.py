@@ -27,7 +27,7 @@ from bot.polls.model import Poll, search_candidates
 from bot.polls.refresh import Refresher
 from bot.polls.service import TIMER, Polls, voter_key
 from bot.polls.store import VoteResult
-from cogs.common import FRONT, caller_from, text
+from cogs.common import FRONT, caller_from, caller_of, text
 from cogs.render import NO_PINGS, send_reply, to_files, to_messages
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ class PollsCog(commands.Cog):
         duration: app_commands.Range[str, 1, 20] | None = None,
         hide_results: bool = False,
     ) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
         reply, poll = await replies.start(
             ctx,
             question,
@@ -307,7 +307,7 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_close.poll"))
     @app_commands.describe(poll=text("cmd.poll_close.poll"))
     async def close(self, interaction: discord.Interaction, poll: str) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
         await send_reply(interaction, await replies.close(ctx, poll))
 
     @poll.command(
@@ -316,7 +316,7 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_results.poll"))
     @app_commands.describe(poll=text("cmd.poll_results.poll"))
     async def results(self, interaction: discord.Interaction, poll: str) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
         await send_reply(interaction, replies.results(ctx, poll))
 
     @poll.command(
@@ -325,7 +325,7 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_export.poll"))
     @app_commands.describe(poll=text("cmd.poll_export.poll"))
     async def export(self, interaction: discord.Interaction, poll: str) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
         await send_reply(interaction, replies.export(ctx, poll))
 
     @poll.command(name=text("slash.poll_list.name"), description=text("cmd.poll_list.description"))

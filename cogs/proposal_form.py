@@ -110,7 +110,7 @@ async def submit_page(
     """A submitted page: kept in the draft; its problems named (with a button that reopens the
     page as typed), or the next page offered, or, after the last one, the proposal stored and
     its receipt shown."""
-    ctx = ctx_of(interaction)
+    ctx = await ctx_of(interaction)
     lang = ctx.lang
     fields = step_fields(step)
     known = {f.key for f in fields}
@@ -143,7 +143,7 @@ async def submit_page(
 
 async def open_form(interaction: discord.Interaction, target: int, step: int = 1) -> None:
     """Show a form page prefilled with the host's answers, or say why they cannot fill it in."""
-    ctx = ctx_of(interaction)
+    ctx = await ctx_of(interaction)
     started = await service.start(ctx, target)
     if isinstance(started, Reply):
         await send_reply(interaction, started)
@@ -197,7 +197,7 @@ class CancelButton(
         return cls(int(match["target"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         caller = ctx.caller
         await repo_of(ctx.hub).delete_draft(caller.front, caller.user_id, self.target)
         await send_reply(interaction, Reply().para(t(ctx.lang, "proposals.discord.cancelled")))
@@ -227,7 +227,7 @@ class WithdrawButton(
         return cls(int(match["id"]), bool(match["yes"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         if not self.confirmed:
             ask = Reply().para(
                 t(ctx.lang, "proposals.discord.withdraw_ask", ref=f"#{self.proposal_id}")

@@ -71,7 +71,7 @@ class ReviewButton(
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         refusal = moderation.refuse_unless_moderator(ctx, "decide")
         if refusal:
             await send_reply(interaction, refusal)
@@ -252,7 +252,7 @@ async def decide_and_tell(
     slot: str | None = None,
 ) -> None:
     """A moderator's decision: recorded, confirmed to them, the card updated, the host told."""
-    ctx = ctx_of(interaction)
+    ctx = await ctx_of(interaction)
     result = await moderation.decide(ctx, proposal_id, decision, reason=reason, slot=slot)
     if result.choose_slot:
         env = await form_env(ctx)

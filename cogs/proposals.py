@@ -97,7 +97,7 @@ class ProposalsCog(commands.Cog):
         name=text("slash.myproposals.name"), description=text("cmd.myproposals.description")
     )
     async def myproposals(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         reply, proposals = await service.mine(ctx, buttons=True)
         view = discord.ui.View(timeout=None)
         for p in [p for p in proposals if p.is_open][:MAX_LISTED]:
@@ -110,13 +110,13 @@ class ProposalsCog(commands.Cog):
         name=text("slash.proposals.status.name"), description=text("cmd.proposals.status")
     )
     async def status(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await window.window_status(ctx_of(interaction)))
+        await send_reply(interaction, await window.window_status(await ctx_of(interaction)))
 
     @proposals.command(
         name=text("slash.proposals.review.name"), description=text("cmd.proposals.review")
     )
     async def review(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         refusal = moderation.refuse_unless_moderator(ctx, "review")
         if refusal:
             await send_reply(interaction, refusal)
@@ -139,7 +139,7 @@ class ProposalsCog(commands.Cog):
             )
 
     async def _window(self, interaction: discord.Interaction, mode: window.WindowMode) -> None:
-        await send_reply(interaction, await window.set_window(ctx_of(interaction), mode))
+        await send_reply(interaction, await window.set_window(await ctx_of(interaction), mode))
 
     @proposals.command(
         name=text("slash.proposals.open.name"), description=text("cmd.proposals.open")
@@ -163,4 +163,4 @@ class ProposalsCog(commands.Cog):
         name=text("slash.proposals.export.name"), description=text("cmd.proposals.export")
     )
     async def export(self, interaction: discord.Interaction) -> None:
-        await send_reply(interaction, await moderation.export(ctx_of(interaction)))
+        await send_reply(interaction, await moderation.export(await ctx_of(interaction)))

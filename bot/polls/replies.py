@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.doc import Attachment, Code, Reply, Stamp, Strong, Text, error
 from bot.hub import Ctx
 from bot.i18n import LANGUAGES, catalog, fmt_time, t, tn
+from bot.moderators import moderators_only
 from bot.polls import chart
 from bot.polls.model import Poll, SpecError, Tally, make_spec, search_candidates
 from bot.polls.service import Polls, voter_key
@@ -36,8 +37,8 @@ def voter(ctx: Ctx) -> str:
 def refuse_unless_moderator(ctx: Ctx, action: str) -> Reply | None:
     if ctx.caller.is_moderator:
         return None
-    return error(
-        t(ctx.lang, "polls.err.moderators_only", action=t(ctx.lang, f"polls.action.{action}"))
+    return moderators_only(
+        ctx, t(ctx.lang, "polls.err.moderators_only", action=t(ctx.lang, f"polls.action.{action}"))
     )
 
 
