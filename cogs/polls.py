@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.doc import error
+from bot.doc import Reply, error
 from bot.hub import Caller, Ctx, Hub
 from bot.i18n import t
 from bot.polls import replies
@@ -103,6 +103,11 @@ class PollsCog(commands.Cog):
     async def cog_unload(self) -> None:
         await self.refresher.close()
 
+    async def idle(self) -> None:
+        """Wait until the results posted by timers are sent (tests; a clean stop)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A button of a poll the store does not know (no view is registered for it)."""
@@ -144,7 +149,7 @@ class PollsCog(commands.Cog):
     async def _post_result(self, poll: Poll) -> None:
         """A poll closed by its timer: post the final result and chart where it was asked."""
         assert poll.channel_id is not None
-        reply = replies.result(self._room(poll), poll, private=False, lang=poll.lang)
+        reply = await replies.result_async(self._room(poll), poll, private=False, lang=poll.lang)
         channel = self.bot.get_partial_messageable(int(poll.channel_id))
         try:
             await channel.send(
@@ -307,7 +312,19 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_close.poll"))
     @app_commands.describe(poll=text("cmd.poll_close.poll"))
     async def close(self, interaction: discord.Interaction, poll: str) -> None:
-        ctx = self.hub.context(await caller_of(interaction, self.hub))
+        """Answered before anything waits: a refusal at once (privately); otherwise "thinking…"
+        (public, as the result will be) while the close commits and the chart is drawn."""
+        if interaction.guild_id is None:  # a DM: looking the user up in the forum may wait
+            await interaction.response.defer(thinking=True)
+            ctx = self.hub.context(await caller_of(interaction, self.hub))
+        else:
+            ctx = self.hub.context(caller_from(interaction, self.hub))
+            refusal = replies.refuse_unless_moderator(ctx, "close")
+            found = refusal or replies.find_poll(ctx, poll)
+            if isinstance(found, Reply):
+                await send_reply(interaction, found)
+                return
+            await interaction.response.defer(thinking=True, ephemeral=not found.is_open)
         await send_reply(interaction, await replies.close(ctx, poll))
 
     @poll.command(
@@ -316,8 +333,10 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_results.poll"))
     @app_commands.describe(poll=text("cmd.poll_results.poll"))
     async def results(self, interaction: discord.Interaction, poll: str) -> None:
+        """Private; "thinking…" at once, then the chart is drawn off the event loop."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = self.hub.context(await caller_of(interaction, self.hub))
-        await send_reply(interaction, replies.results(ctx, poll))
+        await send_reply(interaction, await replies.results(ctx, poll))
 
     @poll.command(
         name=text("slash.poll_export.name"), description=text("cmd.poll_export.description")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.hub import Hub
+from bot.polls import chart
 from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
@@ -126,6 +130,7 @@ async def test_the_timer_closes_the_poll_and_posts_the_chart(
     clock.advance(timedelta(minutes=2))
     await polls.close_due()
     await harness.drain()
+    await cog(harness).idle()
     await cog(harness).refresher.idle()
     (result,) = [s for s in harness.sent if s.kind == "channel_message"]
     assert "Poll #1: final result" in result.text and "4 voters" in result.text
@@ -145,7 +150,9 @@ async def test_a_moderator_closes_a_poll_and_gets_the_result_and_export(
     message = await start_poll(harness, question="Where next?", options="Rabat | Bogotá")
     await harness.click("poll:1:1", message=message, user=harness.user(name="ana"))
     moderator = harness.user(name="mod", roles=["Moderators"])
-    (result,) = await harness.slash("poll close", {"poll": "1"}, user=moderator)
+    sent = await harness.slash("poll close", {"poll": "1"}, user=moderator)
+    assert [s.type for s in sent if s.kind == "interaction_response"] == [5]  # thinking…
+    (result,) = [s for s in sent if s.kind == "followup"]
     assert not result.ephemeral and "Bogotá** — 1 · 100 %" in result.text
     assert result.files[0][0] == "poll-1.png"
     (export,) = await harness.slash("poll export", {"poll": "#1"}, user=moderator)
@@ -188,3 +195,51 @@ async def test_vote_command_with_choices_and_withdrawal(harness: DiscordHarness)
     assert "recorded: No" in confirm.text
     (confirm,) = await harness.slash("vote", {"poll": "1", "choice": "withdraw"}, user=ana)
     assert "is withdrawn" in confirm.text
+
+
+async def test_poll_close_answers_before_the_close_is_committed(
+    harness: DiscordHarness, polls: Polls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord wants an answer within 3 s: a slow disk must not make /poll close fail."""
+    await start_poll(harness, question="Lunch?", scale="yesno")
+    commit = asyncio.Event()
+    real_close = polls.store.submit_close
+
+    async def slow_close(*args: object) -> bool:
+        await commit.wait()
+        return await real_close(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(polls.store, "submit_close", slow_close)
+    moderator = harness.user(name="mod", roles=["Moderators"])
+    pending = await harness.begin_slash("poll close", {"poll": "1"}, user=moderator)
+    assert pending.response_type == 5 and not pending.done()  # "thinking…", public
+    assert polls.get(1).is_open  # type: ignore[union-attr]
+    commit.set()
+    (result,) = [s for s in await pending.result() if s.kind == "followup"]
+    assert not result.ephemeral and "final result" in result.text and result.files
+
+
+async def test_poll_results_defers_and_draws_the_chart_off_the_event_loop(
+    harness: DiscordHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While Pillow draws (here: held in its thread), votes are still confirmed."""
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    drawing, release = threading.Event(), threading.Event()
+    real = chart.bar_chart
+
+    def slow_chart(*args: Any, **kwargs: Any) -> bytes:
+        drawing.set()
+        release.wait(timeout=3)  # drawn on the loop (the old way) this would stall every click
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chart, "bar_chart", slow_chart)
+    ana = harness.user(name="ana")
+    pending = await harness.begin_slash("poll results", {"poll": "1"}, user=ana)
+    assert pending.response_type == 5  # answered before anything waited
+    assert await asyncio.to_thread(drawing.wait, 3)
+    (vote,) = await harness.click("poll:1:0", message=message, user=harness.user(name="bo"))
+    assert "recorded: Yes" in vote.text
+    assert not release.is_set() and not pending.done()  # the chart was still being drawn
+    release.set()
+    (result,) = [s for s in await pending.result() if s.kind == "followup"]
+    assert result.ephemeral and result.files[0][0] == "poll-1.png"
