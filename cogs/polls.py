@@ -40,7 +40,21 @@ SCALE_CHOICES = [
 ]
 
 
-POLL_CUSTOM_ID = re.compile(r"poll:(?P<poll>\d+):(?P<choice>\d+)")
+POLL_CUSTOM_ID = re.compile(r"poll:(?P<poll>\d{1,18}):(?P<choice>\d{1,18})")
+
+
+def missing_permissions(interaction: discord.Interaction) -> list[str]:
+    """What the bot lacks in this channel to run a poll: its message is the interaction's answer,
+    but the tally is kept up to date by editing it, and a timer's result is posted with its
+    chart as an ordinary message. ``app_permissions``: the bot's permissions in the channel."""
+    if interaction.guild_id is None:
+        return []
+    perms = interaction.app_permissions
+    in_thread = isinstance(interaction.channel, discord.Thread)
+    send = perms.send_messages_in_threads if in_thread else perms.send_messages
+    needed = {"view_channel": perms.view_channel, "send_messages": send}
+    needed["attach_files"] = perms.attach_files
+    return [name for name, granted in needed.items() if not granted]
 
 
 def _short(label: str, limit: int) -> str:
@@ -110,12 +124,36 @@ class PollsCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A button of a poll the store does not know (no view is registered for it)."""
+        """A ``poll:`` button no persistent view answers (a poll the store does not know, an
+        answer it does not have, a forged id): a clear private answer, never Discord's "This
+        interaction failed"."""
         if interaction.type is not discord.InteractionType.component:
             return
-        match = POLL_CUSTOM_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
-        if match and self.polls.get(int(match["poll"])) is None:
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith("poll:"):
+            return
+        match = POLL_CUSTOM_ID.fullmatch(custom_id)
+        poll = self.polls.get(int(match["poll"])) if match else None
+        if match and poll is None:
             await self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
+            return
+        choice = int(match["choice"]) if match else -1
+        if (
+            poll
+            and poll.front == FRONT
+            and choice < poll.size
+            and custom_id == f"poll:{poll.id}:{choice}"
+        ):
+            return  # the poll's persistent view answers it
+        # A forged id (poll:x:y), an answer the poll does not have (poll:1:99), or a poll of
+        # another front: no view would answer, and Discord would say "This interaction failed".
+        lang = self.hub.prefs(
+            Caller(FRONT, str(interaction.user.id), locale=str(interaction.locale))
+        ).lang
+        key, values = (
+            ("polls.stale.button", {"id": poll.id}) if poll else ("polls.stale.unknown", {})
+        )
+        await send_reply(interaction, error(t(lang, key, **values)))
 
     # -- live tally -----------------------------------------------------------------------------
     def _changed(self, poll_ids: set[int]) -> None:
@@ -271,6 +309,13 @@ class PollsCog(commands.Cog):
         hide_results: bool = False,
     ) -> None:
         ctx = self.hub.context(await caller_of(interaction, self.hub))
+        lacking = missing_permissions(interaction) if ctx.caller.is_moderator else []
+        if lacking:  # refused before the poll exists: nobody could see its tally or result
+            names = ", ".join(t(ctx.lang, f"polls.channel.{p}") for p in lacking)
+            await send_reply(
+                interaction, error(t(ctx.lang, "polls.channel.missing", missing=names))
+            )
+            return
         reply, poll = await replies.start(
             ctx,
             question,

@@ -13,27 +13,33 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.doc import Reply
+from bot.doc import Reply, error
 from bot.hub import Hub
 from bot.i18n import t, tn
 from bot.proposals import moderation, service, window
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.model import Decision
 from bot.proposals.views import review_card
-from cogs.common import FRONT, text
+from cogs.common import FRONT, caller_from, text
 from cogs.proposal_common import ctx_of, log, report_error, send_with_view, submitted_values
-from cogs.proposal_form import FormButton, WithdrawButton, open_form, submit_page
+from cogs.proposal_form import CancelButton, FormButton, WithdrawButton, open_form, submit_page
 from cogs.proposal_review import (
+    ReviewButton,
+    SlotSelect,
+    card_message,
     decide_and_tell,
     deliver_notices,
-    one_message,
     refresh_review,
     review_view,
 )
 from cogs.render import NO_PINGS, send_reply
 
-FORM_MODAL = re.compile(r"l4a:prop:modal:(?P<target>\d+):(?P<step>\d)")
-REASON_MODAL = re.compile(r"l4a:prop:reason:(?P<decision>rejected|changes_requested):(?P<id>\d+)")
+FORM_MODAL = re.compile(r"l4a:prop:modal:(?P<target>\d{1,18}):(?P<step>\d)")
+REASON_MODAL = re.compile(
+    r"l4a:prop:reason:(?P<decision>rejected|changes_requested):(?P<id>\d{1,18})"
+)
+PREFIX = "l4a:prop:"
+BUTTONS = (FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
 MAX_LISTED = 10  # proposals shown with buttons in one /myproposals or /proposals review
 
 
@@ -58,13 +64,21 @@ class ProposalsCog(commands.Cog):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Submissions of the proposal form and of the reasons modal, by ``custom_id``: they
         work even when the modal was opened before a restart."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
         data: Any = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.component:
+            if custom_id.startswith(PREFIX) and not any(
+                b.__discord_ui_compiled_template__.fullmatch(custom_id) for b in BUTTONS
+            ):
+                await self._stale(interaction)  # forged, or of an older version of the bot
+            return
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
         form = FORM_MODAL.fullmatch(custom_id)
         reason = REASON_MODAL.fullmatch(custom_id)
         if form is None and reason is None:
+            if custom_id.startswith(PREFIX):
+                await self._stale(interaction)
             return
         values = submitted_values(data)
         try:
@@ -76,6 +90,10 @@ class ProposalsCog(commands.Cog):
                 await decide_and_tell(interaction, int(reason["id"]), decision, reason=text)
         except Exception as exc:
             await report_error(interaction, exc)
+
+    async def _stale(self, interaction: discord.Interaction) -> None:
+        lang = self.hub.prefs(caller_from(interaction, self.hub)).lang
+        await send_reply(interaction, error(t(lang, "proposals.stale.button")))
 
     async def catch_up(self) -> None:
         """After a (re)start: bring every review card up to date and tell hosts what is due."""
@@ -130,9 +148,12 @@ class ProposalsCog(commands.Cog):
         )
         await send_reply(interaction, head)
         for p in waiting[:MAX_LISTED]:
-            card = review_card(env, p, hints=False)
+            content, files = card_message(
+                review_card(env, p, hints=False, text_max=None), ctx.lang, f"proposal-{p.id}.txt"
+            )
             await interaction.followup.send(
-                one_message(card),
+                content,
+                files=files,
                 ephemeral=True,
                 view=review_view(p.id, ctx.lang),
                 allowed_mentions=NO_PINGS,
