@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -154,6 +157,42 @@ def log_moderator_servers(hub: Hub) -> None:
             "no discord.forum_guild_ids (nor guild_ids) in the configuration: nobody is a "
             "moderator on Discord"
         )
+
+
+# -- a first look at every interaction, without a task for each -------------------------------
+#: Looks at an interaction synchronously; returns the coroutine that answers it when it is one
+#: of its own that nothing else answers (a stale button, a modal of an older start), else None.
+Route = Callable[[discord.Interaction], Coroutine[Any, Any, None] | None]
+_ROUTES: weakref.WeakKeyDictionary[discord.Client, list[Route]] = weakref.WeakKeyDictionary()
+_ROUTED: set[asyncio.Task[None]] = set()
+
+
+def add_route(client: discord.Client, route: Route) -> None:
+    _ROUTES.setdefault(client, []).append(route)
+
+
+def remove_route(client: discord.Client, route: Route) -> None:
+    routes = _ROUTES.get(client, [])
+    if route in routes:
+        routes.remove(route)
+
+
+def route_interaction(client: discord.Client, interaction: discord.Interaction) -> None:
+    """Called for every interaction (``HubBot.dispatch``). An ``on_interaction`` listener would
+    cost a task per listener for every vote click of a burst, for the rare click it is for."""
+    for route in _ROUTES.get(client, ()):
+        coro = route(interaction)
+        if coro is not None:
+            task = asyncio.create_task(_routed(coro), name="l4a-interaction-route")
+            _ROUTED.add(task)
+            task.add_done_callback(_ROUTED.discard)
+
+
+async def _routed(coro: Coroutine[Any, Any, None]) -> None:
+    try:
+        await coro
+    except Exception:
+        log.exception("an interaction route failed")
 
 
 def client_lang(interaction: discord.Interaction) -> str:

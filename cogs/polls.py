@@ -12,8 +12,11 @@ message's tally is edited through a :class:`~bot.polls.refresh.Refresher`, at mo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -27,7 +30,7 @@ from bot.polls.model import Poll, search_candidates
 from bot.polls.refresh import Refresher
 from bot.polls.service import TIMER, Polls, voter_key
 from bot.polls.store import VoteResult
-from cogs.common import FRONT, caller_from, caller_of, text
+from cogs.common import FRONT, add_route, caller_from, caller_of, remove_route, text
 from cogs.render import NO_PINGS, send_reply, to_files, to_messages
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,17 @@ def missing_permissions(interaction: discord.Interaction) -> list[str]:
     needed = {"view_channel": perms.view_channel, "send_messages": send}
     needed["attach_files"] = perms.attach_files
     return [name for name, granted in needed.items() if not granted]
+
+
+def release(interaction: discord.Interaction) -> None:
+    """Let an answered click be freed at once. discord.py's interaction and its response object
+    point at each other, so each click (with its message, member and buttons: ~28 objects) is
+    garbage only the cycle collector can free; a click waits for its commit long enough to
+    survive young collections, and a burst then fills the old generation with dead clicks whose
+    full collections cost more CPU than the votes themselves (measured: ~60 µs a click).
+    Dropping the cached response breaks the cycle; nothing reads it once the answer left."""
+    with contextlib.suppress(AttributeError):
+        del interaction._cs_response  # type: ignore[attr-defined]
 
 
 def _short(label: str, limit: int) -> str:
@@ -110,11 +124,13 @@ class PollsCog(commands.Cog):
         for poll in self.polls.all_polls():
             if poll.front == FRONT:  # closed ones too: a late click is told the poll is closed
                 self.bot.add_view(poll_view(poll))
+        add_route(self.bot, self.route)
         self.polls.on_change(self._changed)
         self.polls.on_close(self._closed)
         self.polls.start_timers()  # closes polls whose timer ran out while the bot was down
 
     async def cog_unload(self) -> None:
+        remove_route(self.bot, self.route)
         await self.refresher.close()
 
     async def idle(self) -> None:
@@ -122,38 +138,32 @@ class PollsCog(commands.Cog):
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    def route(self, interaction: discord.Interaction) -> Coroutine[Any, Any, None] | None:
         """A ``poll:`` button no persistent view answers (a poll the store does not know, an
         answer it does not have, a forged id): a clear private answer, never Discord's "This
-        interaction failed"."""
+        interaction failed". Synchronous and cheap: every vote click of a burst passes here."""
         if interaction.type is not discord.InteractionType.component:
-            return
+            return None
         custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not custom_id.startswith("poll:"):
-            return
+            return None
         match = POLL_CUSTOM_ID.fullmatch(custom_id)
         poll = self.polls.get(int(match["poll"])) if match else None
         if match and poll is None:
-            await self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
-            return
+            return self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
         choice = int(match["choice"]) if match else -1
-        if (
-            poll
-            and poll.front == FRONT
-            and choice < poll.size
-            and custom_id == f"poll:{poll.id}:{choice}"
-        ):
-            return  # the poll's persistent view answers it
-        # A forged id (poll:x:y), an answer the poll does not have (poll:1:99), or a poll of
-        # another front: no view would answer, and Discord would say "This interaction failed".
-        lang = self.hub.prefs(
-            Caller(FRONT, str(interaction.user.id), locale=str(interaction.locale))
-        ).lang
-        key, values = (
-            ("polls.stale.button", {"id": poll.id}) if poll else ("polls.stale.unknown", {})
-        )
-        await send_reply(interaction, error(t(lang, key, **values)))
+        canonical = poll is not None and custom_id == f"poll:{poll.id}:{choice}"
+        if canonical and poll.front == FRONT and choice < poll.size:  # type: ignore[union-attr]
+            return None  # the poll's persistent view answers it
+        return self._stale(interaction, poll)
+
+    async def _stale(self, interaction: discord.Interaction, poll: Poll | None) -> None:
+        caller = Caller(FRONT, str(interaction.user.id), locale=str(interaction.locale))
+        lang = self.hub.prefs(caller).lang
+        if poll is None:
+            await send_reply(interaction, error(t(lang, "polls.stale.unknown")))
+        else:
+            await send_reply(interaction, error(t(lang, "polls.stale.button", id=poll.id)))
 
     # -- live tally -----------------------------------------------------------------------------
     def _changed(self, poll_ids: set[int]) -> None:
@@ -243,6 +253,7 @@ class PollsCog(commands.Cog):
             await interaction.response.send_message(
                 content, ephemeral=True, allowed_mentions=NO_PINGS
             )
+        release(interaction)
 
     def _defer(
         self,

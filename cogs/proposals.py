@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -20,7 +21,7 @@ from bot.proposals import moderation, service, window
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.model import Decision
 from bot.proposals.views import review_card
-from cogs.common import FRONT, caller_from, text
+from cogs.common import FRONT, add_route, caller_from, remove_route, text
 from cogs.proposal_common import ctx_of, log, report_error, send_with_view, submitted_values
 from cogs.proposal_form import CancelButton, FormButton, WithdrawButton, open_form, submit_page
 from cogs.proposal_review import (
@@ -54,33 +55,41 @@ class ProposalsCog(commands.Cog):
         self._catch_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
+        add_route(self.bot, self.route)
         self._catch_up = asyncio.create_task(self.catch_up())
 
     async def cog_unload(self) -> None:
+        remove_route(self.bot, self.route)
         if self._catch_up is not None:
             self._catch_up.cancel()
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Submissions of the proposal form and of the reasons modal, by ``custom_id``: they
-        work even when the modal was opened before a restart."""
+    def route(self, interaction: discord.Interaction) -> Coroutine[Any, Any, None] | None:
+        """Submissions of the proposal form and of the reasons modal, by ``custom_id`` (they
+        work even when the modal was opened before a restart), and any ``l4a:prop:`` button or
+        modal no handler knows (forged, or of an older version): a clear private answer."""
         data: Any = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(PREFIX):
+            return None
         if interaction.type is discord.InteractionType.component:
-            if custom_id.startswith(PREFIX) and not any(
-                b.__discord_ui_compiled_template__.fullmatch(custom_id) for b in BUTTONS
-            ):
-                await self._stale(interaction)  # forged, or of an older version of the bot
-            return
+            if any(b.__discord_ui_compiled_template__.fullmatch(custom_id) for b in BUTTONS):
+                return None  # a DynamicItem answers it
+            return self._stale(interaction)
         if interaction.type is not discord.InteractionType.modal_submit:
-            return
+            return None
         form = FORM_MODAL.fullmatch(custom_id)
         reason = REASON_MODAL.fullmatch(custom_id)
         if form is None and reason is None:
-            if custom_id.startswith(PREFIX):
-                await self._stale(interaction)
-            return
-        values = submitted_values(data)
+            return self._stale(interaction)
+        return self._submitted(interaction, form, reason, submitted_values(data))
+
+    async def _submitted(
+        self,
+        interaction: discord.Interaction,
+        form: re.Match[str] | None,
+        reason: re.Match[str] | None,
+        values: dict[str, str | list[str]],
+    ) -> None:
         try:
             if form is not None:
                 await submit_page(interaction, int(form["target"]), int(form["step"]), values)
