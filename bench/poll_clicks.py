@@ -17,6 +17,7 @@ from typing import Any
 from discord.webhook.async_ import AsyncWebhookAdapter
 
 from bench.report import percentile
+from tests.support.discord_harness import DISCORD_EPOCH_MS
 
 FOLLOWUP: dict[str, Any] = {  # the message Discord returns for a follow-up (abridged)
     "id": "1",
@@ -58,21 +59,22 @@ class Clicks:
 
 
 class Recorder:
-    """Stands in for Discord's interaction endpoints: times and checks every answer."""
+    """Stands in for Discord's interaction endpoints: times and checks every answer, by the
+    interaction's token (follow-ups carry only the token)."""
 
-    def __init__(self, tokens: dict[str, int], http_seconds: float = 0.0) -> None:
-        self.tokens = tokens  # interaction token -> interaction id (follow-ups carry the token)
+    def __init__(self, expected: int, http_seconds: float = 0.0) -> None:
+        self.expected = expected
         self.http_seconds = http_seconds
-        self.answered: dict[int, float] = {}
+        self.answered: dict[str, float] = {}
         self.confirmed = 0
         self.deferred = 0
         self.done = asyncio.Event()
 
-    def _confirm(self, interaction_id: int, data: dict[str, Any]) -> None:
+    def _confirm(self, token: str, data: dict[str, Any]) -> None:
         if int(data.get("flags") or 0) & 64 and "recorded" in str(data.get("content")):
             self.confirmed += 1
-            self.answered[interaction_id] = time.perf_counter()
-            if len(self.answered) == len(self.tokens):
+            self.answered[token] = time.perf_counter()
+            if len(self.answered) == self.expected:
                 self.done.set()
 
     async def create_interaction_response(
@@ -83,7 +85,7 @@ class Recorder:
         payload = params.payload or {}
         if payload.get("type") in (5, 6):  # "thinking…" or a deferred update
             self.deferred += 1
-        self._confirm(int(interaction_id), payload.get("data") or {})
+        self._confirm(token, payload.get("data") or {})
         return {"interaction": {"id": str(interaction_id), "type": 3}}
 
     async def execute_webhook(
@@ -91,23 +93,36 @@ class Recorder:
     ) -> dict[str, Any]:
         if self.http_seconds:
             await asyncio.sleep(self.http_seconds)
-        self._confirm(self.tokens[token], payload or {})
+        self._confirm(token, payload or {})
         return {**FOLLOWUP, "content": (payload or {}).get("content", "")}
+
+
+_last_snowflake = 0
+
+
+def snowflake_at(unix_seconds: float) -> str:
+    """An interaction id made at that instant (Discord's clock, which the bot reads from it)."""
+    global _last_snowflake
+    candidate = (int(unix_seconds * 1000) - DISCORD_EPOCH_MS) << 22
+    _last_snowflake = max(candidate, _last_snowflake + 1)
+    return str(_last_snowflake)
 
 
 async def feed(
     parse: Any, payloads: list[dict[str, Any]], *, rate: float | None
-) -> tuple[dict[int, float], float]:
+) -> tuple[dict[str, float], float]:
     """Hand every payload to the parser, as a burst (``rate=None``) or at ``rate`` per second.
-    Returns when each click *arrived* and how long feeding took. Discord's 3 s run from the
-    click, not from when the bot got round to reading it: in a burst every click arrives at the
-    start (the gateway holds them all), at a steady rate each arrives on its tick; a bot that
-    falls behind pays for it in latency."""
-    arrived: dict[int, float] = {}
-    start = time.perf_counter()
+    Returns when each click *arrived* (by token) and how long feeding took. Discord's 3 s run
+    from the click, not from when the bot got round to reading it: in a burst every click
+    arrives at the start (the gateway holds them all), at a steady rate each arrives on its
+    tick; a bot that falls behind pays for it in latency. Each interaction's id (a snowflake,
+    which carries Discord's time) is made for its arrival."""
+    arrived: dict[str, float] = {}
+    start, wall = time.perf_counter(), time.time()
     if rate is None:
         for i, payload in enumerate(payloads):
-            arrived[int(payload["id"])] = start
+            payload["id"] = snowflake_at(wall)
+            arrived[payload["token"]] = start
             parse(payload)
             if i % 100 == 99:
                 await asyncio.sleep(0)  # a gateway reader yields between frames
@@ -117,7 +132,8 @@ async def feed(
             due = min(n, int((time.perf_counter() - start) * rate) + 1)
             while i < due:
                 payload = payloads[i]
-                arrived[int(payload["id"])] = start + i / rate
+                payload["id"] = snowflake_at(wall + i / rate)
+                arrived[payload["token"]] = start + i / rate
                 parse(payload)
                 i += 1
                 if i % 100 == 0:
@@ -135,8 +151,7 @@ async def timed_clicks(
     limit: float = 180.0,
 ) -> Clicks:
     """Feed the clicks with the interaction webhook recorded; time each one to its confirmation."""
-    tokens = {str(p["token"]): int(p["id"]) for p in payloads}
-    recorder = Recorder(tokens, http_seconds)
+    recorder = Recorder(len(payloads), http_seconds)
     originals = (
         AsyncWebhookAdapter.create_interaction_response,
         AsyncWebhookAdapter.execute_webhook,
@@ -154,7 +169,7 @@ async def timed_clicks(
             AsyncWebhookAdapter.execute_webhook,
         ) = originals  # type: ignore[method-assign]
     first = min(fed.values())
-    latencies = [recorder.answered[i] - fed[i] for i in fed]
+    latencies = [recorder.answered[token] - fed[token] for token in fed]
     return Clicks(
         latencies=latencies,
         seconds=max(recorder.answered.values()) - first,

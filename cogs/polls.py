@@ -6,15 +6,14 @@ truth is in the store, the poll id in the button. A persistent view is dispatche
 dictionary lookup; a ``DynamicItem`` would make discord.py rebuild the whole view from the
 message on every click, which measured as about half the CPU of a vote burst. The poll
 message's tally is edited through a :class:`~bot.polls.refresh.Refresher`, at most once per
-``polls.refresh_seconds`` however fast votes come.
+``polls.refresh_seconds`` however fast votes come. The buttons and the helpers of the hot
+path are in ``cogs/poll_parts.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -31,76 +30,22 @@ from bot.polls.refresh import Refresher
 from bot.polls.service import TIMER, Polls, voter_key
 from bot.polls.store import VoteResult
 from cogs.common import FRONT, add_route, caller_from, caller_of, remove_route, text
+from cogs.poll_parts import (
+    POLL_CUSTOM_ID,
+    ack_delay,
+    missing_permissions,
+    poll_view,
+    release,
+    short,
+)
 from cogs.render import NO_PINGS, send_reply, to_files, to_messages
 
 log = logging.getLogger(__name__)
-ACK_SECONDS = 2.0  # past this, defer the answer (Discord wants one within 3 s)
 CHOICE_LIMIT, CHOICE_NAME_MAX = 25, 100
-BUTTON_LABEL_MAX = 80
 SCALE_CHOICES = [
     app_commands.Choice(name=text(f"polls.scale_name.{s}"), value=s)
     for s in ("agree", "yesno", "custom")
 ]
-
-
-POLL_CUSTOM_ID = re.compile(r"poll:(?P<poll>\d{1,18}):(?P<choice>\d{1,18})")
-
-
-def missing_permissions(interaction: discord.Interaction) -> list[str]:
-    """What the bot lacks in this channel to run a poll: its message is the interaction's answer,
-    but the tally is kept up to date by editing it, and a timer's result is posted with its
-    chart as an ordinary message. ``app_permissions``: the bot's permissions in the channel."""
-    if interaction.guild_id is None:
-        return []
-    perms = interaction.app_permissions
-    in_thread = isinstance(interaction.channel, discord.Thread)
-    send = perms.send_messages_in_threads if in_thread else perms.send_messages
-    needed = {"view_channel": perms.view_channel, "send_messages": send}
-    needed["attach_files"] = perms.attach_files
-    return [name for name, granted in needed.items() if not granted]
-
-
-def release(interaction: discord.Interaction) -> None:
-    """Let an answered click be freed at once. discord.py's interaction and its response object
-    point at each other, so each click (with its message, member and buttons: ~28 objects) is
-    garbage only the cycle collector can free; a click waits for its commit long enough to
-    survive young collections, and a burst then fills the old generation with dead clicks whose
-    full collections cost more CPU than the votes themselves (measured: ~60 µs a click).
-    Dropping the cached response breaks the cycle; nothing reads it once the answer left."""
-    with contextlib.suppress(AttributeError):
-        del interaction._cs_response  # type: ignore[attr-defined]
-
-
-def _short(label: str, limit: int) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
-class PollButton(discord.ui.Button[discord.ui.View]):
-    """One answer of one poll. Clicking it votes (or changes the vote) for that answer."""
-
-    def __init__(
-        self, poll_id: int, choice: int, label: str | None = None, *, disabled: bool = False
-    ) -> None:
-        super().__init__(
-            label=_short(label or str(choice + 1), BUTTON_LABEL_MAX),
-            style=discord.ButtonStyle.primary,
-            custom_id=f"poll:{poll_id}:{choice}",
-            disabled=disabled,
-        )
-        self.poll_id = poll_id
-        self.choice = choice
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog(PollsCog.__cog_name__)  # type: ignore[attr-defined]
-        if isinstance(cog, PollsCog):
-            await cog.vote_button(interaction, self.poll_id, self.choice)
-
-
-def poll_view(poll: Poll) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for i, label in enumerate(poll.labels(poll.lang)):
-        view.add_item(PollButton(poll.id, i, f"{i + 1}. {label}", disabled=not poll.is_open))
-    return view
 
 
 class PollsCog(commands.Cog):
@@ -226,7 +171,7 @@ class PollsCog(commands.Cog):
         timer = None
         if not future.done():  # the disk is slow: keep the interaction alive past Discord's 3 s
             timer = asyncio.get_running_loop().call_later(
-                ACK_SECONDS, lambda: self._defer(interaction, future, holder)
+                ack_delay(interaction), lambda: self._defer(interaction, future, holder)
             )
             holder: list[asyncio.Task[None]] = []
         try:
@@ -285,7 +230,7 @@ class PollsCog(commands.Cog):
         ]
         return [
             app_commands.Choice(
-                name=_short(label, CHOICE_NAME_MAX), value=str(i + 1) if i < found.size else label
+                name=short(label, CHOICE_NAME_MAX), value=str(i + 1) if i < found.size else label
             )
             for i, label in enumerate(labels)
             if current.casefold() in label.casefold()
@@ -357,7 +302,7 @@ class PollsCog(commands.Cog):
         found = search_candidates(ctx.programme, ctx.now, current[:100])
         return [
             app_commands.Choice(
-                name=_short(f"{c.ref} · {c.text.get(ctx.lang)}", CHOICE_NAME_MAX), value=c.ref
+                name=short(f"{c.ref} · {c.text.get(ctx.lang)}", CHOICE_NAME_MAX), value=c.ref
             )
             for c in found[:CHOICE_LIMIT]
         ]
@@ -421,5 +366,5 @@ class PollsCog(commands.Cog):
         for p in polls:
             name = f"#{p.id} · {p.question.get(ctx.lang)}"
             if current.strip().lstrip("#") in str(p.id) or current.casefold() in name.casefold():
-                out.append(app_commands.Choice(name=_short(name, CHOICE_NAME_MAX), value=str(p.id)))
+                out.append(app_commands.Choice(name=short(name, CHOICE_NAME_MAX), value=str(p.id)))
         return out[:CHOICE_LIMIT]

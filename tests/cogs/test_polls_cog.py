@@ -243,3 +243,66 @@ async def test_poll_results_defers_and_draws_the_chart_off_the_event_loop(
     release.set()
     (result,) = [s for s in await pending.result() if s.kind == "followup"]
     assert result.ephemeral and result.files[0][0] == "poll-1.png"
+
+
+async def test_a_click_whose_commit_is_slow_is_deferred_then_confirmed_once_committed(
+    harness: DiscordHarness, polls: Polls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    monkeypatch.setattr("cogs.poll_parts.ACK_SECONDS", 0.01)
+    disk = asyncio.Event()
+    real = polls.store._commit
+
+    async def slow_disk() -> None:
+        await disk.wait()
+        await real()
+
+    polls.store._commit = slow_disk  # type: ignore[method-assign]
+    try:
+        pending = await harness.begin_click("poll:1:1", message=message)
+        assert pending.response_type == 6  # kept alive before anything was confirmed
+        assert polls.tally(1).voters == 0
+        disk.set()
+        sent = await pending.result()
+    finally:
+        polls.store._commit = real  # type: ignore[method-assign]
+    (confirmation,) = [s for s in sent if s.kind == "followup"]
+    assert confirmation.ephemeral and "recorded: No" in confirmation.text
+    assert polls.tally(1).voters == 1
+
+
+def test_the_answer_deadline_counts_from_the_click_not_from_when_the_bot_reads_it() -> None:
+    from types import SimpleNamespace
+
+    from cogs.poll_parts import ACK_SECONDS, ack_delay
+
+    def clicked(seconds_ago: float) -> Any:
+        return SimpleNamespace(created_at=datetime.now(UTC) - timedelta(seconds=seconds_ago))
+
+    assert ack_delay(clicked(0)) == pytest.approx(ACK_SECONDS, abs=0.2)
+    assert ack_delay(clicked(1.5)) == pytest.approx(ACK_SECONDS - 1.5, abs=0.2)
+    assert ack_delay(clicked(2.5)) == 0  # the bot fell behind: keep it alive at once
+    assert ack_delay(clicked(-60)) == ACK_SECONDS  # a clock ahead of Discord's: never later
+
+
+async def test_an_answered_click_leaves_no_garbage_for_the_cycle_collector(
+    harness: DiscordHarness,
+) -> None:
+    """A burst must not fill the old generation with dead clicks (see cogs.polls.release)."""
+    import gc
+
+    import discord
+
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for i in range(20):
+            await harness.click("poll:1:0", message=message, user=harness.user(name=f"g{i}"))
+        await harness.drain()
+        gc.collect()
+        leaked = [o for o in gc.garbage if isinstance(o, discord.Interaction)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert leaked == []
