@@ -188,7 +188,9 @@ class EventsCog(commands.Cog):
             await self.sync_all()
 
     def _guilds(self) -> list[discord.Guild]:
-        ids = self.hub.config.discord.guild_ids
+        """The forum's servers (``discord.forum_guild_ids``, else ``guild_ids``), never a server
+        of someone who merely added the bot; with neither set, every server the bot is in."""
+        ids = self.hub.config.discord.forum_guilds
         if not ids:
             return list(self.bot.guilds)
         return [g for g in (self.bot.get_guild(i) for i in ids) if g is not None]

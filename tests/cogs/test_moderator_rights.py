@@ -154,3 +154,25 @@ async def test_with_no_forum_server_configured_nobody_is_a_moderator(
         refusal = only(await h.slash("proposals export", {}, user=owner))
         assert "nobody is a moderator on Discord" in refusal.text and not refusal.files
     assert "nobody is a moderator on Discord" in caplog.text
+
+
+async def test_automatic_event_syncs_leave_other_servers_alone(
+    programme: Programme, store: Store, clock: FrozenClock
+) -> None:
+    from cogs.events import EventsCog
+    from tests.conftest import FORUM_GUILD_ID
+
+    config = Config.model_validate(
+        {
+            "discord": {"forum_guild_ids": [FORUM_GUILD_ID]},
+            "events": {"sync": True, "resync_minutes": 0},
+        }
+    )
+    h = DiscordHarness(HubBot(Hub(config, programme, store, clock), sync_commands=False))
+    other, _ = h.add_guild("Someone else's server")
+    async with h:
+        cog = h.bot.get_cog("EventsCog")
+        assert isinstance(cog, EventsCog)
+        await cog.wait_idle()
+    made = [e["guild_id"] for e in h.scheduled_events.values()]
+    assert made and set(made) == {str(FORUM_GUILD_ID)} and str(other) not in made
