@@ -204,12 +204,14 @@ async def main(
         )
         for r in [*e2e, steady]:  # every vote counted once, every click confirmed as recorded
             assert r.extra["counted"] == r.confirmed == len(r.latencies), (r.extra, r.confirmed)
-        ingest = [await store_ingest(workdir, votes, synchronous) for _ in range(rounds)]
-        raw = [raw_batched(workdir, votes, synchronous) for _ in range(rounds)]
+        ingest, raw = [], []
+        for _ in range(rounds):  # each ingest beside a raw insert taken right after it
+            ingest.append(await store_ingest(workdir, votes, synchronous))
+            raw.append(raw_batched(workdir, votes, synchronous))
     e2e_rate = statistics.median(r.rate for r in e2e)
     ingest_rate = statistics.median(r for r, _ in ingest)
     raw_rate = statistics.median(raw)
-    ratio = ingest_rate / raw_rate
+    ratio = statistics.median(i / r for (i, _), r in zip(ingest, raw, strict=True))
     http = f", simulated Discord HTTP {http_seconds * 1000:.0f} ms a call" if http_seconds else ""
     print(
         f"poll votes: {votes:,} distinct voters a round, {rounds} rounds, sync={synchronous}{http}"
@@ -236,13 +238,12 @@ async def main(
         f"commits; {steady.deferred} deferred) · {_latency(steady)}"
     )
     print(f"  discord.py alone: {steady_bare.rate:>7,.0f} clicks/s · {_latency(steady_bare)}")
-    for rate, batches in ingest:
+    for (rate, batches), raw_rate_i in zip(ingest, raw, strict=True):
         print(
             f"vote store ingest (queued → committed → resolved): {rate:>9,.0f} votes/s"
-            f" ({batches} commits)"
+            f" ({batches} commits) · raw batched SQLite right after (one executemany, one"
+            f" commit): {raw_rate_i:,.0f} rows/s · ratio {rate / raw_rate_i:.2f}"
         )
-    for rate in raw:
-        print(f"raw batched SQLite (one executemany, one commit):   {rate:>9,.0f} rows/s")
     burst_max = max(max(r.latencies) for r in e2e)
     bare_max = max(max(r.latencies) for r in bare)
     steady_p99, bare_p99 = steady.pct(99), steady_bare.pct(99)
@@ -254,8 +255,8 @@ async def main(
         ),
         (
             ratio >= 1 / 3,
-            f"median store ingest {ingest_rate:,.0f}/s = {ratio:.2f} × raw {raw_rate:,.0f}/s"
-            " — target ≥ 0.33",
+            f"store ingest {ingest_rate:,.0f}/s, raw {raw_rate:,.0f}/s (medians); ingest ÷ raw"
+            f" taken side by side, median {ratio:.2f} — target ≥ 0.33",
         ),
         (
             burst_max <= 2.0,
