@@ -19,6 +19,7 @@ from bot.hub import Hub
 from bot.i18n import t, tn
 from bot.proposals import moderation, service, window
 from bot.proposals.env import form_env, repo_of
+from bot.proposals.form import STEPS
 from bot.proposals.model import Decision
 from bot.proposals.views import review_card
 from cogs.common import FRONT, add_route, caller_from, remove_route, text
@@ -79,6 +80,8 @@ class ProposalsCog(commands.Cog):
             return None
         form = FORM_MODAL.fullmatch(custom_id)
         reason = REASON_MODAL.fullmatch(custom_id)
+        if form is not None and int(form["step"]) not in STEPS:
+            form = None  # a page the form does not have
         if form is None and reason is None:
             return self._stale(interaction)
         return self._submitted(interaction, form, reason, submitted_values(data))

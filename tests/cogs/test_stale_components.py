@@ -97,10 +97,17 @@ async def test_a_forged_proposal_button_gets_a_clear_private_answer(
     assert answer.ephemeral and "not (or no longer) one this bot knows" in answer.text
 
 
-async def test_a_forged_proposal_modal_gets_a_clear_private_answer(h: DiscordHarness) -> None:
-    answer = only(
-        await h.submit_modal("l4a:prop:reason:approved:1", {"reason": "why not"}, user=_mod(h))
-    )
+@pytest.mark.parametrize(
+    ("custom_id", "values"),
+    [
+        ("l4a:prop:reason:approved:1", {"reason": "why not"}),
+        ("l4a:prop:modal:0:7", {"field:title": "A page the form does not have"}),
+    ],
+)
+async def test_a_forged_proposal_modal_gets_a_clear_private_answer(
+    h: DiscordHarness, custom_id: str, values: dict[str, str]
+) -> None:
+    answer = only(await h.submit_modal(custom_id, values, user=_mod(h)))
     assert answer.ephemeral and "not (or no longer) one this bot knows" in answer.text
 
 
