@@ -176,3 +176,17 @@ async def test_automatic_event_syncs_leave_other_servers_alone(
         await cog.wait_idle()
     made = [e["guild_id"] for e in h.scheduled_events.values()]
     assert made and set(made) == {str(FORUM_GUILD_ID)} and str(other) not in made
+
+
+async def test_a_failed_look_up_refuses_now_and_asks_discord_again_next_time(
+    h: DiscordHarness,
+) -> None:
+    from tests.support.discord_harness import http_error
+
+    mod = h.user(name="mod", roles=["Moderators"])
+    h.http_fail["GET /guilds/{guild_id}/members/{member_id}"] = http_error(500, 0, "oops")
+    refusal = only(await h.slash("proposals export", {}, user=mod, guild=False))
+    assert NOT_FORUM_MODERATOR in refusal.text and not refusal.files
+    del h.http_fail["GET /guilds/{guild_id}/members/{member_id}"]
+    export = only(await h.slash("proposals export", {}, user=mod, guild=False))
+    assert export.files  # the failure was not remembered as "not a moderator"
