@@ -47,6 +47,11 @@ class DiscordHarness(
 ):
     """Drive a discord.py bot offline through real interaction dispatch.
 
+    Other guilds the bot was added to: :meth:`add_guild` (its roles in ``guild_roles``); an
+    interaction in one of its channels (``slash(..., channel_id=)``, ``click(..., channel_id=)``)
+    comes from that guild, with that guild's member roles and permissions;
+    :meth:`remove_member` makes member look-ups of a guild answer 404.
+
     Parameters
     ----------
     bot:
@@ -67,10 +72,6 @@ class DiscordHarness(
     ignored_errors:
         Exception types (matched also through ``CommandInvokeError.original``) that are recorded
         in ``errors`` but never raised.
-    Other guilds the bot was added to: :meth:`add_guild` (its roles in ``guild_roles``); an
-    interaction in one of its channels (``slash(..., channel_id=)``, ``click(..., channel_id=)``)
-    comes from that guild, with that guild's member roles and permissions;
-    :meth:`remove_member` makes member look-ups of a guild answer 404.
     cache_guild:
         Put the fake guild (roles, channels) in the client's cache, as ``GUILD_CREATE`` does when
         the ``guilds`` intent is on. ``False`` reproduces a bot without that intent: discord.py
