@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import weakref
@@ -54,10 +55,11 @@ class CatalogTranslator(app_commands.Translator):
 
 
 MEMBER_TTL = 300.0  # seconds a forum server's answer about a DM user is trusted
-_FOREIGN, _NOT_IN_FORUM, _NONE = (
+_FOREIGN, _NOT_IN_FORUM, _NONE, _UNCHECKED = (
     "moderators.foreign_guild",
     "moderators.dm_not_moderator",
     "moderators.none_configured",
+    "moderators.lookup_failed",
 )
 # Per client: user id -> (monotonic expiry, moderator in a forum server?), for direct messages.
 _DM_MODERATORS: weakref.WeakKeyDictionary[discord.Client, dict[int, tuple[float, bool]]] = (
@@ -94,15 +96,16 @@ def moderator_status(interaction: discord.Interaction, hub: Hub) -> tuple[bool, 
     return False, _NOT_IN_FORUM
 
 
-async def _lookup_dm_moderator(interaction: discord.Interaction, hub: Hub) -> None:
+async def _lookup_dm_moderator(interaction: discord.Interaction, hub: Hub) -> bool:
     """In a direct message: is the user a moderator in one of the forum's servers? Members
-    are not cached (no members intent), so ask Discord, and remember the answer a while."""
+    are not cached (no members intent), so ask Discord, and remember the answer a while.
+    ``False`` when Discord could not be asked (nothing is remembered then)."""
     client = interaction.client
     cache = _DM_MODERATORS.setdefault(client, {})
     uid = interaction.user.id
     known = cache.get(uid)
     if known is not None and known[0] > time.monotonic():
-        return
+        return True
     found, failed = False, False
     for gid in hub.config.discord.forum_guilds:
         guild = client.get_guild(gid)
@@ -121,6 +124,8 @@ async def _lookup_dm_moderator(interaction: discord.Interaction, hub: Hub) -> No
             break
     if not failed or found:  # a failed look-up is asked again next time
         cache[uid] = (time.monotonic() + MEMBER_TTL, found)
+        return True
+    return False
 
 
 def caller_from(interaction: discord.Interaction, hub: Hub) -> Caller:
@@ -139,8 +144,9 @@ def caller_from(interaction: discord.Interaction, hub: Hub) -> Caller:
 
 async def caller_of(interaction: discord.Interaction, hub: Hub) -> Caller:
     """Who is asking; in a direct message, moderator rights looked up in the forum's servers."""
-    if interaction.guild_id is None and hub.config.discord.forum_guilds:
-        await _lookup_dm_moderator(interaction, hub)
+    in_dm = interaction.guild_id is None and bool(hub.config.discord.forum_guilds)
+    if in_dm and not await _lookup_dm_moderator(interaction, hub):
+        return dataclasses.replace(caller_from(interaction, hub), moderator_note=_UNCHECKED)
     return caller_from(interaction, hub)
 
 
