@@ -88,6 +88,13 @@ class BotSection(_Section):
 class DiscordSection(_Section):
     guild_ids: list[int] = Field(default_factory=list)
     moderator_role: str = "Moderators"
+    #: The forum's own servers: moderator rights come only from them (default: ``guild_ids``).
+    forum_guild_ids: list[int] = Field(default_factory=list)
+
+    @property
+    def forum_guilds(self) -> list[int]:
+        """Where the moderator role or Manage Server makes a moderator; empty: nowhere."""
+        return self.forum_guild_ids or self.guild_ids
 
 
 class ConsoleSection(_Section):

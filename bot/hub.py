@@ -27,6 +27,9 @@ class Caller:
     """Who is asking: ``front`` ("console", "discord", "matrix") and that front's user id.
 
     ``locale`` is the platform's language hint (Discord's interaction locale), if any.
+    ``moderator_note``: for a caller who is not a moderator *here* although they might be
+    elsewhere (another Discord server, a direct message), the catalog key of a line saying so;
+    refusals of moderator commands add it (see :func:`bot.moderators.moderators_only`).
     """
 
     front: str
@@ -34,6 +37,7 @@ class Caller:
     name: str = ""
     locale: str | None = None
     is_moderator: bool = False
+    moderator_note: str | None = None
 
     @property
     def prefix(self) -> str:

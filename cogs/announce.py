@@ -18,7 +18,7 @@ from bot.i18n import t
 from bot.outbox import DeliveryError
 from bot.programme import KINDS, fold
 from bot.render import when_text
-from cogs.common import FRONT, caller_from, text
+from cogs.common import FRONT, caller_from, caller_of, text
 from cogs.render import NO_PINGS, send_reply, to_messages
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class AnnounceCog(commands.Cog):
         name=text("slash.reload.name"), description=text("cmd.reload.description")
     )
     async def reload(self, interaction: discord.Interaction) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
         if ctx.caller.is_moderator:
             await interaction.response.defer(ephemeral=True, thinking=True)
         await send_reply(interaction, await moderation.reload(ctx))

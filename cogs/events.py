@@ -27,8 +27,9 @@ from bot.events_sync import (
 )
 from bot.hub import Hub
 from bot.i18n import t
+from bot.moderators import moderators_only
 from bot.programme import Programme
-from cogs.common import caller_from, text
+from cogs.common import caller_of, text
 from cogs.render import cut_escaped, escape_text, send_reply
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,9 @@ class EventsCog(commands.Cog):
             await self.sync_all()
 
     def _guilds(self) -> list[discord.Guild]:
-        ids = self.hub.config.discord.guild_ids
+        """The forum's servers (``discord.forum_guild_ids``, else ``guild_ids``), never a server
+        of someone who merely added the bot; with neither set, every server the bot is in."""
+        ids = self.hub.config.discord.forum_guilds
         if not ids:
             return list(self.bot.guilds)
         return [g for g in (self.bot.get_guild(i) for i in ids) if g is not None]
@@ -217,10 +220,10 @@ class EventsCog(commands.Cog):
 
     @events.command(name=text("slash.events.sync"), description=text("cmd.events.sync"))
     async def sync(self, interaction: discord.Interaction) -> None:
-        caller = caller_from(interaction, self.hub)
-        lang = self.hub.prefs(caller).lang
-        if not caller.is_moderator:
-            await send_reply(interaction, error(t(lang, "events.moderators_only")))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
+        lang = ctx.lang
+        if not ctx.caller.is_moderator:
+            await send_reply(interaction, moderators_only(ctx, t(lang, "events.moderators_only")))
             return
         if interaction.guild is None:
             await send_reply(interaction, error(t(lang, "events.no_guild")))

@@ -6,20 +6,22 @@ truth is in the store, the poll id in the button. A persistent view is dispatche
 dictionary lookup; a ``DynamicItem`` would make discord.py rebuild the whole view from the
 message on every click, which measured as about half the CPU of a vote burst. The poll
 message's tally is edited through a :class:`~bot.polls.refresh.Refresher`, at most once per
-``polls.refresh_seconds`` however fast votes come.
+``polls.refresh_seconds`` however fast votes come. The buttons and the helpers of the hot
+path are in ``cogs/poll_parts.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.doc import error
+from bot.doc import Reply, error
 from bot.hub import Caller, Ctx, Hub
 from bot.i18n import t
 from bot.polls import replies
@@ -27,52 +29,23 @@ from bot.polls.model import Poll, search_candidates
 from bot.polls.refresh import Refresher
 from bot.polls.service import TIMER, Polls, voter_key
 from bot.polls.store import VoteResult
-from cogs.common import FRONT, caller_from, text
+from cogs.common import FRONT, add_route, caller_from, caller_of, remove_route, text
+from cogs.poll_parts import (
+    POLL_CUSTOM_ID,
+    ack_delay,
+    missing_permissions,
+    poll_view,
+    release,
+    short,
+)
 from cogs.render import NO_PINGS, send_reply, to_files, to_messages
 
 log = logging.getLogger(__name__)
-ACK_SECONDS = 2.0  # past this, defer the answer (Discord wants one within 3 s)
 CHOICE_LIMIT, CHOICE_NAME_MAX = 25, 100
-BUTTON_LABEL_MAX = 80
 SCALE_CHOICES = [
     app_commands.Choice(name=text(f"polls.scale_name.{s}"), value=s)
     for s in ("agree", "yesno", "custom")
 ]
-
-
-POLL_CUSTOM_ID = re.compile(r"poll:(?P<poll>\d+):(?P<choice>\d+)")
-
-
-def _short(label: str, limit: int) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
-class PollButton(discord.ui.Button[discord.ui.View]):
-    """One answer of one poll. Clicking it votes (or changes the vote) for that answer."""
-
-    def __init__(
-        self, poll_id: int, choice: int, label: str | None = None, *, disabled: bool = False
-    ) -> None:
-        super().__init__(
-            label=_short(label or str(choice + 1), BUTTON_LABEL_MAX),
-            style=discord.ButtonStyle.primary,
-            custom_id=f"poll:{poll_id}:{choice}",
-            disabled=disabled,
-        )
-        self.poll_id = poll_id
-        self.choice = choice
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog(PollsCog.__cog_name__)  # type: ignore[attr-defined]
-        if isinstance(cog, PollsCog):
-            await cog.vote_button(interaction, self.poll_id, self.choice)
-
-
-def poll_view(poll: Poll) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for i, label in enumerate(poll.labels(poll.lang)):
-        view.add_item(PollButton(poll.id, i, f"{i + 1}. {label}", disabled=not poll.is_open))
-    return view
 
 
 class PollsCog(commands.Cog):
@@ -96,21 +69,46 @@ class PollsCog(commands.Cog):
         for poll in self.polls.all_polls():
             if poll.front == FRONT:  # closed ones too: a late click is told the poll is closed
                 self.bot.add_view(poll_view(poll))
+        add_route(self.bot, self.route)
         self.polls.on_change(self._changed)
         self.polls.on_close(self._closed)
         self.polls.start_timers()  # closes polls whose timer ran out while the bot was down
 
     async def cog_unload(self) -> None:
+        remove_route(self.bot, self.route)
         await self.refresher.close()
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A button of a poll the store does not know (no view is registered for it)."""
+    async def idle(self) -> None:
+        """Wait until the results posted by timers are sent (tests; a clean stop)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def route(self, interaction: discord.Interaction) -> Coroutine[Any, Any, None] | None:
+        """A ``poll:`` button no persistent view answers (a poll the store does not know, an
+        answer it does not have, a forged id): a clear private answer, never Discord's "This
+        interaction failed". Synchronous and cheap: every vote click of a burst passes here."""
         if interaction.type is not discord.InteractionType.component:
-            return
-        match = POLL_CUSTOM_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
-        if match and self.polls.get(int(match["poll"])) is None:
-            await self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
+            return None
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith("poll:"):
+            return None
+        match = POLL_CUSTOM_ID.fullmatch(custom_id)
+        poll = self.polls.get(int(match["poll"])) if match else None
+        if match and poll is None:
+            return self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
+        choice = int(match["choice"]) if match else -1
+        canonical = poll is not None and custom_id == f"poll:{poll.id}:{choice}"
+        if canonical and poll.front == FRONT and choice < poll.size:  # type: ignore[union-attr]
+            return None  # the poll's persistent view answers it
+        return self._stale(interaction, poll)
+
+    async def _stale(self, interaction: discord.Interaction, poll: Poll | None) -> None:
+        caller = Caller(FRONT, str(interaction.user.id), locale=str(interaction.locale))
+        lang = self.hub.prefs(caller).lang
+        if poll is None:
+            await send_reply(interaction, error(t(lang, "polls.stale.unknown")))
+        else:
+            await send_reply(interaction, error(t(lang, "polls.stale.button", id=poll.id)))
 
     # -- live tally -----------------------------------------------------------------------------
     def _changed(self, poll_ids: set[int]) -> None:
@@ -144,7 +142,7 @@ class PollsCog(commands.Cog):
     async def _post_result(self, poll: Poll) -> None:
         """A poll closed by its timer: post the final result and chart where it was asked."""
         assert poll.channel_id is not None
-        reply = replies.result(self._room(poll), poll, private=False, lang=poll.lang)
+        reply = await replies.result_async(self._room(poll), poll, private=False, lang=poll.lang)
         channel = self.bot.get_partial_messageable(int(poll.channel_id))
         try:
             await channel.send(
@@ -173,7 +171,7 @@ class PollsCog(commands.Cog):
         timer = None
         if not future.done():  # the disk is slow: keep the interaction alive past Discord's 3 s
             timer = asyncio.get_running_loop().call_later(
-                ACK_SECONDS, lambda: self._defer(interaction, future, holder)
+                ack_delay(interaction), lambda: self._defer(interaction, future, holder)
             )
             holder: list[asyncio.Task[None]] = []
         try:
@@ -200,6 +198,7 @@ class PollsCog(commands.Cog):
             await interaction.response.send_message(
                 content, ephemeral=True, allowed_mentions=NO_PINGS
             )
+        release(interaction)
 
     def _defer(
         self,
@@ -231,7 +230,7 @@ class PollsCog(commands.Cog):
         ]
         return [
             app_commands.Choice(
-                name=_short(label, CHOICE_NAME_MAX), value=str(i + 1) if i < found.size else label
+                name=short(label, CHOICE_NAME_MAX), value=str(i + 1) if i < found.size else label
             )
             for i, label in enumerate(labels)
             if current.casefold() in label.casefold()
@@ -265,7 +264,14 @@ class PollsCog(commands.Cog):
         duration: app_commands.Range[str, 1, 20] | None = None,
         hide_results: bool = False,
     ) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
+        lacking = missing_permissions(interaction) if ctx.caller.is_moderator else []
+        if lacking:  # refused before the poll exists: nobody could see its tally or result
+            names = ", ".join(t(ctx.lang, f"polls.channel.{p}") for p in lacking)
+            await send_reply(
+                interaction, error(t(ctx.lang, "polls.channel.missing", missing=names))
+            )
+            return
         reply, poll = await replies.start(
             ctx,
             question,
@@ -296,7 +302,7 @@ class PollsCog(commands.Cog):
         found = search_candidates(ctx.programme, ctx.now, current[:100])
         return [
             app_commands.Choice(
-                name=_short(f"{c.ref} · {c.text.get(ctx.lang)}", CHOICE_NAME_MAX), value=c.ref
+                name=short(f"{c.ref} · {c.text.get(ctx.lang)}", CHOICE_NAME_MAX), value=c.ref
             )
             for c in found[:CHOICE_LIMIT]
         ]
@@ -307,7 +313,19 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_close.poll"))
     @app_commands.describe(poll=text("cmd.poll_close.poll"))
     async def close(self, interaction: discord.Interaction, poll: str) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        """Answered before anything waits: a refusal at once (privately); otherwise "thinking…"
+        (public, as the result will be) while the close commits and the chart is drawn."""
+        if interaction.guild_id is None:  # a DM: looking the user up in the forum may wait
+            await interaction.response.defer(thinking=True)
+            ctx = self.hub.context(await caller_of(interaction, self.hub))
+        else:
+            ctx = self.hub.context(caller_from(interaction, self.hub))
+            refusal = replies.refuse_unless_moderator(ctx, "close")
+            found = refusal or replies.find_poll(ctx, poll)
+            if isinstance(found, Reply):
+                await send_reply(interaction, found)
+                return
+            await interaction.response.defer(thinking=True, ephemeral=not found.is_open)
         await send_reply(interaction, await replies.close(ctx, poll))
 
     @poll.command(
@@ -316,8 +334,10 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_results.poll"))
     @app_commands.describe(poll=text("cmd.poll_results.poll"))
     async def results(self, interaction: discord.Interaction, poll: str) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
-        await send_reply(interaction, replies.results(ctx, poll))
+        """Private; "thinking…" at once, then the chart is drawn off the event loop."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
+        await send_reply(interaction, await replies.results(ctx, poll))
 
     @poll.command(
         name=text("slash.poll_export.name"), description=text("cmd.poll_export.description")
@@ -325,7 +345,7 @@ class PollsCog(commands.Cog):
     @app_commands.rename(poll=text("slash.poll_export.poll"))
     @app_commands.describe(poll=text("cmd.poll_export.poll"))
     async def export(self, interaction: discord.Interaction, poll: str) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
+        ctx = self.hub.context(await caller_of(interaction, self.hub))
         await send_reply(interaction, replies.export(ctx, poll))
 
     @poll.command(name=text("slash.poll_list.name"), description=text("cmd.poll_list.description"))
@@ -346,5 +366,5 @@ class PollsCog(commands.Cog):
         for p in polls:
             name = f"#{p.id} · {p.question.get(ctx.lang)}"
             if current.strip().lstrip("#") in str(p.id) or current.casefold() in name.casefold():
-                out.append(app_commands.Choice(name=_short(name, CHOICE_NAME_MAX), value=str(p.id)))
+                out.append(app_commands.Choice(name=short(name, CHOICE_NAME_MAX), value=str(p.id)))
         return out[:CHOICE_LIMIT]

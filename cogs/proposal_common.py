@@ -11,7 +11,7 @@ import discord
 from bot.doc import Reply, error
 from bot.failures import failure_text
 from bot.hub import Ctx, Hub
-from cogs.common import caller_from
+from cogs.common import caller_from, caller_of
 from cogs.render import NO_PINGS, send_reply, to_messages
 
 log = logging.getLogger(__name__)
@@ -25,9 +25,9 @@ def hub_of(interaction: discord.Interaction) -> Hub:
     return hub
 
 
-def ctx_of(interaction: discord.Interaction) -> Ctx:
+async def ctx_of(interaction: discord.Interaction) -> Ctx:
     hub = hub_of(interaction)
-    return hub.context(caller_from(interaction, hub))
+    return hub.context(await caller_of(interaction, hub))
 
 
 def cut(text: str, limit: int) -> str:

@@ -34,18 +34,21 @@ from cogs.proposal_review import refresh_review
 from cogs.render import send_reply
 
 RADIO_MIN, RADIO_MAX = 2, 10
+TEXT_INPUT_MAX = 4000  # Discord's limit for a text input
 
 
 def _component(env: FormEnv, field: Field, value: str) -> discord.ui.Item[Any]:
     custom_id = f"field:{field.key}"
     if not field.is_choice:
         style = discord.TextStyle.paragraph if field.kind == "text" else discord.TextStyle.short
+        # A draft may hold more than the field takes (an answer refused as too long, kept so that
+        # nothing typed is lost): Discord refuses a modal prefilled beyond its max_length.
         return discord.ui.TextInput(
             custom_id=custom_id,
             style=style,
-            default=value or None,
+            default=value[: min(field.max_len, TEXT_INPUT_MAX)] or None,
             required=field.required,
-            max_length=field.max_len,
+            max_length=min(field.max_len, TEXT_INPUT_MAX),
         )
     options = choices(env, field, value)
     picked = set(value.split(",")) if value else set()
@@ -110,7 +113,7 @@ async def submit_page(
     """A submitted page: kept in the draft; its problems named (with a button that reopens the
     page as typed), or the next page offered, or, after the last one, the proposal stored and
     its receipt shown."""
-    ctx = ctx_of(interaction)
+    ctx = await ctx_of(interaction)
     lang = ctx.lang
     fields = step_fields(step)
     known = {f.key for f in fields}
@@ -143,7 +146,7 @@ async def submit_page(
 
 async def open_form(interaction: discord.Interaction, target: int, step: int = 1) -> None:
     """Show a form page prefilled with the host's answers, or say why they cannot fill it in."""
-    ctx = ctx_of(interaction)
+    ctx = await ctx_of(interaction)
     started = await service.start(ctx, target)
     if isinstance(started, Reply):
         await send_reply(interaction, started)
@@ -154,7 +157,7 @@ async def open_form(interaction: discord.Interaction, target: int, step: int = 1
 
 class FormButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"l4a:prop:form:(?P<target>\d+):(?P<step>\d)",
+    template=r"l4a:prop:form:(?P<target>\d{1,18}):(?P<step>\d)",
 ):
     def __init__(self, target: int, step: int, label: str = "…") -> None:
         super().__init__(
@@ -178,7 +181,7 @@ class FormButton(
 
 class CancelButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"l4a:prop:cancel:(?P<target>\d+)",
+    template=r"l4a:prop:cancel:(?P<target>\d{1,18})",
 ):
     def __init__(self, target: int, lang: str = "en") -> None:
         super().__init__(
@@ -197,7 +200,7 @@ class CancelButton(
         return cls(int(match["target"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         caller = ctx.caller
         await repo_of(ctx.hub).delete_draft(caller.front, caller.user_id, self.target)
         await send_reply(interaction, Reply().para(t(ctx.lang, "proposals.discord.cancelled")))
@@ -205,7 +208,7 @@ class CancelButton(
 
 class WithdrawButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"l4a:prop:withdraw(?P<yes>-yes)?:(?P<id>\d+)",
+    template=r"l4a:prop:withdraw(?P<yes>-yes)?:(?P<id>\d{1,18})",
 ):
     """``withdraw`` asks for confirmation; ``withdraw-yes`` withdraws."""
 
@@ -227,7 +230,7 @@ class WithdrawButton(
         return cls(int(match["id"]), bool(match["yes"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         if not self.confirmed:
             ask = Reply().para(
                 t(ctx.lang, "proposals.discord.withdraw_ask", ref=f"#{self.proposal_id}")

@@ -12,13 +12,14 @@ custom_ids: ``l4a:prop:review:<approve|reject|changes>:<id>``, ``l4a:prop:slot:<
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import weakref
 from typing import Any
 
 import discord
 
-from bot.doc import Reply
+from bot.doc import Reply, error
 from bot.hub import Caller, Hub
 from bot.i18n import t
 from bot.proposals import moderation
@@ -36,7 +37,7 @@ from cogs.proposal_common import (
     send_with_view,
     view_of,
 )
-from cogs.render import MESSAGE_LIMIT, NO_PINGS, send_reply, to_messages
+from cogs.render import MESSAGE_LIMIT, NO_PINGS, block_markdown, send_reply, to_messages
 
 _ACTIONS: dict[str, Decision] = {
     "approve": "approved",
@@ -47,7 +48,7 @@ _ACTIONS: dict[str, Decision] = {
 
 class ReviewButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"l4a:prop:review:(?P<action>approve|reject|changes):(?P<id>\d+)",
+    template=r"l4a:prop:review:(?P<action>approve|reject|changes):(?P<id>\d{1,18})",
 ):
     def __init__(self, action: str, proposal_id: int, lang: str = "en") -> None:
         style = {
@@ -71,7 +72,7 @@ class ReviewButton(
         return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
+        ctx = await ctx_of(interaction)
         refusal = moderation.refuse_unless_moderator(ctx, "decide")
         if refusal:
             await send_reply(interaction, refusal)
@@ -79,6 +80,11 @@ class ReviewButton(
         decision = _ACTIONS[self.action]
         if decision == "approved":
             await decide_and_tell(interaction, self.proposal_id, decision)
+            return
+        if await repo_of(ctx.hub).get(self.proposal_id) is None:  # no modal for nothing
+            await send_reply(
+                interaction, error(t(ctx.lang, "proposals.unknown", ref=f"#{self.proposal_id}"))
+            )
             return
         await interaction.response.send_modal(ReasonModal(ctx.lang, self.proposal_id, decision))
 
@@ -118,7 +124,7 @@ class ReasonModal(discord.ui.Modal):
 
 class SlotSelect(
     discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"l4a:prop:slot:(?P<id>\d+)",
+    template=r"l4a:prop:slot:(?P<id>\d{1,18})",
 ):
     """Approve into another slot (offered when the preferred one is full or has started)."""
 
@@ -155,18 +161,24 @@ def slot_select(env: FormEnv, proposal_id: int) -> discord.ui.View:
     return view_of(select)
 
 
-def one_message(reply: Reply) -> str:
-    messages = to_messages(reply)
-    if len(messages) == 1:
-        return messages[0]
-    return (messages[0][: MESSAGE_LIMIT - 2] + "\n…")[:MESSAGE_LIMIT]
+def card_message(reply: Reply, lang: str, name: str) -> tuple[str, list[discord.File]]:
+    """A review card as one message (it is edited as the proposal changes). A card too long for
+    one message (a long description, text that needs escaping) keeps its first lines, says so,
+    and carries the whole proposal as a text file: no line is ever dropped unseen."""
+    full = "\n".join(block_markdown(b) for b in reply.blocks)
+    if len(full) <= MESSAGE_LIMIT:
+        return full, []
+    note = "-# " + t(lang, "proposals.review_card.full_text_attached")
+    head = to_messages(reply, limit=MESSAGE_LIMIT - len(note) - 1)[0]
+    data = reply.plain().encode("utf-8")
+    return f"{head}\n{note}", [discord.File(io.BytesIO(data), filename=name)]
 
 
 async def _review_reply(hub: Hub, proposal: Proposal) -> tuple[Reply, str]:
     lang = hub.config.proposals.review_language or hub.config.bot.default_language
     ctx = hub.context(Caller(FRONT, "#review", "review", locale=lang))
     reply = Reply(private=False).para(t(ctx.lang, "proposals.review.card"))
-    reply.extend(review_card(await form_env(ctx), proposal, hints=False))
+    reply.extend(review_card(await form_env(ctx), proposal, hints=False, text_max=None))
     return reply, ctx.lang
 
 
@@ -192,14 +204,16 @@ async def refresh_review(bot: discord.Client, hub: Hub, proposal_id: int) -> Non
     if proposal is None or channel is None:
         return
     reply, lang = await _review_reply(hub, proposal)
-    content = one_message(reply)
+    content, files = card_message(reply, lang, f"proposal-{proposal.id}.txt")
     view = review_view(proposal.id, lang) if proposal.is_open else None
     post = await repo.review_post(proposal.id, FRONT)
     try:
         if post is not None:
             message = channel.get_partial_message(int(post.message_id))  # type: ignore[attr-defined]
             try:
-                await message.edit(content=content, view=view, allowed_mentions=NO_PINGS)
+                await message.edit(
+                    content=content, view=view, attachments=files, allowed_mentions=NO_PINGS
+                )
                 await repo.save_review_post(
                     proposal.id, FRONT, post.room, post.message_id, proposal.updated_at
                 )
@@ -209,12 +223,19 @@ async def refresh_review(bot: discord.Client, hub: Hub, proposal_id: int) -> Non
         if proposal.status == "withdrawn" and post is None:
             return
         kwargs: dict[str, Any] = {"view": view} if view else {}
+        if files:
+            kwargs["files"] = [_again(f) for f in files]  # the edit above may have read them
         sent = await channel.send(content, allowed_mentions=NO_PINGS, **kwargs)
         await repo.save_review_post(
             proposal.id, FRONT, str(sent.channel.id), str(sent.id), proposal.updated_at
         )
     except discord.HTTPException:
         log.warning("could not post the review card of proposal #%s", proposal.id, exc_info=True)
+
+
+def _again(file: discord.File) -> discord.File:
+    file.reset()
+    return file
 
 
 _DELIVERING: weakref.WeakKeyDictionary[Hub, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -252,7 +273,7 @@ async def decide_and_tell(
     slot: str | None = None,
 ) -> None:
     """A moderator's decision: recorded, confirmed to them, the card updated, the host told."""
-    ctx = ctx_of(interaction)
+    ctx = await ctx_of(interaction)
     result = await moderation.decide(ctx, proposal_id, decision, reason=reason, slot=slot)
     if result.choose_slot:
         env = await form_env(ctx)

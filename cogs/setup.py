@@ -7,7 +7,7 @@ from discord.ext import commands
 from bot.hub import Hub
 from cogs.announce import AnnounceCog
 from cogs.calendar import CalendarCog
-from cogs.common import CatalogTranslator, on_app_command_error
+from cogs.common import CatalogTranslator, log_moderator_servers, on_app_command_error
 from cogs.events import EventsCog
 from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
@@ -19,6 +19,7 @@ from cogs.settings import SettingsCog
 
 async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.tree.set_translator(CatalogTranslator())
+    log_moderator_servers(hub)
     await bot.add_cog(ProgrammeCog(hub))
     await bot.add_cog(SettingsCog(hub))
     await bot.add_cog(CalendarCog(hub))

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.config import Config
 from bot.hub import Hub
+from cogs.common import route_interaction
 from cogs.setup import add_cogs
 
 log = logging.getLogger("l4a.discord")
@@ -34,6 +35,11 @@ class HubBot(commands.Bot):
         )
         self.hub = hub
         self.sync_commands = sync_commands
+
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        super().dispatch(event_name, *args, **kwargs)
+        if event_name == "interaction" and args:
+            route_interaction(self, args[0])  # type: ignore[arg-type]
 
     async def setup_hook(self) -> None:
         await add_cogs(self, self.hub)

@@ -47,9 +47,19 @@ async def store(db_path: Path, clock: FrozenClock) -> AsyncIterator[Store]:
     await s.close()
 
 
+# The Discord harness's fake guild (tests.support.discord_harness.DEFAULT_GUILD_ID): the forum's
+# server in every test, so its "Moderators" role makes moderators there.
+FORUM_GUILD_ID = 1_150_000_000_000_000_100
+
+
+def forum_config() -> Config:
+    """The defaults, with the harness's guild as the forum's Discord server."""
+    return Config.model_validate({"discord": {"forum_guild_ids": [FORUM_GUILD_ID]}})
+
+
 @pytest.fixture
 def config() -> Config:
-    return Config()
+    return forum_config()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from bot.announce.texts import changes_reply
 from bot.doc import Code, Reply, error
 from bot.hub import Ctx
 from bot.i18n import t, tn
+from bot.moderators import moderators_only
 
 MAX_PROBLEM_LINES = 20
 
@@ -15,7 +16,7 @@ MAX_PROBLEM_LINES = 20
 async def reload(ctx: Ctx) -> Reply:
     lang = ctx.lang
     if not ctx.caller.is_moderator:
-        return error(t(lang, "reload.refused"))
+        return moderators_only(ctx, t(lang, "reload.refused"))
     announcer = _announcer(ctx.hub)
     if announcer is None:
         return error(t(lang, "remind.unavailable"))

@@ -3,14 +3,17 @@ results with a chart, CSV exports. Every front calls these and only renders the 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.doc import Attachment, Code, Reply, Stamp, Strong, Text, error
 from bot.hub import Ctx
 from bot.i18n import LANGUAGES, catalog, fmt_time, t, tn
+from bot.moderators import moderators_only
 from bot.polls import chart
 from bot.polls.model import Poll, SpecError, Tally, make_spec, search_candidates
 from bot.polls.service import Polls, voter_key
@@ -36,8 +39,8 @@ def voter(ctx: Ctx) -> str:
 def refuse_unless_moderator(ctx: Ctx, action: str) -> Reply | None:
     if ctx.caller.is_moderator:
         return None
-    return error(
-        t(ctx.lang, "polls.err.moderators_only", action=t(ctx.lang, f"polls.action.{action}"))
+    return moderators_only(
+        ctx, t(ctx.lang, "polls.err.moderators_only", action=t(ctx.lang, f"polls.action.{action}"))
     )
 
 
@@ -108,8 +111,10 @@ def text_vote_hint(poll: Poll, lang: str, prefix: str) -> str:
 
 
 # -- results ------------------------------------------------------------------------------------
-def result(ctx: Ctx, poll: Poll, *, private: bool, lang: str | None = None) -> Reply:
-    """Counts, percentages, number of voters and the statement, with a bar chart (PNG)."""
+def _result(
+    ctx: Ctx, poll: Poll, *, private: bool, lang: str | None
+) -> tuple[Reply, Callable[[], Attachment]]:
+    """The result's text, and how to draw its chart (a CPU-bound Pillow job of ~0.1–0.3 s)."""
     lang = lang or ctx.lang
     tally = polls_of(ctx).tally(poll.id)
     percents = tally.percents()
@@ -122,15 +127,28 @@ def result(ctx: Ctx, poll: Poll, *, private: bool, lang: str | None = None) -> R
         reply.item(Strong(label), Text(f" — {count} · {pct} %"))
     reply.para(tn(lang, "polls.result.voters", tally.voters))
     footer = tn(lang, "polls.result.voters", tally.voters) + " · " + t(lang, "polls.card.anonymous")
-    png = chart.bar_chart(
-        poll.question.get(lang),
-        labels,
-        tally.counts,
-        percents,
-        header=_title(ctx, poll, lang),
-        footer=footer,
-    )
-    reply.attachments.append(Attachment(f"poll-{poll.id}.png", png, "image/png"))
+    question, header, counts = poll.question.get(lang), _title(ctx, poll, lang), tally.counts
+
+    def draw() -> Attachment:
+        png = chart.bar_chart(question, labels, counts, percents, header=header, footer=footer)
+        return Attachment(f"poll-{poll.id}.png", png, "image/png")
+
+    return reply, draw
+
+
+def result(ctx: Ctx, poll: Poll, *, private: bool, lang: str | None = None) -> Reply:
+    """Counts, percentages, number of voters and the statement, with a bar chart (PNG), drawn
+    here and now (see :func:`result_async` to keep the event loop free meanwhile)."""
+    reply, draw = _result(ctx, poll, private=private, lang=lang)
+    reply.attachments.append(draw())
+    return reply
+
+
+async def result_async(ctx: Ctx, poll: Poll, *, private: bool, lang: str | None = None) -> Reply:
+    """:func:`result`, with the chart drawn in a worker thread: the bot keeps answering
+    (vote clicks have 3 s) while Pillow draws."""
+    reply, draw = _result(ctx, poll, private=private, lang=lang)
+    reply.attachments.append(await asyncio.to_thread(draw))
     return reply
 
 
@@ -206,16 +224,16 @@ async def close(ctx: Ctx, text: str) -> Reply:
     if not poll.is_open or not await polls_of(ctx).close_poll(poll.id, voter(ctx)):
         cmd = f"{ctx.caller.prefix}poll results {poll.id}"
         return error(t(ctx.lang, "polls.err.already_closed", id=poll.id, cmd=cmd))
-    return result(ctx, poll, private=False, lang=poll.lang)
+    return await result_async(ctx, poll, private=False, lang=poll.lang)
 
 
-def results(ctx: Ctx, text: str) -> Reply:
+async def results(ctx: Ctx, text: str) -> Reply:
     poll = find_poll(ctx, text)
     if isinstance(poll, Reply):
         return poll
     if poll.is_open and poll.hide_results and not ctx.caller.is_moderator:
         return error(t(ctx.lang, "polls.err.hidden", id=poll.id))
-    return result(ctx, poll, private=True)
+    return await result_async(ctx, poll, private=True)
 
 
 def export(ctx: Ctx, text: str) -> Reply:

@@ -37,7 +37,7 @@ from bot.polls.rows import (
     poll_from_row,
     upsert,
 )
-from bot.polls.transactions import Transactions
+from bot.polls.transactions import BUSY_TIMEOUT_MS, Transactions
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class PollStore(Transactions):
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={synchronous}")
             db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=5000")
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             store = cls(db)
             store._load()
         except BaseException:

@@ -54,7 +54,7 @@ async def poll_command(ctx: Ctx, args: str) -> Reply:
     if action == "close":
         return await replies.close(ctx, rest)
     if action == "results":
-        return replies.results(ctx, rest)
+        return await replies.results(ctx, rest)
     return replies.export(ctx, rest)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.doc import Attachment, Reply, Strong, Text, error
 from bot.hub import Caller, Ctx, Hub
 from bot.i18n import t, tn
+from bot.moderators import moderators_only
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.export import export_name, proposals_csv
 from bot.proposals.form import FormEnv, SlotInfo
@@ -22,7 +23,7 @@ REASON_MIN, REASON_MAX = 3, 1000
 def refuse_unless_moderator(ctx: Ctx, action: str) -> Reply | None:
     if ctx.caller.is_moderator:
         return None
-    return error(t(ctx.lang, f"proposals.refuse.{action}"))
+    return moderators_only(ctx, t(ctx.lang, f"proposals.refuse.{action}"))
 
 
 async def review(ctx: Ctx, ref: int | None = None, *, hints: bool = True) -> Reply:

@@ -118,10 +118,14 @@ def slot_use(env: FormEnv, info: SlotInfo) -> str:
     )
 
 
-def review_card(env: FormEnv, p: Proposal, *, hints: bool) -> Reply:
-    """What moderators see of one proposal; ``hints`` adds the text commands to decide."""
+def review_card(
+    env: FormEnv, p: Proposal, *, hints: bool, text_max: int | None = CARD_TEXT_MAX
+) -> Reply:
+    """What moderators see of one proposal; ``hints`` adds the text commands to decide.
+    Long texts are shortened to ``text_max`` (``None``: shown whole; Discord attaches a card
+    too long for one message as a file)."""
     lang = env.ctx.lang
-    reply = summary(env, p, text_max=CARD_TEXT_MAX)
+    reply = summary(env, p, text_max=text_max)
     reply.note(t(lang, "proposals.review.from", host=p.host_name, front=p.front, user=p.user_id))
     if p.decided_by and p.decided_at and p.status != "pending":
         reply.note(

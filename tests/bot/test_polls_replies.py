@@ -77,11 +77,13 @@ async def test_hidden_results_stay_hidden_until_the_close(hub: Hub, polls: Polls
     assert poll is not None
     card = text_of(replies.card(hub.context(mod()), poll, polls.tally(poll_id)))
     assert "(1 vote ·" in card and "results hidden until it closes" in card and "100 %" not in card
-    refused = replies.results(hub.context(person("bob")), str(poll_id))
+    refused = await replies.results(hub.context(person("bob")), str(poll_id))
     assert not refused.ok and "hidden until it closes" in text_of(refused)
-    assert replies.results(hub.context(mod()), str(poll_id)).ok  # moderators may look
+    assert (await replies.results(hub.context(mod()), str(poll_id))).ok  # moderators may look
     await replies.close(hub.context(mod()), str(poll_id))
-    assert "Yes — 1 · 100 %" in text_of(replies.results(hub.context(person("bob")), str(poll_id)))
+    assert "Yes — 1 · 100 %" in text_of(
+        await replies.results(hub.context(person("bob")), str(poll_id))
+    )
 
 
 async def test_closing_gives_the_final_result_with_a_chart(hub: Hub, polls: Polls) -> None:
@@ -153,8 +155,8 @@ async def test_export_quotes_options_a_spreadsheet_would_run_as_formulas(
 
 async def test_bad_poll_numbers_get_a_clear_answer(hub: Hub, polls: Polls) -> None:
     ctx = hub.context(mod())
-    assert "“abc” is not a poll number" in text_of(replies.results(ctx, "abc"))
-    assert "There is no poll #42." in text_of(replies.results(ctx, "42"))
+    assert "“abc” is not a poll number" in text_of(await replies.results(ctx, "abc"))
+    assert "There is no poll #42." in text_of(await replies.results(ctx, "42"))
 
 
 async def test_a_timer_closes_the_poll_when_the_clock_gets_there(

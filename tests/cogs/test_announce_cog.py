@@ -21,6 +21,7 @@ from bot.programme import Programme
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.discord_client import HubBot
+from tests.conftest import FORUM_GUILD_ID
 from tests.support.discord_harness import DEFAULT_CHANNEL_ID, DiscordHarness
 
 
@@ -30,11 +31,12 @@ async def announcing(
 ) -> AsyncIterator[tuple[Hub, DiscordHarness]]:
     config = Config.model_validate(
         {
+            "discord": {"forum_guild_ids": [FORUM_GUILD_ID]},
             "announcements": {
                 "channels": {"discord": {"default": DEFAULT_CHANNEL_ID}},
                 "retry_seconds": 0.05,
                 "dm_per_second": 0,
-            }
+            },
         }
     )
     store = await Store.open(db_path, clock)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.hub import Hub
+from bot.polls import chart
 from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
@@ -130,6 +134,7 @@ async def test_the_timer_closes_the_poll_and_posts_the_chart(
     clock.advance(timedelta(minutes=2))
     await polls.close_due()
     await harness.drain()
+    await cog(harness).idle()
     await cog(harness).refresher.idle()
     (result,) = [s for s in harness.sent if s.kind == "channel_message"]
     assert "Poll #1: final result" in result.text and "4 voters" in result.text
@@ -149,7 +154,9 @@ async def test_a_moderator_closes_a_poll_and_gets_the_result_and_export(
     message = await start_poll(harness, question="Where next?", options="Rabat | Bogotá")
     await harness.click("poll:1:1", message=message, user=harness.user(name="ana"))
     moderator = harness.user(name="mod", roles=["Moderators"])
-    (result,) = await harness.slash("poll close", {"poll": "1"}, user=moderator)
+    sent = await harness.slash("poll close", {"poll": "1"}, user=moderator)
+    assert [s.type for s in sent if s.kind == "interaction_response"] == [5]  # thinking…
+    (result,) = [s for s in sent if s.kind == "followup"]
     assert not result.ephemeral and "Bogotá** — 1 · 100 %" in result.text
     assert result.files[0][0] == "poll-1.png"
     (export,) = await harness.slash("poll export", {"poll": "#1"}, user=moderator)
@@ -192,3 +199,114 @@ async def test_vote_command_with_choices_and_withdrawal(harness: DiscordHarness)
     assert "recorded: No" in confirm.text
     (confirm,) = await harness.slash("vote", {"poll": "1", "choice": "withdraw"}, user=ana)
     assert "is withdrawn" in confirm.text
+
+
+async def test_poll_close_answers_before_the_close_is_committed(
+    harness: DiscordHarness, polls: Polls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord wants an answer within 3 s: a slow disk must not make /poll close fail."""
+    await start_poll(harness, question="Lunch?", scale="yesno")
+    commit = asyncio.Event()
+    real_close = polls.store.submit_close
+
+    async def slow_close(*args: object) -> bool:
+        await commit.wait()
+        return await real_close(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(polls.store, "submit_close", slow_close)
+    moderator = harness.user(name="mod", roles=["Moderators"])
+    pending = await harness.begin_slash("poll close", {"poll": "1"}, user=moderator)
+    assert pending.response_type == 5 and not pending.done()  # "thinking…", public
+    assert polls.get(1).is_open  # type: ignore[union-attr]
+    commit.set()
+    (result,) = [s for s in await pending.result() if s.kind == "followup"]
+    assert not result.ephemeral and "final result" in result.text and result.files
+
+
+async def test_poll_results_defers_and_draws_the_chart_off_the_event_loop(
+    harness: DiscordHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While Pillow draws (here: held in its thread), votes are still confirmed."""
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    drawing, release = threading.Event(), threading.Event()
+    real = chart.bar_chart
+
+    def slow_chart(*args: Any, **kwargs: Any) -> bytes:
+        drawing.set()
+        release.wait(timeout=3)  # drawn on the loop (the old way) this would stall every click
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chart, "bar_chart", slow_chart)
+    ana = harness.user(name="ana")
+    pending = await harness.begin_slash("poll results", {"poll": "1"}, user=ana)
+    assert pending.response_type == 5  # answered before anything waited
+    assert await asyncio.to_thread(drawing.wait, 3)
+    (vote,) = await harness.click("poll:1:0", message=message, user=harness.user(name="bo"))
+    assert "recorded: Yes" in vote.text
+    assert not release.is_set() and not pending.done()  # the chart was still being drawn
+    release.set()
+    (result,) = [s for s in await pending.result() if s.kind == "followup"]
+    assert result.ephemeral and result.files[0][0] == "poll-1.png"
+
+
+async def test_a_click_whose_commit_is_slow_is_deferred_then_confirmed_once_committed(
+    harness: DiscordHarness, polls: Polls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    monkeypatch.setattr("cogs.poll_parts.ACK_SECONDS", 0.01)
+    disk = asyncio.Event()
+    real = polls.store._commit
+
+    async def slow_disk() -> None:
+        await disk.wait()
+        await real()
+
+    polls.store._commit = slow_disk  # type: ignore[method-assign]
+    try:
+        pending = await harness.begin_click("poll:1:1", message=message)
+        assert pending.response_type == 6  # kept alive before anything was confirmed
+        assert polls.tally(1).voters == 0
+        disk.set()
+        sent = await pending.result()
+    finally:
+        polls.store._commit = real  # type: ignore[method-assign]
+    (confirmation,) = [s for s in sent if s.kind == "followup"]
+    assert confirmation.ephemeral and "recorded: No" in confirmation.text
+    assert polls.tally(1).voters == 1
+
+
+def test_the_answer_deadline_counts_from_the_click_not_from_when_the_bot_reads_it() -> None:
+    from types import SimpleNamespace
+
+    from cogs.poll_parts import ACK_SECONDS, ack_delay
+
+    def clicked(seconds_ago: float) -> Any:
+        return SimpleNamespace(created_at=datetime.now(UTC) - timedelta(seconds=seconds_ago))
+
+    assert ack_delay(clicked(0)) == pytest.approx(ACK_SECONDS, abs=0.2)
+    assert ack_delay(clicked(1.5)) == pytest.approx(ACK_SECONDS - 1.5, abs=0.2)
+    assert ack_delay(clicked(2.5)) == 0  # the bot fell behind: keep it alive at once
+    assert ack_delay(clicked(-60)) == ACK_SECONDS  # a clock ahead of Discord's: never later
+
+
+async def test_an_answered_click_leaves_no_garbage_for_the_cycle_collector(
+    harness: DiscordHarness,
+) -> None:
+    """A burst must not fill the old generation with dead clicks (see cogs.polls.release)."""
+    import gc
+
+    import discord
+
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for i in range(20):
+            await harness.click("poll:1:0", message=message, user=harness.user(name=f"g{i}"))
+        await harness.drain()
+        gc.collect()
+        leaked = [o for o in gc.garbage if isinstance(o, discord.Interaction)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert leaked == []

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from bot.clock import FrozenClock
-from bot.config import Config
 from bot.hub import Hub
 from bot.programme import Programme
 from bot.proposals.env import repo_of
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.discord_client import HubBot
+from tests.conftest import forum_config
 from tests.support.discord_harness import DiscordHarness, FakeUser, Sent
 
 REVIEW_CHANNEL = 1_150_000_000_000_000_777
@@ -203,7 +203,7 @@ async def test_a_moderator_approves_from_the_review_card_after_a_restart(
 ) -> None:
     db = tmp_path / "restart.sqlite3"
     store = await Store.open(db, clock)
-    hub = Hub(Config(), programme, store, clock)
+    hub = Hub(forum_config(), programme, store, clock)
     h = await _harness(hub)
     ana = _ana(h)
     try:
@@ -215,7 +215,7 @@ async def test_a_moderator_approves_from_the_review_card_after_a_restart(
         await store.close()
 
     store = await Store.open(db, clock)  # the bot restarts: nothing in memory survives
-    hub = Hub(Config(), programme, store, clock)
+    hub = Hub(forum_config(), programme, store, clock)
     await rebuild_programme(hub)
     h = await _harness(hub)
     try:
@@ -246,7 +246,7 @@ async def test_a_form_page_opened_before_a_restart_is_taken_after_it(
 ) -> None:
     db = tmp_path / "restart.sqlite3"
     store = await Store.open(db, clock)
-    h = await _harness(Hub(Config(), programme, store, clock))
+    h = await _harness(Hub(forum_config(), programme, store, clock))
     ana = _ana(h)
     try:
         modal = _one(await h.slash("propose", user=ana))
@@ -254,7 +254,7 @@ async def test_a_form_page_opened_before_a_restart_is_taken_after_it(
         await h.close()
         await store.close()
     store = await Store.open(db, clock)
-    h = await _harness(Hub(Config(), programme, store, clock))
+    h = await _harness(Hub(forum_config(), programme, store, clock))
     try:
         step = _one(await h.submit_modal(modal, PAGE_1, user=ana))
         assert "Parte 1 de 2 guardada" in step.text

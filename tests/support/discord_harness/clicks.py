@@ -26,6 +26,7 @@ class ClickMixin:
         component_type: int | None = None,
         values: Sequence[str | int] | None = None,
         expect_error: ErrorSpec | None = None,
+        channel_id: int | None = None,
     ) -> list[Sent]:
         """Click a button / choose select ``values`` on a message.
 
@@ -44,6 +45,7 @@ class ClickMixin:
             locale=locale,
             component_type=component_type,
             values=values,
+            channel_id=channel_id,
         )
         return await pending.result(expect_error=expect_error)
 
@@ -56,10 +58,13 @@ class ClickMixin:
         locale: str | None = None,
         component_type: int | None = None,
         values: Sequence[str | int] | None = None,
+        channel_id: int | None = None,
     ) -> PendingInteraction:
-        """Like :meth:`click` but return once the interaction was answered."""
+        """Like :meth:`click` but return once the interaction was answered. ``channel_id``
+        places a synthetic message (``message=None`` with no recorded carrier) in that channel,
+        e.g. one of another guild (:meth:`add_guild`)."""
         await self.start()
-        msg = self._message_for_click(custom_id, message, component_type, values)
+        msg = self._message_for_click(custom_id, message, component_type, values, channel_id)
         if user is None:
             dm_owner = next(
                 (u for u, c in self._dm_channels.items() if c == int(msg["channel_id"])), None
@@ -102,6 +107,7 @@ class ClickMixin:
         message: Sent | Mapping[str, Any] | None,
         component_type: int | None,
         values: Sequence[str | int] | None,
+        channel_id: int | None = None,
     ) -> dict[str, Any]:
         if isinstance(message, Sent):
             if message.message_id is not None and message.message_id in self._messages:
@@ -121,7 +127,7 @@ class ClickMixin:
             return self._message_payload(
                 message_id=new_snowflake(), channel_id=self.channel_id, data=dict(message)
             )
-        for mid in reversed(list(self._messages)):
+        for mid in reversed(list(self._messages) if channel_id is None else []):
             if _find_component(self._messages[mid].get("components") or [], custom_id) is not None:
                 return copy.deepcopy(self._messages[mid])
         ctype = component_type or (3 if values else 2)
@@ -145,7 +151,7 @@ class ClickMixin:
             component = {"type": ctype, "custom_id": custom_id, "min_values": 1, "max_values": 25}
         return self._message_payload(
             message_id=new_snowflake(),
-            channel_id=self.channel_id,
+            channel_id=channel_id or self.channel_id,
             data={"content": "", "components": [{"type": 1, "components": [component]}]},
         )
 

@@ -47,6 +47,11 @@ class DiscordHarness(
 ):
     """Drive a discord.py bot offline through real interaction dispatch.
 
+    Other guilds the bot was added to: :meth:`add_guild` (its roles in ``guild_roles``); an
+    interaction in one of its channels (``slash(..., channel_id=)``, ``click(..., channel_id=)``)
+    comes from that guild, with that guild's member roles and permissions;
+    :meth:`remove_member` makes member look-ups of a guild answer 404.
+
     Parameters
     ----------
     bot:
@@ -128,8 +133,18 @@ class DiscordHarness(
         #: lists. Tests may delete one by hand, or add one made by someone else.
         self.scheduled_events: dict[int, dict[str, Any]] = {}
 
+        #: Roles of the main guild by name (other guilds: ``guild_roles``).
         self.roles: dict[str, int] = {}
         self._role_data: dict[int, dict[str, Any]] = {}
+        #: Every guild of the fake world (the main one and those of :meth:`add_guild`).
+        self._guilds: dict[int, dict[str, Any]] = {
+            guild_id: {"name": guild_name, "owner_id": owner_id, "locale": self.guild_locale}
+        }
+        self._role_guild: dict[int, int] = {}
+        #: Roles of every guild by name: ``guild_roles[guild_id][name]``.
+        self.guild_roles: dict[int, dict[str, int]] = {guild_id: {}}
+        #: (guild id, user id) of users who are not members of that guild (member look-ups 404).
+        self._non_members: set[tuple[int, int]] = set()
         self.users: dict[int, FakeUser] = {}
         self._channels: dict[int, dict[str, Any]] = {}
         self._messages: dict[int, dict[str, Any]] = {}
@@ -204,8 +219,10 @@ class DiscordHarness(
         if state.application_id is None:
             state.application_id = self.application_id
         self.application_id = state.application_id
-        if self.cache_guild and state._get_guild(self.guild_id) is None:
-            state._add_guild_from_data(self._guild_payload())  # type: ignore[arg-type]
+        if self.cache_guild:
+            for gid in self._guilds:
+                if state._get_guild(gid) is None:
+                    state._add_guild_from_data(self._guild_payload(gid))  # type: ignore[arg-type]
         self._ensure_error_hooks()
 
         if run_setup_hook:

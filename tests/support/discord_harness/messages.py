@@ -56,7 +56,7 @@ class MessageStoreMixin:
             "components": copy.deepcopy(list(data.get("components") or [])),
         }
         if channel_id in self._channels:
-            message["guild_id"] = str(self.guild_id)
+            message["guild_id"] = str(self._channels[channel_id]["guild_id"])
         if data.get("poll"):
             message["poll"] = copy.deepcopy(data["poll"])
         if interaction is not None:

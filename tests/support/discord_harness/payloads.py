@@ -34,7 +34,13 @@ class PayloadMixin:
         }
 
     def _add_role_data(
-        self, role_id: int, name: str, permissions: int, *, position: int
+        self,
+        role_id: int,
+        name: str,
+        permissions: int,
+        *,
+        position: int,
+        guild_id: int | None = None,
     ) -> dict[str, Any]:
         data = {
             "id": str(role_id),
@@ -50,11 +56,17 @@ class PayloadMixin:
             "mentionable": False,
             "flags": 0,
         }
-        self.roles[name] = role_id
+        gid = self.guild_id if guild_id is None else guild_id
+        if gid == self.guild_id:
+            self.roles[name] = role_id
+        self.guild_roles.setdefault(gid, {})[name] = role_id
+        self._role_guild[role_id] = gid
         self._role_data[role_id] = data
         return data
 
-    def _guild_payload(self) -> dict[str, Any]:
+    def _guild_payload(self, guild_id: int | None = None) -> dict[str, Any]:
+        gid = self.guild_id if guild_id is None else guild_id
+        guild = self._guilds[gid]
         bot_member = {
             "user": self._bot_user_payload(),
             "roles": [],
@@ -64,20 +76,22 @@ class PayloadMixin:
             "flags": 0,
         }
         return {
-            "id": str(self.guild_id),
-            "name": self.guild_name,
+            "id": str(gid),
+            "name": guild["name"],
             "icon": None,
-            "owner_id": str(self.owner_id),
-            "roles": list(self._role_data.values()),
+            "owner_id": str(guild["owner_id"]),
+            "roles": [r for rid, r in self._role_data.items() if self._role_guild[rid] == gid],
             "channels": [
-                {k: v for k, v in c.items() if k != "guild_id"} for c in self._channels.values()
+                {k: v for k, v in c.items() if k != "guild_id"}
+                for c in self._channels.values()
+                if int(c["guild_id"]) == gid
             ],
             "members": [bot_member],
             "member_count": 2,
             "features": [],
             "emojis": [],
             "stickers": [],
-            "preferred_locale": self.guild_locale,
+            "preferred_locale": guild["locale"],
             "verification_level": 0,
             "default_message_notifications": 0,
             "explicit_content_filter": 0,
@@ -98,19 +112,24 @@ class PayloadMixin:
             "soundboard_sounds": [],
         }
 
-    def _permissions_for(self, user: FakeUser) -> int:
-        if user.id == self.owner_id:
+    def _permissions_for(self, user: FakeUser, guild_id: int | None = None) -> int:
+        gid = self.guild_id if guild_id is None else guild_id
+        if user.id == self._guilds[gid]["owner_id"]:
             return discord.Permissions.all().value
-        value = int(self._role_data[self.guild_id]["permissions"])
+        value = int(self._role_data[gid]["permissions"])
         for role_id in user.roles:
-            value |= int(self._role_data[role_id]["permissions"])
+            if self._role_guild.get(role_id) == gid:
+                value |= int(self._role_data[role_id]["permissions"])
         if value & discord.Permissions(administrator=True).value:
             return discord.Permissions.all().value
         return value
 
-    def _member_payload(self, user: FakeUser, *, with_user: bool = True) -> dict[str, Any]:
+    def _member_payload(
+        self, user: FakeUser, *, with_user: bool = True, guild_id: int | None = None
+    ) -> dict[str, Any]:
+        gid = self.guild_id if guild_id is None else guild_id
         data: dict[str, Any] = {
-            "roles": [str(r) for r in user.roles],
+            "roles": [str(r) for r in user.roles if self._role_guild.get(r) == gid],
             "nick": user.nick,
             "avatar": None,
             "banner": None,
@@ -121,7 +140,7 @@ class PayloadMixin:
             "flags": 0,
             "pending": False,
             "communication_disabled_until": None,
-            "permissions": str(self._permissions_for(user)),
+            "permissions": str(self._permissions_for(user, gid)),
         }
         if with_user:
             data["user"] = user.payload()
@@ -168,15 +187,17 @@ class PayloadMixin:
             if cid not in self._channels:
                 raise ValueError(f"unknown guild channel {cid}; use add_channel()")
             channel = {k: v for k, v in self._channels[cid].items() if k != "permission_overwrites"}
-            channel["permissions"] = str(self._permissions_for(user))
+            gid = int(channel["guild_id"])  # the guild of the channel: the main one or another
+            locale = self._guilds[gid]["locale"]
+            channel["permissions"] = str(self._permissions_for(user, gid))
             payload.update(
-                guild_id=str(self.guild_id),
-                guild={"id": str(self.guild_id), "locale": self.guild_locale, "features": []},
-                guild_locale=self.guild_locale,
+                guild_id=str(gid),
+                guild={"id": str(gid), "locale": locale, "features": []},
+                guild_locale=locale,
                 channel_id=str(cid),
                 channel=channel,
-                member=self._member_payload(user),
-                authorizing_integration_owners={"0": str(self.guild_id)},
+                member=self._member_payload(user, guild_id=gid),
+                authorizing_integration_owners={"0": str(gid)},
                 context=0,
             )
         else:

@@ -141,13 +141,16 @@ class RestMixin:
             return self._user_for(int(params["user_id"])).payload()
         if template == "/users/@me" and method == "GET":
             return self._bot_user_payload()
-        if template == "/guilds/{guild_id}/members/{user_id}" and method == "GET":
-            uid = int(params["user_id"])
-            if uid not in self.users:
+        if template == "/guilds/{guild_id}/members/{member_id}" and method == "GET":
+            uid, gid = int(params["member_id"]), int(params["guild_id"])
+            if uid not in self.users or gid not in self._guilds or (gid, uid) in self._non_members:
                 raise http_error(404, 10007, "Unknown Member")
-            return self._member_payload(self.users[uid])
+            return self._member_payload(self.users[uid], guild_id=gid)
         if template == "/guilds/{guild_id}" and method == "GET":
-            return self._guild_payload()
+            gid = int(params["guild_id"])
+            if gid not in self._guilds:
+                raise http_error(404, 10004, "Unknown Guild")
+            return self._guild_payload(gid)
         if template.endswith("/commands") and method == "PUT":
             return [self._app_command_payload(c, params) for c in body or []]
         if template.endswith("/commands") and method == "POST":

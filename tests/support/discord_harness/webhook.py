@@ -10,7 +10,7 @@ from typing import Any
 from ._discord import Route, _webhook_async
 from .constants import EPHEMERAL, LOADING, new_snowflake
 from .pending import PendingInteraction
-from .records import Sent, _decode_body, http_error
+from .records import Sent, _decode_body, http_error, walk_components
 
 _PATCH_ATTR = "_discord_harness_patch_state"
 
@@ -57,6 +57,36 @@ def _release_webhook_patch(state: Any) -> None:
         state.original = None
 
 
+TEXT_INPUT_MAX = 4000
+MODAL_TITLE_MAX, LABEL_MAX, LABEL_DESCRIPTION_MAX = 45, 45, 100
+
+
+def _invalid_modal(data: dict[str, Any]) -> BaseException | None:
+    """Discord's 400 "Invalid Form Body" (code 50035) for a modal it would refuse: a title,
+    label or description too long, or a text input prefilled beyond its ``max_length``."""
+    problems = []
+    if len(str(data.get("title") or "")) > MODAL_TITLE_MAX:
+        problems.append(f"title longer than {MODAL_TITLE_MAX}")
+    for comp in walk_components(data.get("components") or []):
+        ctype = comp.get("type")
+        if ctype == 18:  # a label
+            if len(str(comp.get("label") or "")) > LABEL_MAX:
+                problems.append(f"label {comp.get('label')!r} longer than {LABEL_MAX}")
+            if len(str(comp.get("description") or "")) > LABEL_DESCRIPTION_MAX:
+                problems.append(f"description longer than {LABEL_DESCRIPTION_MAX}")
+        if ctype == 4:
+            high = min(int(comp.get("max_length") or TEXT_INPUT_MAX), TEXT_INPUT_MAX)
+            value = comp.get("value")
+            if value is not None and len(str(value)) > high:
+                problems.append(
+                    f"text input {comp.get('custom_id')!r}: value of {len(str(value))} "
+                    f"characters, max_length {high}"
+                )
+    if not problems:
+        return None
+    return http_error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+
+
 class WebhookMixin:
     """Interaction webhook recorder of :class:`DiscordHarness` (mixed into it)."""
 
@@ -90,6 +120,9 @@ class WebhookMixin:
                 ),
                 method,
             )
+            if failure is None and rtype == 9:
+                failure = _invalid_modal(data)
+                sent.error = failure
             if failure is not None:
                 raise failure.with_traceback(None)
             return self._interaction_callback(pending, rtype, data, files, sent)
