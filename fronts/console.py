@@ -113,6 +113,7 @@ class Console:
         #: Messages nobody typed a command for (a poll closed by its timer), oldest first.
         self.announcements: list[str] = []
         self._out: TextIO | None = None
+        self._result_tasks: set[asyncio.Task[None]] = set()
         if hub.polls is not None:
             hub.polls.on_close(self._poll_closed)
         self.outbox = ConsoleOutbox(self)
@@ -120,11 +121,22 @@ class Console:
             hub.announcer.register(self.outbox)
 
     def _poll_closed(self, poll: Poll) -> None:
-        """A console poll closed by its timer: show its final result to everyone."""
+        """A console poll closed by its timer: show its final result to everyone (the chart is
+        drawn in a worker thread, so the loop goes on meanwhile)."""
         if poll.front != FRONT or poll.closed_by != TIMER:
             return
+        task = asyncio.get_running_loop().create_task(self._print_result(poll))
+        self._result_tasks.add(task)
+        task.add_done_callback(self._result_tasks.discard)
+
+    async def results_printed(self) -> None:
+        """Wait until every timer-closed poll's result is printed (tests, shutdown)."""
+        while self._result_tasks:
+            await asyncio.gather(*self._result_tasks)
+
+    async def _print_result(self, poll: Poll) -> None:
         ctx = self.hub.context(self.caller(self.default_user))
-        result = poll_replies.result(ctx, poll, private=False, lang=poll.lang)
+        result = await poll_replies.result_async(ctx, poll, private=False, lang=poll.lang)
         self.outbox.stamped("📣", self._render(result))  # stamped like announcements
 
     def _announce(self, text: str) -> None:

@@ -218,7 +218,7 @@ class MatrixPolls:
     async def _end(self, poll: Poll) -> None:
         assert poll.channel_id and poll.message_id
         ctx = self.bot.hub.context(Caller(FRONT, self.bot.user_id, locale=poll.lang))
-        result = replies.result(ctx, poll, private=False, lang=poll.lang)
+        result = await replies.result_async(ctx, poll, private=False, lang=poll.lang)
         text = render.defuse(render_plain(result))
         end = {
             "m.relates_to": {"rel_type": "m.reference", "event_id": poll.message_id},

@@ -17,6 +17,7 @@ from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.proposals.sessions import rebuild_programme
 from fronts.discord_client import HubBot
+from tests.conftest import FORUM_GUILD_ID
 from tests.support.discord_harness import DEFAULT_CHANNEL_ID, DiscordHarness, FakeUser, Sent
 from tests.support.markup import HOSTILE, discord_problems, shown
 
@@ -33,6 +34,7 @@ def config() -> Config:
                 "dm_per_second": 0,
             },
             "proposals": {"review_channel_id": REVIEW_CHANNEL},
+            "discord": {"forum_guild_ids": [FORUM_GUILD_ID]},
         }
     )
 

@@ -61,6 +61,7 @@ async def test_a_poll_closed_by_its_timer_is_printed_with_the_announcement_stamp
     assert started is not None and "Poll #1" in started
     clock.advance(timedelta(minutes=2))
     await polls.close_due()
+    await console.results_printed()  # the chart is drawn off the event loop
     [closing] = console.announcements
     assert closing.startswith("[2021-10-06 11:52 CEST] 📣\n")
     assert "0 voters" in closing  # the final result…
