@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -109,10 +110,15 @@ class Programme:
         )
 
     # -- queries ---------------------------------------------------------------------------
-    def upcoming(self, now: datetime, count: int) -> list[Session]:
-        """The next ``count`` sessions that start strictly after ``now``."""
+    def upcoming(
+        self, now: datetime, count: int, keep: Callable[[Session], bool] | None = None
+    ) -> list[Session]:
+        """The next ``count`` sessions that start strictly after ``now`` (and that ``keep``
+        accepts)."""
         i = bisect.bisect_right(self._starts, now)
-        return self._timed[i : i + count]
+        if keep is None:
+            return self._timed[i : i + count]
+        return list(itertools.islice(filter(keep, self._timed[i:]), count))
 
     def ongoing(self, now: datetime) -> list[Session]:
         """Sessions that have started and not yet ended at ``now``."""
