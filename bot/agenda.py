@@ -207,6 +207,13 @@ def parse_day(ctx: Ctx, text: str) -> date | None:
         return forum.start_date + timedelta(days=int(m.group(1)) - 1)
     if len(q) > 40:
         return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", q):
+        # An ISO date is year-month-day in every language (``dayfirst`` would read it
+        # year-day-month: 2021-10-07 as 10 July for a Spanish or French reader).
+        try:
+            return date.fromisoformat(q)
+        except ValueError:
+            return None
     weekday: int | None = None
     words: list[str] = []
     for word in re.split(r"[\s,.]+", q):

@@ -158,15 +158,27 @@ class Programme:
         words = [f" {w}" for w in _words(q)]
         if not words:
             return []
-        hits = [s for s in self.sessions if all(w in s.search_text for w in words)]
+        # Both scans stop at ``limit`` hits: an autocomplete keystroke on a thousand sessions
+        # costs well under a millisecond when the words are common.
+        hits = list(
+            itertools.islice(
+                (s for s in self.sessions if all(w in s.search_text for w in words)), limit
+            )
+        )
         if not hits:
-            hits = [
-                s
-                for s in self.sessions
-                if s.search_extra and all(w in s.search_text + s.search_extra for w in words)
-            ]
+            hits = list(
+                itertools.islice(
+                    (
+                        s
+                        for s in self.sessions
+                        if s.search_extra
+                        and all(w in s.search_text or w in s.search_extra for w in words)
+                    ),
+                    limit,
+                )
+            )
         if hits:
-            return hits[:limit]
+            return hits
         close = difflib.get_close_matches(q, list(self.by_id), n=limit, cutoff=0.6)
         return [self.by_id[c] for c in close]
 
