@@ -99,7 +99,7 @@ async def _unremind(inv: Invocation) -> Reply:
 
 
 async def _agenda(inv: Invocation) -> Reply:
-    return follows.agenda(inv.hub.context(inv.caller))
+    return follows.agenda(inv.hub.context(inv.caller), inv.args or None)
 
 
 async def _reload(inv: Invocation) -> Reply:
@@ -131,7 +131,7 @@ COMMANDS: dict[str, Command] = {
         Command("remind", (Param("what", required=True), Param("lead")), _remind),
         Command("reminders", (), _reminders),
         Command("unremind", (Param("what", required=True),), _unremind),
-        Command("agenda", (), _agenda),
+        Command("agenda", (Param("page"),), _agenda),
         Command("reload", (), _reload),
         Command("ics", (Param("all"),), _ics),
         Command("help", (), _help),
