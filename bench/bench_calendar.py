@@ -7,7 +7,8 @@ Run from the repository root::
 On a generated 2,000-session programme (the foundation bench's generator):
 
 1. ``calendar_bytes`` of the whole programme (what ``/ics all`` and ``l4a-bot ics`` build), and
-   ``Calendar.from_ical`` of the result (what a calendar application parses);
+   ``Calendar.from_ical`` of the result (what a calendar application parses); then
+   ``calendar_bytes`` of 1,000 sessions in 16 rooms (the scale programme of the tests);
 2. ``record_revisions`` for the 2,000 sessions on a real SQLite file: the first export (every
    row inserted) and a second one (nothing changed: reads only);
 3. ``events.plan`` before the forum (the 100 nearest of 2,000 sessions) with an empty mapping,
@@ -115,6 +116,13 @@ def main() -> None:
         1000,
     )
     row("`Calendar.from_ical` of that file", median_ms(lambda: Calendar.from_ical(data)), 3000)
+    scale = parse_programme(generate_programme_yaml(base, 1000, rooms=16), "<generated rooms>")
+    scale_data = calendar_bytes(scale.sessions, scale, "es", now=BEFORE)
+    row(
+        f"`calendar_bytes`, 1,000 sessions in 16 rooms ({len(scale_data) // 1024} KiB)",
+        median_ms(lambda: calendar_bytes(scale.sessions, scale, "es", now=BEFORE)),
+        1000,
+    )
     threaded, inline = asyncio.run(loop_lag(programme))
     row("event-loop lag during that export, in a thread (as `/ics`)", threaded, 100)
     print(f"| (the same export run on the loop would stall it {inline:.0f} ms) | | | |")

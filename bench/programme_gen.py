@@ -48,6 +48,12 @@ _SUMMARY = {
     "fr": "Dialogue sur {a}, {b} et {c} dans les villes intermédiaires, avec des expériences "
     "locales, des alliances territoriales et des propositions pour l'agenda mondial ; {d} et {e}.",
 }
+_ROOM = {"es": "Sala", "en": "Room", "fr": "Salle"}
+_ROOM_JOIN = {
+    "es": "Sala del centro de congresos",
+    "en": "A room of the congress centre",
+    "fr": "Une salle du centre des congrès",
+}
 _MESSAGE = {
     "es": "Las ciudades intermedias impulsan {a} y {b} desde la proximidad.",
     "en": "Intermediary cities drive {a} and {b} through proximity.",
@@ -62,12 +68,30 @@ def _local_text(lines: list[str], indent: int, key: str, texts: dict[str, str]) 
         lines.append(f'{pad}  {lang}: "{texts[lang]}"')
 
 
-def generate_programme_yaml(base: Programme, n: int = N_SESSIONS, seed: int = SEED) -> str:
+def room_id(number: int) -> str:
+    return f"room-{number:02d}"
+
+
+def _rooms_yaml(rooms: int) -> str:
+    """``rooms`` extra places (``room-01``…), each named in es/en/fr, as YAML under ``places:``."""
+    lines: list[str] = []
+    for number in range(1, rooms + 1):
+        lines.append(f"  {room_id(number)}:")
+        _local_text(lines, 4, "name", {lang: f"{_ROOM[lang]} {number}" for lang in LANGS})
+        _local_text(lines, 4, "join", {lang: _ROOM_JOIN[lang] for lang in LANGS})
+    return "\n".join(lines) + "\n"
+
+
+def generate_programme_yaml(
+    base: Programme, n: int = N_SESSIONS, seed: int = SEED, rooms: int = 0
+) -> str:
     """``schedule.yaml``'s forum/places/days header followed by ``n`` generated sessions.
 
     Sessions are spread evenly over the forum's days, start between 08:00 and 20:55 (forum
     time, 5-minute steps) and last 30 to 120 minutes; one in 250 is untimed, one in four has key
-    messages, one in three a subtitle.
+    messages, one in three a subtitle. With ``rooms``, that many places ``room-01``… are added
+    and each session takes place in one of them (about ``n / 60`` sessions run at once); else
+    each is in one or two of the bundled places.
     """
     text = BUNDLED_SCHEDULE.read_text(encoding="utf-8")
     match = re.search(r"^sessions:[ \t]*(#.*)?$", text, flags=re.MULTILINE)
@@ -76,9 +100,15 @@ def generate_programme_yaml(base: Programme, n: int = N_SESSIONS, seed: int = SE
     rng = random.Random(seed)
     days = [d.date for d in base.days]
     places = sorted(base.places)
+    head = text[: match.start()].rstrip("\n")
+    if rooms:
+        days_at = re.search(r"^days:", head, flags=re.MULTILINE)
+        if days_at is None:
+            raise SystemExit("schedule.yaml has no top-level 'days:' key")
+        head = head[: days_at.start()] + _rooms_yaml(rooms) + "\n" + head[days_at.start() :]
     kinds = [k for k in KINDS if k != "open_space"] + ["open_space"] * 2
     words = functools.partial(rng.sample, range(len(_WORDS["en"])))  # k distinct word indexes
-    lines = [text[: match.start()].rstrip("\n"), "", "sessions:"]
+    lines = [head, "", "sessions:"]
     for i in range(n):
         day = days[i * len(days) // n]
         a, b = words(2)
@@ -92,7 +122,8 @@ def generate_programme_yaml(base: Programme, n: int = N_SESSIONS, seed: int = SE
             lines.append(f'    start: "{start // 60:02d}:{start % 60:02d}"')
             lines.append(f'    end: "{end // 60:02d}:{end % 60:02d}"')
         lines.append(f"    format: {rng.choice(('virtual', 'hybrid', 'in_person'))}")
-        lines.append(f"    places: [{', '.join(rng.sample(places, rng.randint(1, 2)))}]")
+        where = [room_id(rng.randint(1, rooms))] if rooms else rng.sample(places, rng.randint(1, 2))
+        lines.append(f"    places: [{', '.join(where)}]")
         _local_text(
             lines,
             4,

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import cache
+from dataclasses import replace
+from datetime import date
 
 from babel.core import UnknownLocaleError
-from dateutil import parser as dateparser
 
+from bot import listing
+from bot.days import programme_today, schedule_days
 from bot.doc import Code, Emph, Link, Reply, Strong, Text, error
 from bot.hub import Ctx
-from bot.i18n import LANGUAGES, day_first, fmt_day, fmt_time, language_name, t
-from bot.programme import Session, fold, kind_text
+from bot.i18n import fmt_day, fmt_time, language_name, t
+from bot.programme import Session, kind_text
 from bot.render import session_item, when, where_text, zone_note
 
 MAX_NEXT = 10
 DEFAULT_NEXT = 3
-MAX_ONGOING_IN_NEXT = 5  # /next stays short when many sessions run in parallel; /now lists all
+# /next stays within one Discord message however many sessions run at once: /now pages them all.
+MAX_ONGOING_IN_NEXT = 5
+MAX_UNTIMED_IN_NEXT = 3
 
 
 def parse_count(text: str | None, lang: str) -> int | Reply:
@@ -33,12 +34,8 @@ def parse_count(text: str | None, lang: str) -> int | Reply:
     return count
 
 
-def _programme_today(ctx: Ctx) -> date:
-    return ctx.now.astimezone(ctx.programme.zone).date()
-
-
 def _untimed_today(ctx: Ctx) -> list[Session]:
-    return ctx.programme.untimed_on(_programme_today(ctx))
+    return ctx.programme.untimed_on(programme_today(ctx))
 
 
 def next_sessions(ctx: Ctx, count: int = DEFAULT_NEXT) -> Reply:
@@ -50,9 +47,9 @@ def next_sessions(ctx: Ctx, count: int = DEFAULT_NEXT) -> Reply:
         reply.heading(t(lang, "now.heading"))
         for s in ongoing[:MAX_ONGOING_IN_NEXT]:
             reply.item(*session_item(ctx, s))
-        hidden = len(ongoing) - MAX_ONGOING_IN_NEXT
-        if hidden > 0:
-            reply.note(t(lang, "next.more_on_now", count=hidden, cmd=f"{ctx.caller.prefix}now"))
+        hidden = ongoing[MAX_ONGOING_IN_NEXT:]
+        if hidden:
+            reply.note(_more_on_now(ctx, hidden))
     upcoming = programme.upcoming(ctx.now, count)
     if upcoming:
         reply.heading(t(lang, "next.heading"))
@@ -63,164 +60,157 @@ def next_sessions(ctx: Ctx, count: int = DEFAULT_NEXT) -> Reply:
     extra = _untimed_today(ctx)
     if extra:
         reply.heading(t(lang, "next.also_today"))
-        for s in extra:
+        for s in extra[:MAX_UNTIMED_IN_NEXT]:
             reply.item(*session_item(ctx, s))
+        if len(extra) > MAX_UNTIMED_IN_NEXT:
+            more = len(extra) - MAX_UNTIMED_IN_NEXT
+            reply.note(t(lang, "listing.more_today", count=more, now=ctx.caller.command("now")))
     return zone_note(ctx, reply)
 
 
-def now_sessions(ctx: Ctx) -> Reply:
+def _more_on_now(ctx: Ctx, hidden: list[Session]) -> str:
+    """ "…and 15 more sessions on now: /now lists them page by page, /now room:room-03 one
+    room's" (the room of the first session not shown, as an example)."""
+    room = next((p for s in hidden for p in s.places if p in ctx.programme.places), None)
+    example = listing.Filters(place=room or "…")
+    return t(
+        ctx.lang,
+        "listing.more_on_now",
+        count=len(hidden),
+        now=ctx.caller.command("now"),
+        room=listing.command_line(ctx, "now", example),
+    )
+
+
+def now_sessions(
+    ctx: Ctx,
+    text: str | None = None,
+    *,
+    room: str | None = None,
+    kind: str | None = None,
+    page: str | int | None = None,
+) -> Reply:
+    """What is on now (and the day's untimed items), filtered by ``room:``/``kind:`` and paged
+    like :func:`schedule`; else what comes next."""
     lang = ctx.lang
+    options = listing.split_options(text, ("room", "kind", "page"))
+    if isinstance(options, str):
+        return _bad_word(ctx, "now", options)
+    options = replace(
+        options,
+        room=room if room is not None else options.room,
+        kind=kind if kind is not None else options.kind,
+        page=page if page is not None else options.page,
+    )
+    filters = listing.resolve(ctx, options)
+    if isinstance(filters, Reply):
+        return filters
+    listed = [s for s in [*ctx.programme.ongoing(ctx.now), *_untimed_today(ctx)] if filters.keep(s)]
+    shown, refusal, footer = listing.page(
+        ctx, listed, filters, lambda n: listing.command_line(ctx, "now", filters, page=n)
+    )
+    if refusal is not None:
+        return refusal
     reply = Reply()
-    ongoing = ctx.programme.ongoing(ctx.now)
-    extra = _untimed_today(ctx)
-    if ongoing or extra:
+    if shown:
         reply.heading(t(lang, "now.heading"))
-        for s in [*ongoing, *extra]:
+        if filters.active:
+            reply.note(t(lang, "listing.only", filters=listing.describe(ctx, filters)))
+        for s in shown:
             reply.item(*session_item(ctx, s))
+        reply.extend(footer)
     else:
-        reply.para(t(lang, "now.nothing"))
-        upcoming = ctx.programme.upcoming(ctx.now, 1)
+        reply.para(
+            t(lang, "listing.none_match", filters=listing.describe(ctx, filters))
+            if filters.active
+            else t(lang, "now.nothing")
+        )
+        upcoming = ctx.programme.upcoming(ctx.now, 1, filters.keep if filters.active else None)
         if upcoming:
             s = upcoming[0]
             reply.para(t(lang, "now.next_is"), " ", *session_item(ctx, s))
     return zone_note(ctx, reply)
 
 
-# What dateutil reads, whatever the reader's language.
-_MONTH_ABBREVIATIONS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # noqa: SIM905
-
-
-@dataclass(frozen=True, slots=True)
-class _DayWords:
-    """The words /schedule understands, in every language of the catalogs (``dates.*`` keys)."""
-
-    relative: dict[str, int]  # today 0, tomorrow 1, yesterday -1
-    weekdays: dict[str, int]  # Monday 0
-    months: dict[str, str]  # to the English abbreviation dateutil reads
-    fillers: frozenset[str]
-    day: re.Pattern[str]  # "day 2", "día 2", "gün 2"
-
-
-def _split(text: str) -> list[str]:
-    return fold(text).split()
-
-
-@cache
-def _day_words() -> _DayWords:
-    relative: dict[str, int] = {}
-    weekdays: dict[str, int] = {}
-    months: dict[str, str] = {}
-    fillers: set[str] = set()
-    day_names: set[str] = set()
-    for lang in LANGUAGES:
-        for key, offset in (("today", 0), ("tomorrow", 1), ("yesterday", -1)):
-            relative.update(dict.fromkeys(_split(t(lang, f"dates.{key}")), offset))
-        for number, words in enumerate(t(lang, "dates.weekdays").split("|")):
-            weekdays.update(dict.fromkeys(_split(words), number))
-        for number, words in enumerate(t(lang, "dates.months").split("|")):
-            months.update(dict.fromkeys(_split(words), _MONTH_ABBREVIATIONS[number]))
-        fillers.update(_split(t(lang, "dates.fillers")))
-        day_names.update(_split(t(lang, "dates.day")))
-    names = "|".join(re.escape(n) for n in sorted(day_names))
-    return _DayWords(
-        relative, weekdays, months, frozenset(fillers), re.compile(rf"(?:{names})?\s*(\d)")
-    )
-
-
-def _weekday_day(ctx: Ctx, weekday: int) -> date:
-    """The forum day falling on ``weekday``; else that weekday in the week after the forum's
-    last day (outside the forum, so the reader is told the forum's dates)."""
-    forum = ctx.programme.forum
-    day = forum.start_date
-    while day <= forum.end_date:
-        if day.weekday() == weekday:
-            return day
-        day += timedelta(days=1)
-    return forum.end_date + timedelta(days=(weekday - forum.end_date.weekday()) % 7 or 7)
-
-
-def parse_day(ctx: Ctx, text: str) -> date | None:
-    """A forum day from ``1``–``4``, ``today``/``hoy``/``demain``/``yarın``…, a weekday
-    (``friday``, ``viernes``, ``jeudi``, ``cuma``: that day of the forum), or a date in most
-    spellings, with month names in every language of the catalogs (``7 de octubre``,
-    ``le 8 octobre``, ``8 Ekim``)."""
-    q = fold(text.strip())
-    forum = ctx.programme.forum
-    if not q:
-        return None
-    known = _day_words()
-    if q in known.relative:
-        return _programme_today(ctx) + timedelta(days=known.relative[q])
-    m = known.day.fullmatch(q)
-    span = (forum.end_date - forum.start_date).days + 1
-    if m and 1 <= int(m.group(1)) <= span:
-        return forum.start_date + timedelta(days=int(m.group(1)) - 1)
-    if len(q) > 40:
-        return None
-    weekday: int | None = None
-    words: list[str] = []
-    for word in re.split(r"[\s,.]+", q):
-        if word in known.weekdays:
-            weekday = known.weekdays[word]
-        elif word and word not in known.fillers:
-            words.append(known.months.get(word, word))
-    if not words:
-        return _weekday_day(ctx, weekday) if weekday is not None else None
-    q = " ".join(words)
-    try:
-        parsed = dateparser.parse(
-            q, default=_default_dt(forum.start_date), dayfirst=day_first(ctx.lang), fuzzy=False
-        )
-    except (ValueError, OverflowError):
-        return None
-    return parsed.date()
-
-
-def _default_dt(day: date) -> datetime:
-    return datetime(day.year, day.month, 1)  # noqa: DTZ001 - a date template, no instant
-
-
-def schedule(ctx: Ctx, day_text: str | None = None) -> Reply:
+def schedule(
+    ctx: Ctx,
+    text: str | None = None,
+    *,
+    day: str | None = None,
+    room: str | None = None,
+    kind: str | None = None,
+    page: str | int | None = None,
+) -> Reply:
+    """One day's programme (or every day's, outside the forum), filtered by ``room:``/``kind:``
+    and shown :data:`~bot.listing.PAGE_SIZE` sessions a page. ``text`` is what a text front
+    typed after the command (``2 room:zoom page:2``); Discord passes its options by name."""
     lang = ctx.lang
-    programme = ctx.programme
-    forum = programme.forum
-    if day_text and day_text.strip():
-        day = parse_day(ctx, day_text)
-        if day is None:
-            return error(t(lang, "schedule.bad_day", value=day_text.strip()[:60]))
-        days = [day]
-    else:
-        today = _programme_today(ctx)
-        days = (
-            [today]
-            if forum.start_date <= today <= forum.end_date
-            else [d.date for d in programme.days]
-        )
+    options = listing.split_options(text)
+    if isinstance(options, str):
+        return _bad_word(ctx, "schedule", options)
+    options = replace(
+        options,
+        day=day if day is not None else options.day,
+        room=room if room is not None else options.room,
+        kind=kind if kind is not None else options.kind,
+        page=page if page is not None else options.page,
+    )
+    filters = listing.resolve(ctx, options)
+    if isinstance(filters, Reply):
+        return filters
+    days = schedule_days(ctx, options.day)
+    if isinstance(days, Reply):
+        return days
+    sessions = [s for day in days for s in ctx.programme.on_date(day) if filters.keep(s)]
+    day_arg = days[0].isoformat() if options.day and options.day.strip() else None
+    shown, refusal, footer = listing.page(
+        ctx,
+        sessions,
+        filters,
+        lambda n: listing.command_line(ctx, "schedule", filters, day=day_arg, page=n),
+    )
+    if refusal is not None:
+        return refusal
     reply = Reply()
-    for day in days:
-        if not forum.start_date <= day <= forum.end_date:
-            return error(
-                t(
-                    lang,
-                    "schedule.outside",
-                    day=fmt_day(day, lang),
-                    start=fmt_day(forum.start_date, lang),
-                    end=fmt_day(forum.end_date, lang),
-                )
-            )
-        info = programme.day(day)
-        if info and info.title:
-            reply.heading(info.title.get(lang), Text(" — "), Text(fmt_day(day, lang)))
-        else:  # a day without a title (an imported programme's): its date alone
-            reply.heading(Text(fmt_day(day, lang)))
-        if info and info.format:
-            reply.note(t(lang, f"format.{info.format}"))
-        sessions = programme.on_date(day)
-        if not sessions:
-            reply.para(t(lang, "schedule.empty_day"))
-        for s in sessions:
-            reply.item(*session_item(ctx, s, show_today=False))
+    if not shown:
+        if len(days) == 1:
+            _day_heading(ctx, reply, days[0], filters)
+        unfiltered = any(ctx.programme.on_date(d) for d in days)
+        reply.para(
+            t(lang, "listing.none_match", filters=listing.describe(ctx, filters))
+            if filters.active and unfiltered
+            else t(lang, "schedule.empty_day")
+        )
+    current: date | None = None
+    for s in shown:
+        if s.date != current:
+            current = s.date
+            _day_heading(ctx, reply, current, filters)
+        reply.item(*session_item(ctx, s, show_today=False))
+    reply.extend(footer)
     return zone_note(ctx, reply)
+
+
+def _day_heading(ctx: Ctx, reply: Reply, day: date, filters: listing.Filters) -> None:
+    lang = ctx.lang
+    info = ctx.programme.day(day)
+    if info and info.title:
+        reply.heading(info.title.get(lang), Text(" — "), Text(fmt_day(day, lang)))
+    else:  # a day without a title (an imported programme's): its date alone
+        reply.heading(Text(fmt_day(day, lang)))
+    if info and info.format:
+        reply.note(t(lang, f"format.{info.format}"))
+    if filters.active:
+        reply.note(t(lang, "listing.only", filters=listing.describe(ctx, filters)))
+
+
+def _bad_word(ctx: Ctx, name: str, word: str) -> Reply:
+    from bot.commands import COMMANDS  # the command table imports this module
+
+    usage = f"{ctx.caller.prefix}{COMMANDS[name].usage(ctx.lang)}"
+    return error(
+        t(ctx.lang, "listing.bad_word", cmd=ctx.caller.command(name), value=word[:40], usage=usage)
+    )
 
 
 def session_details(ctx: Ctx, query: str) -> Reply:

@@ -60,7 +60,7 @@ async def _next(inv: Invocation) -> Reply:
 
 
 async def _now(inv: Invocation) -> Reply:
-    return agenda.now_sessions(inv.hub.context(inv.caller))
+    return agenda.now_sessions(inv.hub.context(inv.caller), inv.args or None)
 
 
 async def _schedule(inv: Invocation) -> Reply:
@@ -100,7 +100,7 @@ async def _unremind(inv: Invocation) -> Reply:
 
 
 async def _agenda(inv: Invocation) -> Reply:
-    return follows.agenda(inv.hub.context(inv.caller))
+    return follows.agenda(inv.hub.context(inv.caller), inv.args or None)
 
 
 async def _reload(inv: Invocation) -> Reply:
@@ -116,12 +116,14 @@ async def _help(inv: Invocation) -> Reply:
     return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang))
 
 
+_FILTERS = (Param("room"), Param("kind"), Param("page"))
+
 COMMANDS: dict[str, Command] = {
     c.name: c
     for c in (
         Command("next", (Param("count"),), _next),
-        Command("now", (), _now),
-        Command("schedule", (Param("day"),), _schedule),
+        Command("now", _FILTERS, _now),
+        Command("schedule", (Param("day"), *_FILTERS), _schedule),
         Command("session", (Param("query", required=True),), _session),
         Command("timezone", (Param("zone"),), _timezone),
         Command("language", (Param("code"),), _language),
@@ -130,7 +132,7 @@ COMMANDS: dict[str, Command] = {
         Command("remind", (Param("what", required=True), Param("lead")), _remind),
         Command("reminders", (), _reminders),
         Command("unremind", (Param("what", required=True),), _unremind),
-        Command("agenda", (), _agenda),
+        Command("agenda", (Param("page"),), _agenda),
         Command("reload", (), _reload),
         Command("ics", (Param("all"),), _ics),
         Command("help", (), _help),

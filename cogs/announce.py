@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import listing
 from bot.announce import follows, moderation
 from bot.announce.fanout import DELIVERY_KEY, nonce_for
 from bot.doc import Reply
@@ -175,9 +176,15 @@ class AnnounceCog(commands.Cog):
     @app_commands.command(
         name=text("slash.agenda.name"), description=text("cmd.agenda.description")
     )
-    async def agenda(self, interaction: discord.Interaction) -> None:
+    @app_commands.rename(page=text("slash.schedule.page"))
+    @app_commands.describe(page=text("cmd.schedule.page"))
+    async def agenda(
+        self,
+        interaction: discord.Interaction,
+        page: app_commands.Range[int, 1, listing.MAX_PAGE] | None = None,
+    ) -> None:
         ctx = self.hub.context(caller_from(interaction, self.hub))
-        await send_reply(interaction, follows.agenda(ctx))
+        await send_reply(interaction, follows.agenda(ctx, page=page))
 
     @app_commands.command(
         name=text("slash.reload.name"), description=text("cmd.reload.description")

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import agenda
+from bot import agenda, listing
 from bot.hub import Hub
 from bot.i18n import fmt_day
 from bot.programme import fold
@@ -16,6 +16,12 @@ from cogs.render import send_reply
 
 CHOICE_LIMIT = 25
 CHOICE_NAME_MAX = 100
+Page = app_commands.Range[int, 1, listing.MAX_PAGE]
+_FILTER_NAMES = {
+    "room": text("slash.schedule.room"),
+    "kind": text("slash.schedule.kind"),
+    "page": text("slash.schedule.page"),
+}
 
 
 def _choice_name(label: str) -> str:
@@ -38,18 +44,64 @@ class ProgrammeCog(commands.Cog):
         await send_reply(interaction, agenda.next_sessions(ctx, count))
 
     @app_commands.command(name=text("slash.now.name"), description=text("cmd.now.description"))
-    async def now(self, interaction: discord.Interaction) -> None:
+    @app_commands.rename(**_FILTER_NAMES)
+    @app_commands.describe(
+        room=text("cmd.now.room"), kind=text("cmd.now.kind"), page=text("cmd.now.page")
+    )
+    async def now(
+        self,
+        interaction: discord.Interaction,
+        room: str | None = None,
+        kind: str | None = None,
+        page: Page | None = None,
+    ) -> None:
         ctx = self.hub.context(caller_from(interaction, self.hub))
-        await send_reply(interaction, agenda.now_sessions(ctx))
+        await send_reply(interaction, agenda.now_sessions(ctx, room=room, kind=kind, page=page))
 
     @app_commands.command(
         name=text("slash.schedule.name"), description=text("cmd.schedule.description")
     )
-    @app_commands.rename(day=text("slash.schedule.day"))
-    @app_commands.describe(day=text("cmd.schedule.day"))
-    async def schedule(self, interaction: discord.Interaction, day: str | None = None) -> None:
+    @app_commands.rename(day=text("slash.schedule.day"), **_FILTER_NAMES)
+    @app_commands.describe(
+        day=text("cmd.schedule.day"),
+        room=text("cmd.schedule.room"),
+        kind=text("cmd.schedule.kind"),
+        page=text("cmd.schedule.page"),
+    )
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        day: str | None = None,
+        room: str | None = None,
+        kind: str | None = None,
+        page: Page | None = None,
+    ) -> None:
         ctx = self.hub.context(caller_from(interaction, self.hub))
-        await send_reply(interaction, agenda.schedule(ctx, day))
+        # The day as one value: words in it are never read as options.
+        reply = agenda.schedule(ctx, None, day=day, room=room, kind=kind, page=page)
+        await send_reply(interaction, reply)
+
+    @now.autocomplete("room")
+    @schedule.autocomplete("room")
+    async def _room_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        return [
+            app_commands.Choice(name=_choice_name(name), value=value)
+            for value, name in listing.room_choices(ctx, current, CHOICE_LIMIT)
+        ]
+
+    @now.autocomplete("kind")
+    @schedule.autocomplete("kind")
+    async def _kind_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        ctx = self.hub.context(caller_from(interaction, self.hub))
+        return [
+            app_commands.Choice(name=_choice_name(name), value=value)
+            for value, name in listing.kind_choices(ctx, current, CHOICE_LIMIT)
+        ]
 
     @schedule.autocomplete("day")
     async def _day_choices(

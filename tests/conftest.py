@@ -135,3 +135,23 @@ def _fail_on_product_tracebacks(request: pytest.FixtureRequest) -> Iterator[None
             + "\n(mark the test expect_logged_errors if this is what it tests)",
             pytrace=False,
         )
+
+
+# -- Scale: a programme of 1,000 sessions in 16 rooms, about 20 of them at once -----------------
+BIG_SESSIONS, BIG_ROOMS = 1000, 16
+
+
+@pytest.fixture(scope="session")
+def big_programme(programme: Programme) -> Programme:
+    from bench.programme_gen import generate_programme_yaml
+    from bot.programme import parse_programme
+
+    text = generate_programme_yaml(programme, BIG_SESSIONS, rooms=BIG_ROOMS)
+    return parse_programme(text, "<1,000 sessions in 16 rooms>")
+
+
+@pytest.fixture
+def big_hub(hub: Hub, big_programme: Programme) -> Hub:
+    """The test hub serving the big programme (fronts opened on ``hub`` serve it too)."""
+    hub.base_programme = hub.programme = big_programme
+    return hub

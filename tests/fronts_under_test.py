@@ -99,6 +99,10 @@ def discord_plain(markdown: str) -> str:
     return _plain(_ESCAPE.sub(r"\1", text))
 
 
+def _option(param: app_commands.Parameter, value: str) -> object:
+    return int(value) if param.type is discord.AppCommandOptionType.integer else value
+
+
 class DiscordFront:
     name = "discord"
     prefix = "/"
@@ -111,13 +115,21 @@ class DiscordFront:
         if args and isinstance(self.harness.bot.tree.get_command(command), app_commands.Group):
             command, args = f"{command} {args[0]}", args[1:]  # /proposals export…
         if args:
-            # Text fronts take the rest of the line as the command's single parameter.
+            # Text fronts take the rest of the line as the command's parameter; ``name:value``
+            # words for the command's other options (``room:zoom page:2``) are those options.
             registered = self.harness.bot.tree.get_command(command)
             assert isinstance(registered, app_commands.Command)
-            param = registered.parameters[0]
-            value = " ".join(args)
-            is_int = param.type is discord.AppCommandOptionType.integer
-            options[param.name] = int(value) if is_int else value
+            params = {p.name: p for p in registered.parameters}
+            rest = []
+            for arg in args:
+                name, sep, value = arg.partition(":")
+                if sep and name in params and name != registered.parameters[0].name:
+                    options[name] = _option(params[name], value)
+                else:
+                    rest.append(arg)
+            if rest:
+                param = registered.parameters[0]
+                options[param.name] = _option(param, " ".join(rest))
         sent = await self.harness.slash(command, options, user=self.harness.user(name=user))
         replies = [s for s in sent if s.kind in ("interaction_response", "followup")]
         assert replies, f"/{command} sent no reply"

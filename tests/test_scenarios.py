@@ -3,6 +3,7 @@ dispatch, and Matrix through a real Synapse."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -60,6 +61,20 @@ async def test_spanish_speaker_reads_day_four_in_spanish(front: Front) -> None:
     day = await front.say("eva", "schedule", "4")
     assert "Día 4" in day.text and "13:30–15:30 CEST" in day.text
     assert "Diálogo de alto nivel" in day.text
+
+
+async def test_a_long_day_of_a_big_programme_is_paged_by_room(front: Front, big_hub: Hub) -> None:
+    # 1,000 sessions in 16 rooms: day 2 in Room 3 takes more than one page.
+    first = await front.say("ana", "schedule", "2", "room:3")
+    assert "Only: Room 3" in first.text and "Page 1 of 2" in first.text
+    assert "next page:" in first.text and "page:2" in first.text
+    second = await front.say("ana", "schedule", "2", "room:3", "page:2")
+    assert "Page 2 of 2" in second.text and "next page" not in second.text
+    ids = set(re.findall(r"gen-\d{4}", first.text)) & set(re.findall(r"gen-\d{4}", second.text))
+    assert not ids, "a session shows on both pages"
+    refused = await front.say("ana", "schedule", "2", "room:3", "page:9")
+    assert "There is no page 9 here: the last page is 2." in refused.text
+    _personal(second.private)
 
 
 async def test_session_details_carry_key_statements_and_how_to_join(front: Front) -> None:

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot import listing
 from bot.announce.model import Follow, TargetType
 from bot.announce.texts import duration
 from bot.doc import Code, Reply, Strong, Text, error
@@ -268,21 +269,36 @@ async def unremind(ctx: Ctx, text: str) -> Reply:
     return reply
 
 
-def agenda(ctx: Ctx) -> Reply:
-    """The sessions the reader follows that have not ended, in their zone."""
+def agenda(ctx: Ctx, text: str | None = None, *, page: str | int | None = None) -> Reply:
+    """The sessions the reader follows that have not ended, in their zone, a page at a time
+    (following ``all`` of a thousand-session programme would otherwise flood the chat)."""
     announcer = _announcer(ctx.hub)
     if announcer is None:
         return _unavailable(ctx)
     lang = ctx.lang
+    options = listing.split_options(text, ("page",))
+    if isinstance(options, str):
+        usage = f"{ctx.caller.command('agenda')} [{t(lang, 'params.page')}]"
+        cmd = ctx.caller.command("agenda")
+        return error(t(lang, "listing.bad_word", cmd=cmd, value=options[:40], usage=usage))
+    filters = listing.resolve(ctx, listing.Options(page=page if page is not None else options.page))
+    if isinstance(filters, Reply):
+        return filters
     sessions = announcer.followed(ctx.caller.front, ctx.caller.user_id)
     if not sessions:
         return Reply().para(t(lang, "agenda.empty", cmd=f"{ctx.caller.prefix}remind"))
     coming = [s for s in sessions if (s.ends_at or s.starts_at or ctx.now) > ctx.now]
+    shown, refusal, footer = listing.page(
+        ctx, coming, filters, lambda n: listing.command_line(ctx, "agenda", filters, page=n)
+    )
+    if refusal is not None:
+        return refusal
     reply = Reply().heading(t(lang, "agenda.heading"))
     if not coming:
         reply.para(tn(lang, "agenda.all_over", len(sessions)))
-    for s in coming:
+    for s in shown:
         reply.item(*session_item(ctx, s))
+    reply.extend(footer)
     past = len(sessions) - len(coming)
     if past and coming:
         reply.note(tn(lang, "agenda.past", past))

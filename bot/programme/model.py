@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -133,10 +134,15 @@ class Programme:
         )
 
     # -- queries ---------------------------------------------------------------------------
-    def upcoming(self, now: datetime, count: int) -> list[Session]:
-        """The next ``count`` sessions that start strictly after ``now``."""
+    def upcoming(
+        self, now: datetime, count: int, keep: Callable[[Session], bool] | None = None
+    ) -> list[Session]:
+        """The next ``count`` sessions that start strictly after ``now`` (and that ``keep``
+        accepts)."""
         i = bisect.bisect_right(self._starts, now)
-        return self._timed[i : i + count]
+        if keep is None:
+            return self._timed[i : i + count]
+        return list(itertools.islice(filter(keep, self._timed[i:]), count))
 
     def ongoing(self, now: datetime) -> list[Session]:
         """Sessions that have started and not yet ended at ``now``."""
@@ -176,15 +182,27 @@ class Programme:
         words = [f" {w}" for w in _words(q)]
         if not words:
             return []
-        hits = [s for s in self.sessions if all(w in s.search_text for w in words)]
+        # Both scans stop at ``limit`` hits: an autocomplete keystroke on a thousand sessions
+        # costs well under a millisecond when the words are common.
+        hits = list(
+            itertools.islice(
+                (s for s in self.sessions if all(w in s.search_text for w in words)), limit
+            )
+        )
         if not hits:
-            hits = [
-                s
-                for s in self.sessions
-                if s.search_extra and all(w in s.search_text + s.search_extra for w in words)
-            ]
+            hits = list(
+                itertools.islice(
+                    (
+                        s
+                        for s in self.sessions
+                        if s.search_extra
+                        and all(w in s.search_text or w in s.search_extra for w in words)
+                    ),
+                    limit,
+                )
+            )
         if hits:
-            return hits[:limit]
+            return hits
         close = difflib.get_close_matches(q, list(self.by_id), n=limit, cutoff=0.6)
         return [self.by_id[c] for c in close]
 

@@ -179,7 +179,10 @@ async def test_next_lists_at_most_five_running_sessions_and_points_to_now(
     ctx = await _ctx(hub)
     text = text_of(agenda.next_sessions(ctx))
     assert text.split("Coming up")[0].count("•") == 5
-    assert "…and 4 more sessions on now: /now lists them all." in text
+    assert (
+        "…and 4 more sessions on now: /now lists them page by page, /now room:zoom one room's."
+        in text
+    )
     assert text_of(agenda.now_sessions(ctx)).count("•") == 9
 
 

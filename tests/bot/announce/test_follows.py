@@ -163,3 +163,30 @@ async def test_remind_all_names_the_session_too_close_for_its_reminder(
     assert "starts in 5 minutes" in answer
     later = await _say(bot, "bea", "remind", "all 1")
     assert "Too late" not in later
+
+
+@pytest.fixture
+async def big_bot(
+    big_programme: Programme, db_path: Path, clock: FrozenClock
+) -> AsyncIterator[Hub]:
+    async with running_bot(Config(), big_programme, db_path, clock, FakeOutbox()) as hub:
+        yield hub
+
+
+async def test_following_all_of_a_thousand_sessions_pages_the_agenda(
+    big_bot: Hub, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    coming = [s for s in big_bot.programme.sessions if s.ends_at and s.ends_at > now]
+    pages = -(-len(coming) // 10)
+    assert pages > 50
+    await _say(big_bot, "ana", "remind", "all")
+    first = await _say(big_bot, "ana", "agenda")
+    assert first.count("  • ") == 10
+    assert f"Page 1 of {pages} · next page: /agenda page:2" in first
+    second = await _say(big_bot, "ana", "agenda", "page:2")
+    assert second.count("  • ") == 10 and f"Page 2 of {pages}" in second
+    beyond = await _say(big_bot, "ana", "agenda", f"page:{pages + 1}")
+    assert f"There is no page {pages + 1} here: the last page is {pages}." in beyond
+    refused = await _say(big_bot, "ana", "agenda", "tomorrow")
+    assert "/agenda does not take “tomorrow”: /agenda [page:…]" in refused
