@@ -74,6 +74,8 @@ class Ctx:
 
 
 ProgrammeListener = Callable[[Programme], Awaitable[None] | None]
+#: Called with a proposal's id after a front stored, edited or withdrew it (review queues).
+ProposalListener = Callable[[int], Awaitable[None]]
 
 
 class Hub:
@@ -93,6 +95,8 @@ class Hub:
         self.schedule_path: Path = config.bot.schedule
         #: Announcements and reminders, attached by ``fronts.app.open_hub`` (fronts start it).
         self.announcer: Announcer | None = None
+        #: Told of proposals sent from another front (Discord posts their review cards).
+        self.proposal_listeners: list[ProposalListener] = []
 
     async def set_programme(self, programme: Programme) -> None:
         """Show ``programme`` from now on, and tell every listener."""
