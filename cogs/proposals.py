@@ -49,10 +49,20 @@ class ProposalsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self._catch_up = asyncio.create_task(self.catch_up())
+        self.hub.proposal_listeners.append(self._proposal_changed)
 
     async def cog_unload(self) -> None:
         if self._catch_up is not None:
             self._catch_up.cancel()
+        if self._proposal_changed in self.hub.proposal_listeners:
+            self.hub.proposal_listeners.remove(self._proposal_changed)
+
+    async def _proposal_changed(self, proposal_id: int) -> None:
+        """A proposal sent, edited or withdrawn on another front (the web): its review card."""
+        try:
+            await refresh_review(self.bot, self.hub, proposal_id)
+        except Exception:
+            log.exception("could not refresh the review card of proposal #%s", proposal_id)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:

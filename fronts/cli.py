@@ -20,7 +20,7 @@ from bot.store import StoreError
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "check", "proposals", "plan", "ics")
+SUBCOMMANDS = ("console", "run", "web", "check", "proposals", "plan", "ics")
 
 
 def _instant(text: str) -> datetime:
@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the bot on Discord (DISCORD_TOKEN) and/or Matrix ([matrix], MATRIX_ACCESS_TOKEN)",
     )
     common(run)
+    web = sub.add_parser("web", help="serve the web front alone (programme, proposals, polls)")
+    common(web)
+    web.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
+    web.add_argument("--port", type=int, help="port to listen on (default: [web] port, 8080)")
     check = sub.add_parser("check", help="validate a programme file")
     check.add_argument("path", nargs="?", type=Path, default=BUNDLED_SCHEDULE)
     proposals = sub.add_parser("proposals", help="open-space proposals (export)")
@@ -190,6 +194,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_fronts(config, clock, db=args.db, schedule=args.schedule)
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    from fronts.app import open_hub
+    from fronts.discord_client import setup_logging
+    from fronts.web.app import serve_web
+
+    config, clock = _load(args, demo=False)
+    setup_logging()
+
+    async def main() -> None:
+        async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
+            if hub.polls is not None:
+                hub.polls.start_timers()
+            await serve_web(hub, args.host, args.port)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"l4a-bot: cannot serve the web front: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def _write_out(data: bytes, out: Path | None) -> None:
     """An export's bytes to ``--out`` (saying where on stderr), else to standard output."""
     if out:
@@ -268,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args.path)
         if command == "run":
             return cmd_run(args)
+        if command == "web":
+            return cmd_web(args)
         if command == "proposals":
             return cmd_proposals_export(args)
         if command == "plan":
