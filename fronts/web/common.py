@@ -9,6 +9,7 @@ import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import jinja2
 from aiohttp import web
@@ -121,7 +122,7 @@ def visitor_lang(request: web.Request) -> str:
 def visitor_zone(request: web.Request) -> tuple[UserZone, bool]:
     """The zone chosen in this browser (cookie), else the forum's."""
     hub = hub_of(request)
-    saved = request.cookies.get(TZ_COOKIE, "")
+    saved = unquote(request.cookies.get(TZ_COOKIE, ""))  # set by zone.js, URI-encoded
     if saved and len(saved) <= 64:
         try:
             return load_zone(saved), True
