@@ -143,6 +143,7 @@ def make_app(hub: Hub, secret: bytes | None = None) -> web.Application:
     root = web.Application(client_max_size=cfg.max_body_bytes)
     root.add_subapp(prefix, app)
     root[PREFIX] = prefix
+    root[HUB] = hub
     return root
 
 
