@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 
 from bot.hub import Caller, Ctx, Hub, Prefs
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, negotiate, t
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, negotiate, t, tn
 from bot.zones import UserZone, ZoneError, load_zone
 
 FRONT = "web"
@@ -161,6 +161,7 @@ def page(request: web.Request, template: str, *, status: int = 200, **values: An
     body = env.get_template(template).render(
         lang=lang,
         _=lambda key, **kw: t(lang, key, **kw),
+        _n=lambda key, count, **kw: tn(lang, key, count, **kw),
         url=lambda path: prefix + path,
         csrf=csrf_token(request) if SECRET in request.app else "",
         path=request.path,
