@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chromium lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix clean
+.PHONY: demo test chromium lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-announce: $(VENV)/.installed-test
 
 bench-calendar: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_calendar
+
+bench-web: $(VENV)/.installed-test
+	$(BIN)/python -m bench.bench_web
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
