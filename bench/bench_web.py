@@ -62,10 +62,10 @@ async def prepare(db: Path) -> int:
     return poll.id
 
 
-async def wait_up(base: str, proc: subprocess.Popen[bytes]) -> None:
+async def wait_up(base: str, proc: asyncio.subprocess.Process) -> None:
     async with ClientSession() as s:
         for _ in range(200):
-            if proc.poll() is not None:
+            if proc.returncode is not None:
                 raise SystemExit("the web server stopped at start-up")
             try:
                 async with s.get(base + "/") as r:
@@ -122,7 +122,7 @@ class Screen:
                     self.ready.set()
 
 
-async def closed_loop(n: int, concurrency: int, job) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+async def closed_loop(n: int, concurrency: int, job) -> tuple[float, list[float]]:  # type: ignore
     latencies: list[float] = []
     queue = list(range(n))
 
@@ -146,24 +146,10 @@ async def run(args: argparse.Namespace) -> list[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "L4A_WEB_SECRET": "bench-secret"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fronts.cli",
-            "web",
-            "--config",
-            str(config),
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--clock",
-            CLOCK,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    command = [sys.executable, "-m", "fronts.cli", "web", "--config", str(config)]
+    command += ["--db", str(db), "--port", str(port), "--clock", CLOCK]
+    proc = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     lines: list[str] = []
     try:
@@ -209,7 +195,9 @@ async def run(args: argparse.Namespace) -> list[str]:
             last_vote = time.perf_counter()
             spread = last_vote - t0
             deadline = last_vote + 5
-            while any(sc.total < args.phones for sc in screens) and time.perf_counter() < deadline:
+            while any(sc.total < args.phones for sc in screens):
+                if time.perf_counter() > deadline:
+                    break
                 await asyncio.sleep(0.01)
             final = [sc.seen.get(args.phones, float("inf")) - last_vote for sc in screens]
             counted = min(sc.total for sc in screens)
@@ -234,7 +222,8 @@ async def run(args: argparse.Namespace) -> list[str]:
                 await asyncio.sleep(0.5)
             lines.append(
                 f"projector: {args.screens} screens, 10 single votes: last screen updated "
-                f"median {statistics.median(delays) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms "
+                f"median {statistics.median(delays) * 1000:.0f} ms, "
+                f"max {max(delays) * 1000:.0f} ms "
                 "after the vote's answer (limit 1,000 ms)"
             )
             for sc in screens:
@@ -244,7 +233,7 @@ async def run(args: argparse.Namespace) -> list[str]:
             lines.append("within limits: " + ("yes" if ok else "NO"))
     finally:
         proc.terminate()
-        proc.wait(10)
+        await asyncio.wait_for(proc.wait(), 10)
     with __import__("sqlite3").connect(db) as check:
         stored = check.execute(
             "SELECT COUNT(*) FROM poll_votes WHERE poll_id = ?", (room_poll,)
