@@ -23,7 +23,9 @@ def qr_png(url: str, scale: int = 8) -> bytes:
 
 def qr_svg(url: str, title: str) -> str:
     """An inline SVG QR code (for a page)."""
-    return segno.make(url, error="m").svg_inline(scale=10, border=2, title=title, svgclass="qr")
+    return segno.make(url, error="m").svg_inline(
+        scale=10, border=2, title=title, svgclass="qr", omitsize=True
+    )
 
 
 def add_web_link(reply: Reply, base_url: str | None, poll_id: int, lang: str) -> Reply:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.agenda import _details
 from bot.calendar import MIME, calendar_bytes, programme_name
@@ -47,8 +49,8 @@ def _rows(ctx: Ctx, sessions: list[Session], now_ids: set[str], next_id: str | N
     ]
 
 
-def _zone_picked(request: web.Request, ctx: Ctx) -> web.StreamResponse | str | None:
-    """``?tz=…``: a redirect that remembers the zone, or why the text is not a zone."""
+def _zone_picked(request: web.Request, ctx: Ctx) -> Markup | None:
+    """``?tz=…``: why the text is not a zone; a zone is remembered (cookie) and redirected to."""
     text = request.query.get("tz")
     if text is None:
         return None
@@ -58,7 +60,10 @@ def _zone_picked(request: web.Request, ctx: Ctx) -> web.StreamResponse | str | N
         return reply_html(_zone_refusal(ctx.lang, text, exc))
     response = web.HTTPSeeOther(request.app.router["programme"].url_for().path)
     response.set_cookie(
-        TZ_COOKIE, zone.key, max_age=YEAR, **{**cookie_flags(request), "httponly": False}
+        TZ_COOKIE,
+        quote(zone.key, safe=""),  # URI-encoded, as zone.js writes it
+        max_age=YEAR,
+        **{**cookie_flags(request), "httponly": False},
     )
     raise response
 
