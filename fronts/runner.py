@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -55,6 +56,8 @@ def run_fronts(
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
         secrets += creds.secrets
+    if use_web and os.environ.get("L4A_WEB_SECRET"):
+        secrets.append(os.environ["L4A_WEB_SECRET"])  # never in a log line
     setup_logging(*secrets)
 
     async def main() -> None:
