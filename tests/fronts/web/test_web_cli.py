@@ -42,7 +42,7 @@ def serve(args: list[str], port: int) -> tuple[int, str, str]:
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=20)
     return proc.returncode, page, err
 
 
