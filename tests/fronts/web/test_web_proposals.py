@@ -109,3 +109,29 @@ async def test_the_private_link_edits_and_withdraws_and_nobody_else_can(
     resp = await web.post(f"/my/{token}/withdraw/1", data={"csrf": csrf}, allow_redirects=False)
     assert resp.status == 303
     assert (await repo_of(hub).get(1)).status == "withdrawn"
+
+
+async def test_a_closed_form_says_why_and_keeps_what_was_typed(web: TestClient, hub: Hub) -> None:
+    from bot.proposals.window import set_window
+
+    csrf = await open_form(web)  # opened while the form was open
+    await set_window(hub.context(moderator()), "close")
+    page = await web.get("/propose")
+    assert "closed the proposal form" in await page.text()
+    resp = await web.post("/propose", data=form_data(csrf))
+    html = await resp.text()
+    assert resp.status == 422 and "closed the proposal form" in html
+    assert GOOD["description"] in html  # nothing typed is lost
+    assert await repo_of(hub).all() == []
+
+
+async def test_the_per_host_limit_holds_on_the_web(web: TestClient, hub: Hub) -> None:
+    csrf = await open_form(web)
+    limit = hub.config.proposals.max_pending_per_host
+    for i in range(limit):
+        resp = await web.post(
+            "/propose", data=form_data(csrf, title=f"Agua y resiliencia {i}"), allow_redirects=False
+        )
+        assert resp.status == 303
+    resp = await web.post("/propose", data=form_data(csrf, title="One too many, surely"))
+    assert resp.status == 422 and len(await repo_of(hub).all()) == limit
