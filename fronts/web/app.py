@@ -83,7 +83,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
-        log.exception("web request %s %s failed", request.method, request.path[:100])
+        # The route's name, never its path: private links and feed URLs carry secret tokens.
+        log.exception("web request %s %s failed", request.method, route_name(request))
         response = error_page(request, 500, "")
     if new_bid is not None and not response.prepared:
         response.set_cookie(BID_COOKIE, new_bid, max_age=400 * 86400, **cookie_flags(request))
@@ -94,6 +95,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def route_name(request: web.Request) -> str:
+    route = request.match_info.route
+    return route.name or (route.resource.canonical if route.resource else "?")
 
 
 def error_page(request: web.Request, status: int, reason: str) -> web.Response:

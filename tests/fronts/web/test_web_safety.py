@@ -118,3 +118,20 @@ async def test_the_programme_and_vote_pages_are_light(web: TestClient, polls: Po
     vote = await _weight(web, f"/v/{poll.id}", ["/static/style.css"])
     assert programme < 60_000, programme
     assert vote < 30_000, vote
+
+
+@pytest.mark.expect_logged_errors
+async def test_a_failure_is_a_page_in_the_visitors_language_and_the_log_has_no_token(
+    web: TestClient, hub: Hub, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.proposals.env import repo_of
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(type(repo_of(hub)), "by_host", broken)
+    token = "S3cretT0ken-S3cretT0ken-S3cret"
+    resp = await web.get(f"/my/{token}?lang=fr")
+    assert resp.status == 500
+    assert "Un problème est survenu" in await resp.text()
+    assert "disk on fire" in caplog.text and token not in caplog.text
