@@ -13,7 +13,9 @@ from multidict import MultiMapping
 
 from bot.doc import Reply
 from bot.hub import Ctx
+from bot.i18n import t
 from bot.proposals import service
+from bot.proposals.env import form_env, repo_of
 from bot.proposals.form import FIELDS, Choice, Field, FormEnv, choices, normalize
 from bot.proposals.model import Answers
 from bot.proposals.views import summary
@@ -91,13 +93,9 @@ def _form_page(
 
 
 def _heading(ctx: Ctx, editing: int) -> str:
-    from bot.i18n import t
-
-    return (
-        t(ctx.lang, "web.propose.edit_title", ref=f"#{editing}")
-        if editing
-        else t(ctx.lang, "web.propose.title")
-    )
+    if editing:
+        return t(ctx.lang, "web.propose.edit_title", ref=f"#{editing}")
+    return t(ctx.lang, "web.propose.title")
 
 
 def _answers(form: MultiMapping[object]) -> Answers:
@@ -127,8 +125,6 @@ async def send(request: web.Request) -> web.StreamResponse:
     answers = _answers(await request.post())
     result = await service.submit(ctx, 0, answers)
     if result.proposal is None:
-        from bot.proposals.env import form_env
-
         env = await form_env(ctx)
         message = None if result.errors else result.reply
         response = _form_page(request, env, answers, result.errors, request.path, message=message)
@@ -155,8 +151,6 @@ async def mine(request: web.Request) -> web.StreamResponse:
     if not _TOKEN.match(token):
         raise web.HTTPNotFound()
     ctx = _host_ctx(request, token)
-    from bot.proposals.env import form_env, repo_of
-
     env = await form_env(ctx)
     proposals = await repo_of(ctx.hub).by_host(ctx.caller.front, ctx.caller.user_id)
     new = request.query.get("new", "")
@@ -194,8 +188,6 @@ async def edit_send(request: web.Request) -> web.StreamResponse:
     answers = _answers(await request.post())
     result = await service.submit(ctx, target, answers)
     if result.proposal is None:
-        from bot.proposals.env import form_env
-
         env = await form_env(ctx)
         message = None if result.errors else result.reply
         return _form_page(
