@@ -152,7 +152,11 @@ async def mine(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     ctx = _host_ctx(request, token)
     env = await form_env(ctx)
-    proposals = await repo_of(ctx.hub).by_host(ctx.caller.front, ctx.caller.user_id)
+    repo = repo_of(ctx.hub)
+    proposals = await repo.by_host(ctx.caller.front, ctx.caller.user_id)
+    for notice in await repo.undelivered(ctx.caller.front):  # the host sees the decisions here
+        if notice.user_id == ctx.caller.user_id:
+            await repo.delivered(notice.id, ctx.now)
     new = request.query.get("new", "")
     return page(
         request,

@@ -83,7 +83,9 @@ async def test_a_sent_proposal_gets_a_private_link_and_lands_in_the_review_queue
     decided = await moderation.decide(ctx, stored.id, "approved")
     assert decided.proposal is not None
     assert GOOD["title"] in await (await web.get("/")).text()
+    assert [n.proposal_id for n in await repo_of(hub).undelivered("web")] == [stored.id]
     assert "· approved" in await (await web.get(f"/my/{token}")).text()
+    assert await repo_of(hub).undelivered("web") == []  # the host has seen the decision
 
 
 async def test_the_private_link_edits_and_withdraws_and_nobody_else_can(
