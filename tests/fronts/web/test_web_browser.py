@@ -184,3 +184,24 @@ async def serious_violations_with_bypass(browser: object, url: str) -> list[str]
     found = await serious_violations(page)
     await context.close()
     return found
+
+
+async def test_a_vote_by_keyboard_alone(site: str, browser: object, polls: Polls) -> None:
+    spec = PollSpec(Question({"*": "Lunch at noon?"}), "yesno")
+    poll = await polls.start(spec, front="console", by="console:mod", lang="en")
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    await page.goto(f"{site}/v/{poll.id}")
+    focused = []
+    for _ in range(12):  # skip link, menus, languages, then the answers
+        await page.keyboard.press("Tab")
+        focused.append(await page.evaluate("() => document.activeElement.name || ''"))
+        if focused[-1] == "choice":
+            break
+    assert focused[-1] == "choice"
+    await page.keyboard.press("ArrowDown")  # the second answer: "No"
+    await page.keyboard.press("Enter")  # submits the form
+    await page.wait_for_selector("#message")
+    assert "recorded: No" in await page.locator("#message").inner_text()
+    assert polls.tally(poll.id).counts == [0, 1]
+    await context.close()
