@@ -7,7 +7,6 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.hub import Hub
@@ -31,10 +30,3 @@ async def web(hub: Hub, polls: Polls) -> AsyncIterator[TestClient]:
     await client.start_server()
     yield client
     await client.close()
-
-
-async def fresh_client(web: TestClient) -> TestClient:
-    """Another browser (its own cookies) on the same server."""
-    other = TestClient(web.server)
-    other._session = ClientSession(cookie_jar=__import__("aiohttp").CookieJar(unsafe=True))
-    return other

@@ -46,7 +46,9 @@ async def site(hub: Hub, polls: Polls) -> AsyncIterator[str]:
 async def browser() -> AsyncIterator[object]:
     async with playwright_api.async_playwright() as p:
         b = await p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         )
         yield b
         await b.close()
