@@ -48,6 +48,10 @@ CSP = (
 )
 
 
+#: No access log: private links and feed URLs carry secret tokens in their paths.
+RUNNER_OPTIONS: dict[str, object] = {"access_log": None}
+
+
 def web_secret() -> bytes:
     """The key of CSRF tokens, from ``L4A_WEB_SECRET``; without it, a fresh one per process
     (forms opened before a restart then ask to be sent again). Never logged."""
@@ -157,7 +161,7 @@ async def serve_web(hub: Hub, host: str | None = None, port: int | None = None) 
     """Serve the web front until cancelled."""
     cfg = hub.config.web
     app = make_app(hub)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, **RUNNER_OPTIONS)
     await runner.setup()
     site = web.TCPSite(runner, host or cfg.host, port or cfg.port)
     await site.start()

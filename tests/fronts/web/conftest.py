@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.hub import Hub
 from bot.polls.service import Polls
-from fronts.web.app import make_app
+from fronts.web.app import RUNNER_OPTIONS, make_app
 
 SECRET = b"test-secret-key-not-for-production"
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -26,6 +26,7 @@ def csrf_of(html: str) -> str:
 @pytest.fixture
 async def web(hub: Hub, polls: Polls) -> AsyncIterator[TestClient]:
     server = TestServer(make_app(hub, SECRET), host="127.0.0.1")
+    await server.start_server(**RUNNER_OPTIONS)  # as served: no access log (tokens in paths)
     client = TestClient(server)
     await client.start_server()
     yield client
