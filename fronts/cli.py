@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="chat with the bot on this terminal (the default)")
     common(console)
+    console.add_argument(
+        "--web",
+        nargs="?",
+        const=8080,
+        type=int,
+        metavar="PORT",
+        help="also serve the web front on 127.0.0.1:PORT (default 8080), sharing polls and all",
+    )
     run = sub.add_parser(
         "run",
         help="run the bot on Discord (DISCORD_TOKEN) and/or Matrix ([matrix], MATRIX_ACCESS_TOKEN)",
@@ -177,11 +185,26 @@ def cmd_console(args: argparse.Namespace) -> int:
     from fronts.console import run_console
 
     config, clock = _load(args, demo=True)
+    port = getattr(args, "web", None)
+    if port is not None and not config.web.base_url:  # poll links point at this demo server
+        web = config.web.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
+        config = config.model_copy(update={"web": web})
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule) as hub:
             db = args.db or config.bot.database
-            await run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
+            console = run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
+            if port is None:
+                await console
+                return
+            from fronts.runner import cancel_and_wait
+            from fronts.web.app import serve_web
+
+            web_task = asyncio.create_task(serve_web(hub, "127.0.0.1", port))
+            try:
+                await console
+            finally:
+                await cancel_and_wait([web_task])
 
     asyncio.run(main())
     return EXIT_OK

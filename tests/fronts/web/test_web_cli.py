@@ -75,3 +75,42 @@ def test_l4a_bot_run_starts_the_web_front_when_enabled(tmp_path: Path) -> None:
     assert "Programa" in page, err
     assert "DISCORD_TOKEN" not in err
     assert code == 0
+
+
+def test_the_console_demo_serves_the_web_too_sharing_its_polls(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fronts.cli",
+            "console",
+            "--db",
+            str(tmp_path / "c.sqlite3"),
+            "--web",
+            str(port),
+        ],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write("@moderator /poll start scale=yesno Water first?\n")
+    proc.stdin.flush()
+    page = ""
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v/1", timeout=2) as r:
+                    page = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        out, _ = proc.communicate(timeout=20)  # end of input: the console and the web stop
+    assert "Water first?" in page
+    assert f"http://127.0.0.1:{port}/v/1" in out  # the poll card's short link
+    assert proc.returncode == 0
