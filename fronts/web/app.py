@@ -98,6 +98,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
+        if request.query.get("v") and request.path.startswith(f"{request.app[PREFIX]}/static/"):
+            headers["Cache-Control"] = "public, max-age=31536000, immutable"  # versioned URL
+        elif response.content_type == "text/html":  # pages change with the clock; some are private
+            headers.setdefault("Cache-Control", "no-store")
     return response
 
 

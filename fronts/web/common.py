@@ -3,6 +3,7 @@ tokens, cookies, rate limits, and rendering a template (Jinja2, autoescaped)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -166,13 +167,20 @@ def page(request: web.Request, template: str, *, status: int = 200, **values: An
         csrf=csrf_token(request) if SECRET in request.app else "",
         path=request.path,
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        static=lambda name: prefix + "/static/" + name,
+        static=lambda name: f"{prefix}/static/{name}?v={static_version(name)}",
         **values,
     )
     response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
     if request.query.get("lang", "") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=YEAR, **cookie_flags(request))
     return response
+
+
+@functools.cache
+def static_version(name: str) -> str:
+    """A short hash of a static file: its URL changes with its content, so browsers may keep it
+    (``Cache-Control: immutable``) and still never use a stale one after an upgrade."""
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
 
 
 def absolute(request: web.Request, path: str) -> str:

@@ -135,3 +135,11 @@ async def test_a_failure_is_a_page_in_the_visitors_language_and_the_log_has_no_t
     assert resp.status == 500
     assert "Un problème est survenu" in await resp.text()
     assert "disk on fire" in caplog.text and token not in caplog.text
+
+
+async def test_static_files_have_versioned_urls_and_are_kept_by_browsers(web: TestClient) -> None:
+    html = await (await web.get("/")).text()
+    css = re.search(r'href="(/static/style\.css\?v=[0-9a-f]{10})"', html).group(1)
+    resp = await web.get(css)
+    assert resp.status == 200 and "immutable" in resp.headers["Cache-Control"]
+    assert (await web.get("/my/" + "t" * 30)).headers["Cache-Control"] == "no-store"
