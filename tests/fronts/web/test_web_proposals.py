@@ -137,3 +137,23 @@ async def test_the_per_host_limit_holds_on_the_web(web: TestClient, hub: Hub) ->
         assert resp.status == 303
     resp = await web.post("/propose", data=form_data(csrf, title="One too many, surely"))
     assert resp.status == 422 and len(await repo_of(hub).all()) == limit
+
+
+async def test_an_approved_hostile_title_stays_text_on_every_page(
+    web: TestClient, hub: Hub
+) -> None:
+    csrf = await open_form(web)
+    title = '"><script>alert(1)</script>'
+    description = '<img src=x onerror="alert(2)"> ' + GOOD["description"]
+    resp = await web.post(
+        "/propose",
+        data=form_data(csrf, title=title, description=description),
+        allow_redirects=False,
+    )
+    private = resp.headers["Location"]
+    await moderation.decide(hub.context(moderator()), 1, "approved")
+    [session] = [s for s in hub.programme.sessions if s.title.get("en") == title]
+    for path in ("/", f"/session/{session.id}", private):
+        html = await (await web.get(path)).text()
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
