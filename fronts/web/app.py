@@ -112,7 +112,7 @@ def route_name(request: web.Request) -> str:
 
 def error_page(request: web.Request, status: int, reason: str) -> web.Response:
     lang = visitor_lang(request)
-    known = {400, 403, 404, 405, 413, 429, 500}
+    known = {400, 403, 404, 405, 413, 429, 500, 503}
     key = str(status) if status in known else "other"
     if status == 403 and reason == "csrf":
         key = "csrf"

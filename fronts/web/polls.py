@@ -24,6 +24,8 @@ from fronts.web.render import reply_html
 #: Each projector screen gets at most one update per this many seconds (however fast votes come).
 MIN_GAP = 0.2
 QUIET = 15.0
+#: Projector streams open at once (a room has a few screens; this bounds a flood of them).
+MAX_STREAMS = 2000
 LIVE: web.AppKey[LiveTallies] = web.AppKey("live")  # type: ignore[arg-type]
 
 
@@ -32,6 +34,7 @@ class LiveTallies:
 
     def __init__(self, polls: Polls) -> None:
         self._events: dict[int, asyncio.Event] = {}
+        self.streams = 0  # server-sent event streams open now
         polls.on_change(self._changed)
 
     def _changed(self, poll_ids: set[int]) -> None:
@@ -145,6 +148,18 @@ async def events(request: web.Request) -> web.StreamResponse:
     poll = _poll(request)
     ctx = ctx_for(request)
     live = request.app[LIVE]
+    if live.streams >= MAX_STREAMS:  # each open stream holds a connection: keep a bound
+        raise web.HTTPServiceUnavailable()
+    live.streams += 1
+    try:
+        return await _stream(request, ctx, poll, live)
+    finally:
+        live.streams -= 1
+
+
+async def _stream(
+    request: web.Request, ctx: Ctx, poll: Poll, live: LiveTallies
+) -> web.StreamResponse:
     async with sse_response(request) as resp:
         while resp.is_connected():
             changed = live.event(poll.id)

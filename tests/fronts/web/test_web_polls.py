@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestClient
 
@@ -122,3 +123,17 @@ async def test_votes_beyond_the_rate_limit_of_an_address_are_refused(
         assert statuses == [200, 200, 200, 429]
     finally:
         await client.close()
+
+
+async def test_projector_streams_are_bounded(
+    web: TestClient, polls: Polls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fronts.web import polls as web_polls
+
+    monkeypatch.setattr(web_polls, "MAX_STREAMS", 1)
+    poll_id = await start_poll(polls)
+    first = await web.get(f"/poll/{poll_id}/events")
+    assert first.status == 200
+    second = await web.get(f"/poll/{poll_id}/events?lang=es")
+    assert second.status == 503 and "Demasiado ocupado" in await second.text()
+    first.close()
