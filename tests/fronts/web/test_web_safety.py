@@ -143,3 +143,21 @@ async def test_static_files_have_versioned_urls_and_are_kept_by_browsers(web: Te
     resp = await web.get(css)
     assert resp.status == 200 and "immutable" in resp.headers["Cache-Control"]
     assert (await web.get("/my/" + "t" * 30)).headers["Cache-Control"] == "no-store"
+
+
+def test_accept_language_takes_the_best_of_the_bots_languages() -> None:
+    from fronts.web.common import accept_language
+
+    assert accept_language("de-DE,de;q=0.9,fr;q=0.4,es;q=0.7") == "es"
+    assert accept_language("fr;q=0, en;q=0.1") == "en"  # q=0: not acceptable
+    assert accept_language("zh-CN, ja") is None
+    assert accept_language("es;q=garbage, fr") == "fr"
+
+
+def test_the_rate_limit_counts_per_address_per_window() -> None:
+    from fronts.web.common import RateLimiter
+
+    limiter = RateLimiter(2, 60.0)
+    assert [limiter.allow("a", now=0.0) for _ in range(3)] == [True, True, False]
+    assert limiter.allow("b", now=1.0)  # another address
+    assert limiter.allow("a", now=60.0)  # a new window
