@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix clean
+.PHONY: demo test chromium lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/l4a-bot console
 
-test: $(VENV)/.installed-test
+# The web front's browser tests drive Debian's Chromium (never a downloaded browser). Installed
+# here when missing and when we may (root with apt-get); otherwise those tests skip, saying why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "no chromium and no root apt-get: the browser tests will be skipped"; fi; }
+
+test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -45,6 +55,9 @@ bench-announce: $(VENV)/.installed-test
 
 bench-calendar: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_calendar
+
+bench-web: $(VENV)/.installed-test
+	$(BIN)/python -m bench.bench_web
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from bot.announce.follows import followed_sessions
 from bot.doc import Attachment, Code, Reply
@@ -74,6 +74,7 @@ def session_event(
     *,
     now: datetime,
     revision: Revision | None = None,
+    alarm_minutes: int | None = None,
 ) -> Event:
     event = Event()
     event.add("uid", session_uid(session, programme))
@@ -101,6 +102,12 @@ def session_event(
     event.add("sequence", revision.sequence if revision else 0)
     if revision is not None:
         event.add("last-modified", revision.changed_at.astimezone(UTC))
+    if alarm_minutes is not None and session.starts_at is not None:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", session.title.get(lang))
+        alarm.add("trigger", timedelta(minutes=-alarm_minutes))
+        event.add_component(alarm)
     return event
 
 
@@ -113,6 +120,8 @@ def calendar_bytes(
     name: str | None = None,
     revisions: Mapping[str, Revision] | None = None,
     zone_key: str | None = None,
+    alarms: Mapping[str, int] | None = None,
+    refresh_minutes: int | None = None,
 ) -> bytes:
     """An .ics file of ``sessions`` for a reader of ``lang``.
 
@@ -126,13 +135,21 @@ def calendar_bytes(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name or programme_name(programme, lang))
     cal.add("x-wr-timezone", zone_key or programme.forum.timezone)
+    if refresh_minutes:  # a subscribed feed: how often calendar apps should fetch it again
+        cal.add(
+            "refresh-interval", timedelta(minutes=refresh_minutes), parameters={"VALUE": "DURATION"}
+        )
+        cal.add("x-published-ttl", timedelta(minutes=refresh_minutes))
     ordered = sorted(
         {s.id: s for s in sessions}.values(),
         key=lambda s: (s.date, s.starts_at or datetime.max.replace(tzinfo=UTC), s.id),
     )
     for session in ordered:
         revision = revisions.get(session.id) if revisions else None
-        cal.add_component(session_event(session, programme, lang, now=now, revision=revision))
+        alarm = alarms.get(session.id) if alarms else None
+        cal.add_component(
+            session_event(session, programme, lang, now=now, revision=revision, alarm_minutes=alarm)
+        )
     return cal.to_ical()
 
 
@@ -201,6 +218,8 @@ async def programme_calendar(ctx: Ctx) -> Reply:
 
 #: What ``ics ARG`` accepts for "the whole programme", in the forum's languages.
 ALL_WORDS = frozenset({"all", "todo", "todos", "tout", "tous"})
+#: ``ics feed [reset]``: a subscribable URL of the agenda (``bot.feeds``).
+FEED_WORDS = frozenset({"feed", "suscripcion", "suscripción", "abonnement"})
 
 
 async def my_calendar(ctx: Ctx) -> Reply:
@@ -214,6 +233,11 @@ async def my_calendar(ctx: Ctx) -> Reply:
 async def ics_command(ctx: Ctx, args: str) -> Reply:
     """The text command ``ics [all]``: the caller's agenda, or with ``all`` the programme."""
     scope = args.strip().casefold()
+    word, _, rest = scope.partition(" ")
+    if word in FEED_WORDS:
+        from bot.feeds import feed_command  # bot.feeds builds on this module
+
+        return await feed_command(ctx, rest)
     if scope and scope not in ALL_WORDS:
         usage = f"{ctx.caller.prefix}ics all"
         return Reply(ok=False).para(

@@ -288,6 +288,44 @@ class EventsSection(_Section):
     resync_minutes: int = Field(default=60, ge=0, le=1440)
 
 
+class WebSection(_Section):
+    """The web front (``fronts/web``): ``l4a-bot web``, or with ``l4a-bot run`` when enabled."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    #: The public address people open (behind a reverse proxy: its https URL). Chat fronts add
+    #: a poll's short link and QR code to ``/poll start`` only when it is set.
+    base_url: str | None = None
+    #: Proxies (IP addresses) whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: Votes (and other form posts) per client address per minute.
+    posts_per_minute: int = Field(default=1200, ge=1, le=1_000_000)
+    #: Largest request body accepted, in bytes.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"{value!r} is not an http(s) URL such as https://hub.example.org")
+        return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _ips(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for ip in value:
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                raise ValueError(f"{ip!r} is not an IP address") from None
+        return value
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     discord: DiscordSection = Field(default_factory=DiscordSection)
@@ -297,6 +335,7 @@ class Config(_Section):
     matrix: MatrixSection = Field(default_factory=MatrixSection)
     announcements: AnnouncementsSection = Field(default_factory=AnnouncementsSection)
     events: EventsSection = Field(default_factory=EventsSection)
+    web: WebSection = Field(default_factory=WebSection)
 
 
 class ConfigError(Exception):

@@ -79,6 +79,8 @@ class Ctx:
 
 
 ProgrammeListener = Callable[[Programme], Awaitable[None] | None]
+#: Called with a proposal's id after a front stored, edited or withdrew it (review queues).
+ProposalListener = Callable[[int], Awaitable[None]]
 
 
 class Hub:
@@ -100,6 +102,8 @@ class Hub:
         self.announcer: Announcer | None = None
         #: The programme's live source (``schedule = "https://…"``), refreshed by itself.
         self.live_source: LiveSource | None = None
+        #: Told of proposals sent from another front (Discord posts their review cards).
+        self.proposal_listeners: list[ProposalListener] = []
 
     async def set_programme(self, programme: Programme) -> None:
         """Show ``programme`` from now on, and tell every listener."""

@@ -287,7 +287,7 @@ class PollsCog(commands.Cog):
         view = poll_view(poll)
         self.bot.add_view(view)  # persistent from the start, whatever message carries it
         sent = await interaction.response.send_message(
-            content, view=view, allowed_mentions=NO_PINGS
+            content, view=view, files=to_files(reply), allowed_mentions=NO_PINGS
         )
         message = sent.resource
         if isinstance(message, discord.InteractionMessage):

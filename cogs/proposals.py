@@ -58,11 +58,21 @@ class ProposalsCog(commands.Cog):
     async def cog_load(self) -> None:
         add_route(self.bot, self.route)
         self._catch_up = asyncio.create_task(self.catch_up())
+        self.hub.proposal_listeners.append(self._proposal_changed)
 
     async def cog_unload(self) -> None:
         remove_route(self.bot, self.route)
         if self._catch_up is not None:
             self._catch_up.cancel()
+        if self._proposal_changed in self.hub.proposal_listeners:
+            self.hub.proposal_listeners.remove(self._proposal_changed)
+
+    async def _proposal_changed(self, proposal_id: int) -> None:
+        """A proposal sent, edited or withdrawn on another front (the web): its review card."""
+        try:
+            await refresh_review(self.bot, self.hub, proposal_id)
+        except Exception:
+            log.exception("could not refresh the review card of proposal #%s", proposal_id)
 
     def route(self, interaction: discord.Interaction) -> Coroutine[Any, Any, None] | None:
         """Submissions of the proposal form and of the reasons modal, by ``custom_id`` (they

@@ -22,7 +22,7 @@ from bot.store import StoreError
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "check", "proposals", "plan", "ics", "import", "export")
+SUBCOMMANDS = ("console", "run", "web", "check", "proposals", "plan", "ics", "import", "export")
 
 
 def _instant(text: str) -> datetime:
@@ -64,11 +64,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="chat with the bot on this terminal (the default)")
     common(console)
+    console.add_argument(
+        "--web",
+        nargs="?",
+        const=8080,
+        type=int,
+        metavar="PORT",
+        help="also serve the web front on 127.0.0.1:PORT (default 8080), sharing polls and all",
+    )
     run = sub.add_parser(
         "run",
         help="run the bot on Discord (DISCORD_TOKEN) and/or Matrix ([matrix], MATRIX_ACCESS_TOKEN)",
     )
     common(run)
+    web = sub.add_parser("web", help="serve the web front alone (programme, proposals, polls)")
+    common(web)
+    web.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
+    web.add_argument("--port", type=int, help="port to listen on (default: [web] port, 8080)")
     check = sub.add_parser("check", help="validate a programme file")
     check.add_argument("path", nargs="?", type=Path, default=BUNDLED_SCHEDULE)
     proposals = sub.add_parser("proposals", help="open-space proposals (export)")
@@ -197,11 +209,26 @@ def cmd_console(args: argparse.Namespace) -> int:
     from fronts.console import run_console
 
     config, clock = _load(args, demo=True)
+    port = getattr(args, "web", None)
+    if port is not None and not config.web.base_url:  # poll links point at this demo server
+        web = config.web.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
+        config = config.model_copy(update={"web": web})
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
             db = args.db or config.bot.database
-            await run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
+            console = run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
+            if port is None:
+                await console
+                return
+            from fronts.runner import cancel_and_wait
+            from fronts.web.app import serve_web
+
+            web_task = asyncio.create_task(serve_web(hub, "127.0.0.1", port))
+            try:
+                await console
+            finally:
+                await cancel_and_wait([web_task])
 
     asyncio.run(main())
     return EXIT_OK
@@ -212,6 +239,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config, clock = _load(args, demo=False)
     return run_fronts(config, clock, db=args.db, schedule=args.schedule)
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from fronts.app import open_hub
+    from fronts.discord_client import setup_logging
+    from fronts.web.app import serve_web
+
+    config, clock = _load(args, demo=False)
+    setup_logging()
+
+    async def main() -> None:
+        async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
+            if hub.polls is not None:
+                hub.polls.start_timers()
+            await serve_web(hub, args.host, args.port)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"l4a-bot: cannot serve the web front: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 class CannotWrite(Exception):
@@ -303,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args.path)
         if command == "run":
             return cmd_run(args)
+        if command == "web":
+            return cmd_web(args)
         if command == "proposals":
             return cmd_proposals_export(args)
         if command == "plan":

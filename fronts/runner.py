@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -39,7 +40,8 @@ def run_fronts(
 ) -> int:
     token = discord_token()
     use_matrix = matrix and config.matrix.configured
-    use_discord = bool(token) or bool(config.discord.guild_ids) or not use_matrix
+    use_web = config.web.enabled
+    use_discord = bool(token) or bool(config.discord.guild_ids) or not (use_matrix or use_web)
     if use_discord and not token:
         print(MISSING_TOKEN, file=sys.stderr)
         return EXIT_USAGE
@@ -54,6 +56,8 @@ def run_fronts(
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
         secrets += creds.secrets
+    if use_web and os.environ.get("L4A_WEB_SECRET"):
+        secrets.append(os.environ["L4A_WEB_SECRET"])  # never in a log line
     setup_logging(*secrets)
 
     async def main() -> None:
@@ -65,6 +69,12 @@ def run_fronts(
                 from fronts.matrix.run import run_matrix
 
                 jobs.append(run_matrix(hub, creds))
+            if use_web:
+                from fronts.web.app import serve_web
+
+                if hub.polls is not None:
+                    hub.polls.start_timers()
+                jobs.append(serve_web(hub))
             await first_failure(jobs)
 
     try:

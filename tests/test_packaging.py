@@ -12,8 +12,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_ONLY = {"pytest", "pytest-asyncio", "ruff", "matrix-synapse"}
-TEST_ONLY_MODULES = {"pytest", "pytest_asyncio", "ruff", "synapse", "twisted"}
+TEST_ONLY = {
+    "pytest",
+    "pytest-asyncio",
+    "ruff",
+    "matrix-synapse",
+    "playwright",
+    "axe-playwright-python",
+}
+TEST_ONLY_MODULES = {
+    "pytest",
+    "pytest_asyncio",
+    "ruff",
+    "synapse",
+    "twisted",
+    "playwright",
+    "axe_playwright_python",
+}
 
 
 def _project() -> dict:
@@ -88,3 +103,18 @@ def test_make_test_after_make_demo_still_installs_the_test_extra(tmp_path: Path)
     (venv / ".installed-test").touch()  # as `make test` leaves it
     assert _installs(_dry_run("test", venv)) == []
     assert _installs(_dry_run("demo", venv)) == []
+
+
+@needs_make
+def test_make_test_installs_debians_chromium_only_when_it_is_missing(tmp_path: Path) -> None:
+    """The browser tests use the system Chromium: `make test` installs Debian's package (as root,
+    apt-get update first) when `chromium` is absent, and never downloads a browser build."""
+    commands = _dry_run("test", tmp_path / "venv")
+    step = commands[commands.index("command -v chromium") :]
+    assert step.startswith("command -v chromium >/dev/null 2>&1 || {")
+    assert (
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"
+        in step
+    )
+    assert commands.index("command -v chromium") < commands.index("-m pytest")
+    assert "playwright install" not in commands

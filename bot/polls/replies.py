@@ -16,6 +16,7 @@ from bot.i18n import LANGUAGES, catalog, fmt_time, t, tn
 from bot.moderators import moderators_only
 from bot.polls import chart
 from bot.polls.model import Poll, SpecError, Tally, make_spec, search_candidates
+from bot.polls.qr import add_web_link
 from bot.polls.service import Polls, voter_key
 from bot.polls.store import VoteResult
 from bot.programme import fold
@@ -210,7 +211,8 @@ async def start(
         return error(exc.text(ctx.lang)), None
     polls = polls_of(ctx)
     poll = await polls.start(spec, front=ctx.caller.front, by=voter(ctx), lang=ctx.lang)
-    return card(ctx, poll, polls.tally(poll.id)), poll
+    reply = card(ctx, poll, polls.tally(poll.id))
+    return add_web_link(reply, ctx.hub.config.web.base_url, poll.id, ctx.lang), poll
 
 
 async def close(ctx: Ctx, text: str) -> Reply:

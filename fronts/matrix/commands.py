@@ -27,6 +27,7 @@ from bot.hub import Caller
 from bot.i18n import t
 from bot.outbox import DeliveryError
 from bot.polls import text as poll_text
+from bot.polls.qr import add_web_link
 from bot.programme import fold
 from bot.proposals.moderation import due_notices, notice_sent
 from fronts.matrix import render
@@ -187,7 +188,12 @@ class Commands:
             ctx = self.hub.context(caller)
             reply, poll = await poll_text.start_poll(ctx, args.partition(" ")[2].strip())
             if poll is not None:
-                return [(room_id, START, start_content(poll))]
+                out = [(room_id, START, start_content(poll))]
+                base = self.hub.config.web.base_url  # the web vote page's short link and QR
+                link = add_web_link(Reply(private=False), base, poll.id, ctx.lang)
+                if link.blocks:
+                    out += await self._contents(room_id, link)
+                return out
             return await self._contents(room_id, reply, in_reply_to=in_reply_to)
         reply = await dispatch(self.hub, caller, prefix, name, args)
         private = None if direct else self._private(name, args)

@@ -37,3 +37,20 @@ async def test_ics_alone_is_my_agenda_and_says_how_to_fill_it_when_empty(
     *_, answer = await discord_bot.slash("ics", user=lea)  # deferred, then the follow-up
     assert answer.kind == "followup" and answer.ephemeral and not answer.files
     assert "Vous ne suivez encore aucune session" in answer.content
+
+
+async def test_ics_feed_gives_a_private_subscription_url_and_reset_replaces_it(
+    discord_bot: DiscordHarness, hub: Hub
+) -> None:
+    from bot.config import Config
+
+    *_, refused = await discord_bot.slash("ics", {"feed": True})
+    assert refused.ephemeral and "web front" in refused.content
+    hub.config = Config.model_validate({"web": {"base_url": "https://hub.example.org"}})
+    *_, first = await discord_bot.slash("ics", {"feed": True})
+    *_, again = await discord_bot.slash("ics", {"feed": True})
+    *_, reset = await discord_bot.slash("ics", {"reset": True})
+    assert first.ephemeral and "https://hub.example.org/feed/" in first.content
+    assert again.content == first.content
+    url = reset.content.split("https://hub.example.org")[1].split(".ics")[0]
+    assert url not in first.content and "old address no longer works" in reset.content

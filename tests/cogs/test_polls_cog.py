@@ -310,3 +310,14 @@ async def test_an_answered_click_leaves_no_garbage_for_the_cycle_collector(
         gc.set_debug(0)
         gc.garbage.clear()
     assert leaked == []
+
+
+async def test_with_the_web_front_the_poll_message_carries_its_short_link_and_qr(
+    harness: DiscordHarness, hub: Hub
+) -> None:
+    hub.config = Config.model_validate({"web": {"base_url": "https://hub.example.org"}})
+    message = await start_poll(harness, question="Lunch?", scale="yesno")
+    assert "https://hub.example.org/v/1" in message.text
+    [(name, data)] = message.files
+    assert name == "poll-1-qr.png" and data.startswith(b"\x89PNG")
+    assert message.custom_ids() == ["poll:1:0", "poll:1:1"]  # the buttons still there

@@ -330,3 +330,33 @@ async def test_proposals_review_lists_waiting_proposals_with_buttons(h: DiscordH
     assert "1 proposal waiting for a decision:" in _one(sent).text
     card = _one(sent, "followup")
     assert card.ephemeral and "l4a:prop:review:approve:1" in card.custom_ids()
+
+
+async def test_a_web_proposal_gets_its_review_card_at_once_and_is_approved_from_discord(
+    h: DiscordHarness, hub: Hub
+) -> None:
+    """Issue 12: sent from the web front, reviewed on Discord, shown on the web programme and on
+    the host's private page."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from fronts.web.app import make_app
+    from tests.fronts.web.conftest import csrf_of
+    from tests.fronts.web.test_web_proposals import form_data
+
+    web = TestClient(TestServer(make_app(hub, b"k"), host="127.0.0.1"))
+    await web.start_server()
+    try:
+        csrf = csrf_of(await (await web.get("/propose")).text())
+        sent = await web.post("/propose", data=form_data(csrf), allow_redirects=False)
+        private = sent.headers["Location"]
+        await h.drain()
+        (card,) = _cards(h)  # posted at once, not at the next start-up
+        assert "Agua y resiliencia en las ciudades" in card.text
+        card_message = h.message_payload(card.message_id)  # type: ignore[arg-type]
+        done = _one(await h.click("l4a:prop:review:approve:1", message=card_message, user=_mod(h)))
+        assert "Approved: proposal #1" in done.text
+        programme = await (await web.get("/")).text()
+        assert "Agua y resiliencia en las ciudades intermedias" in programme
+        assert "· approved" in await (await web.get(private)).text()
+    finally:
+        await web.close()

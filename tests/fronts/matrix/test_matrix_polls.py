@@ -138,3 +138,63 @@ async def test_responses_still_count_after_the_bot_restarts(
             await bob.respond(room, start["event_id"], ["2"])
             await _until(lambda: polls.tally(poll_id).voters == 2)
         assert polls.tally(poll_id).counts == [1, 1]
+
+
+async def test_web_matrix_and_discord_votes_land_in_one_tally_live_on_the_projector(
+    world: World, polls: Polls, hub: Hub
+) -> None:
+    """Issue 12: a Matrix poll also gives the web's short link and QR; a vote from a phone on
+    the web, one from Matrix and one from Discord make one tally, which the projector's
+    server-sent events show."""
+    import json
+
+    from aiohttp import ClientSession, CookieJar
+    from aiohttp.test_utils import TestServer
+
+    from bot.config import Config
+    from fronts.web.app import make_app
+    from tests.fronts.web.conftest import csrf_of
+
+    hub.config = Config.model_validate({"web": {"base_url": "https://hub.example.org"}})
+    mod = await world.client("moderator")
+    room = world.env.hub_room
+    await mod.say(room, "!poll start scale=yesno Water first?")
+    start = await mod.wait_for(room, lambda evs: next((e for e in evs if e["type"] == START), None))
+    poll_id = start["content"]["org.local4action.poll_id"]
+    link = await mod.wait_for(
+        room,
+        lambda evs: next(
+            (e for e in evs if "hub.example.org/v/" in str(e["content"].get("body", ""))), None
+        ),
+    )
+    assert f"https://hub.example.org/v/{poll_id}" in link["content"]["body"]
+    hub.config = Config()  # the phone talks plain http to the test server (no Secure cookies)
+    server = TestServer(make_app(hub, b"k"), host="127.0.0.1")
+    await server.start_server()
+    phone = ClientSession(cookie_jar=CookieJar(unsafe=True))
+    try:
+        base = str(server.make_url("")).rstrip("/")
+        events = await phone.get(f"{base}/poll/{poll_id}/events")
+
+        async def tally() -> list[int]:
+            while True:
+                line = (await asyncio.wait_for(events.content.readline(), 10)).decode()
+                if line.startswith("data:"):
+                    return json.loads(line[5:])["counts"]
+
+        assert await tally() == [0, 0]
+        page = await phone.get(f"{base}/v/{poll_id}")
+        csrf = csrf_of(await page.text())
+        voted = await phone.post(f"{base}/v/{poll_id}", data={"csrf": csrf, "choice": "1"})
+        assert voted.status == 200
+        ana = await world.client("ana")
+        await ana.respond(room, start["event_id"], ["2"])
+        await polls.vote(poll_id, "discord:42", 0)
+        seen = await tally()
+        while seen != [2, 1]:
+            seen = await tally()
+        assert polls.tally(poll_id).counts == [2, 1]
+        events.close()
+    finally:
+        await phone.close()
+        await server.close()
