@@ -21,6 +21,7 @@ from bot.programme import Programme
 from bot.store import Store
 from cogs.polls import PollsCog
 from fronts.discord_client import HubBot
+from tests.conftest import forum_config
 from tests.support.discord_harness import DiscordHarness, Sent
 
 DURING_CLIMATE_DIALOGUE = datetime(2021, 10, 5, 12, 0, tzinfo=UTC)  # 14:00 CEST, day 1
@@ -315,7 +316,9 @@ async def test_an_answered_click_leaves_no_garbage_for_the_cycle_collector(
 async def test_with_the_web_front_the_poll_message_carries_its_short_link_and_qr(
     harness: DiscordHarness, hub: Hub
 ) -> None:
-    hub.config = Config.model_validate({"web": {"base_url": "https://hub.example.org"}})
+    hub.config = forum_config().model_copy(
+        update={"web": Config.model_validate({"web": {"base_url": "https://hub.example.org"}}).web}
+    )
     message = await start_poll(harness, question="Lunch?", scale="yesno")
     assert "https://hub.example.org/v/1" in message.text
     [(name, data)] = message.files
