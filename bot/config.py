@@ -228,6 +228,8 @@ class AnnouncementsSection(_Section):
     dm_per_second: float = Field(default=20.0, ge=0, le=1000, allow_inf_nan=False)
     retries: int = Field(default=3, ge=0, le=10)
     retry_seconds: float = Field(default=2.0, ge=0, le=600)
+    #: A person's reminders due within this many minutes of each other go as one message.
+    digest_minutes: float = Field(default=2.0, ge=0, le=60, allow_inf_nan=False)
 
     @field_validator("dm_per_second")
     @classmethod
