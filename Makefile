@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix clean
+.PHONY: demo test lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-reach clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-announce: $(VENV)/.installed-test
 
 bench-calendar: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_calendar
+
+bench-reach: $(VENV)/.installed-test
+	$(BIN)/python -m bench.bench_reach
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
