@@ -45,7 +45,7 @@ class Discord:
         self.warm = warm
         self.channels: dict[str, str] = {}  # recipient -> channel id
         self.opened: deque[float] = deque()
-        self.global_window = (0, 0)  # (window number, requests in it)
+        self.recent: deque[float] = deque()  # accepted requests within the last second
         self.buckets: dict[str, tuple[float, int]] = {}  # key -> (reset at, used)
         self.refused: Counter[str] = Counter()  # identity of a request -> its refusals
         self.stats: Counter[str] = Counter()
@@ -53,16 +53,17 @@ class Discord:
 
     # -- limits ----------------------------------------------------------------------------
     def _global(self) -> web.Response | None:
+        """At most 50 requests within any second (a sliding window of 1 s / K)."""
         now = time.monotonic()
-        window = math.floor(now * self.k)  # one window = 1 s / K
-        number, used = self.global_window
-        used = used + 1 if number == window else 1
-        self.global_window = (window, used)
-        if used <= GLOBAL_PER_SECOND:
+        span = 1.0 / self.k
+        recent = self.recent
+        while recent and now - recent[0] >= span:
+            recent.popleft()
+        if len(recent) < GLOBAL_PER_SECOND:
+            recent.append(now)
             return None
         self.stats["refused_global"] += 1
-        retry = (window + 1) / self.k - now
-        return self._429(retry, scope="global")
+        return self._429(recent[0] + span - now, scope="global")
 
     def _bucket(self, key: str, limit: int, per: float) -> tuple[web.Response | None, dict]:
         now = time.monotonic()
