@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -145,13 +145,19 @@ async def _matrix_outbox(
     session = aiohttp.ClientSession()
     api = ClientAPI(UserID("@bot:bench.local"), base_url=url, token="t", client_session=session)
     ratelimit.install(api)
-    matrix_outbox.CALM = 30.0 / scale  # the outbox's own waits run at the simulator's pace
+    calm = matrix_outbox.CALM
+    matrix_outbox.CALM = calm / scale  # the outbox's own waits run at the simulator's pace
     outbox = matrix_outbox.MatrixOutbox(api, MatrixState(store.db), clock, max_wait=60 / scale)
     await outbox.load()
     # The DM rooms exist (opened earlier): creating them is rc_room_creation's business, see
     # the projection printed below.
     outbox.rooms.update({u: f"!dm{i}:bench.local" for i, u in enumerate(users)})
-    return outbox, session.close
+
+    async def close() -> None:
+        matrix_outbox.CALM = calm
+        await session.close()
+
+    return outbox, close
 
 
 def _users(front: str, n: int) -> list[str]:
@@ -212,28 +218,37 @@ async def run(
                 outbox, close = await _discord_outbox(url)
             else:
                 outbox, close = await _matrix_outbox(url, store, clock, users, scale)
-            announcer.register(outbox)
-            announcer.fanout.record_times = True
-            await announcer.start()  # planned; nothing due yet
-            clock.set(due)
-            began = time.monotonic()
-            await announcer.run_due()
-            await announcer.drain()
-            outcome.real_s = time.monotonic() - began
-            outcome.reached = [
-                (at - began) * scale
-                for key, at in announcer.fanout.sent_at.items()
-                if key.startswith("rem:")
-            ]
-            await announcer.stop()
-            await close()
-            await store.close()
+            try:
+                await _deliver(announcer, outbox, clock, due, outcome)
+            finally:
+                await announcer.stop()
+                await close()
+                await store.close()
         async with aiohttp.ClientSession() as http, http.get(f"{url}/_bench/stats") as resp:
             outcome.stats = await resp.json()
     finally:
         proc.terminate()
         await proc.wait()
     return outcome
+
+
+async def _deliver(
+    announcer: Announcer, outbox: Outbox, clock: FrozenClock, due: datetime, outcome: Outcome
+) -> None:
+    """Plan before the due instant, then run it and time every reminder leaving."""
+    announcer.register(outbox)
+    announcer.fanout.record_times = True
+    await announcer.start()  # planned; nothing due yet
+    clock.set(due)
+    began = time.monotonic()
+    await announcer.run_due()
+    await announcer.drain()
+    outcome.real_s = time.monotonic() - began
+    outcome.reached = [
+        (at - began) * outcome.scale
+        for key, at in announcer.fanout.sent_at.items()
+        if key.startswith("rem:")
+    ]
 
 
 def project(measured: Outcome, followers: int) -> Outcome:

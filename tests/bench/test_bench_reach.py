@@ -7,6 +7,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bench import sim_discord, sim_matrix
 from bench.bench_reach import Outcome, line, mode_available, project, run
+from fronts.matrix import outbox as matrix_outbox
 
 
 async def test_discord_refuses_the_51st_request_of_a_second_as_global_with_its_headers() -> None:
@@ -75,6 +76,7 @@ async def test_the_synapse_limit_paces_matrix_dms_and_each_refusal_is_waited_out
     # a burst of 10, then one every 5 s: the 14th ~20 s after the due instant
     assert 15 <= max(outcome.reached) <= 40
     assert outcome.stats["messages"] == 14 and outcome.stats["refused_twice"] == 0
+    assert matrix_outbox.CALM == 30.0  # the bench's faster waits do not outlive the run
 
 
 def test_a_mode_the_code_does_not_have_is_reported_not_run() -> None:
