@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chromium lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-web clean
+.PHONY: demo test chromium lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-web bench-reach clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench-calendar: $(VENV)/.installed-test
 
 bench-web: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_web
+
+bench-reach: $(VENV)/.installed-test
+	$(BIN)/python -m bench.bench_reach
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -12,7 +12,10 @@
   escaping of commas, semicolons, newlines is icalendar's job, so hosts' text round-trips.
 
 :func:`calendar_reply` is what the commands call: ``/ics all`` passes the whole programme, and
-"my agenda" passes the sessions the user follows.
+"my agenda" passes the sessions the user follows. Every file given to a person carries a VALARM
+on each session that person follows, at their own reminder lead (``/remind … 10`` → 10 minutes
+before), so their calendar reminds them even when no message reaches them; ``/ics all`` too, but
+only on the sessions they follow (an alarm on every session of the programme would be noise).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
-from bot.announce.follows import followed_sessions
+from bot.announce.follows import followed_sessions, lead_minutes
+from bot.announce.texts import duration
 from bot.doc import Attachment, Code, Reply
 from bot.hub import Ctx
 from bot.i18n import t, tn
@@ -74,7 +78,7 @@ def session_event(
     *,
     now: datetime,
     revision: Revision | None = None,
-    alarm_minutes: int | None = None,
+    lead: int | None = None,
 ) -> Event:
     event = Event()
     event.add("uid", session_uid(session, programme))
@@ -102,13 +106,24 @@ def session_event(
     event.add("sequence", revision.sequence if revision else 0)
     if revision is not None:
         event.add("last-modified", revision.changed_at.astimezone(UTC))
-    if alarm_minutes is not None and session.starts_at is not None:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", session.title.get(lang))
-        alarm.add("trigger", timedelta(minutes=-alarm_minutes))
-        event.add_component(alarm)
+    if lead is not None and session.starts_at is not None:
+        event.add_component(session_alarm(session, lang, lead))
     return event
+
+
+def session_alarm(session: Session, lang: str, lead: int) -> Alarm:
+    """A VALARM ``lead`` minutes before the start (the reader's own reminder lead): their
+    calendar reminds them even when the bot cannot send a message."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", timedelta(minutes=-lead))
+    title = session.title.get(lang)
+    if lead:
+        text = t(lang, "calendar.alarm.before", title=title, span=duration(lead, lang))
+    else:
+        text = t(lang, "calendar.alarm.now", title=title)
+    alarm.add("description", text)
+    return alarm
 
 
 def calendar_bytes(
@@ -120,13 +135,15 @@ def calendar_bytes(
     name: str | None = None,
     revisions: Mapping[str, Revision] | None = None,
     zone_key: str | None = None,
-    alarms: Mapping[str, int] | None = None,
+    leads: Mapping[str, int] | None = None,
     refresh_minutes: int | None = None,
 ) -> bytes:
     """An .ics file of ``sessions`` for a reader of ``lang``.
 
     ``name`` is the calendar's title (default: the forum's programme), ``zone_key`` the IANA zone
     calendars are told to show it in (``X-WR-TIMEZONE``; default: the programme's zone).
+    ``leads`` (session id → minutes, the reader's own reminder leads) puts a VALARM on each of
+    those sessions; the others carry none.
     """
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -146,10 +163,9 @@ def calendar_bytes(
     )
     for session in ordered:
         revision = revisions.get(session.id) if revisions else None
-        alarm = alarms.get(session.id) if alarms else None
-        cal.add_component(
-            session_event(session, programme, lang, now=now, revision=revision, alarm_minutes=alarm)
-        )
+        lead = leads.get(session.id) if leads else None
+        event = session_event(session, programme, lang, now=now, revision=revision, lead=lead)
+        cal.add_component(event)
     return cal.to_ical()
 
 
@@ -165,7 +181,8 @@ def programme_name(programme: Programme, lang: str) -> str:
 async def calendar_reply(
     ctx: Ctx, sessions: Iterable[Session], filename: str, *, name: str | None = None
 ) -> Reply:
-    """A private reply carrying the .ics file of ``sessions`` in the reader's language.
+    """A private reply carrying the .ics file of ``sessions`` in the reader's language, with an
+    alarm at the reader's own lead on each session they follow (none on the others).
 
     Counts a revision for every session that changed since the last export (committed first).
     """
@@ -189,6 +206,7 @@ async def calendar_reply(
             name=name,
             revisions=revisions,
             zone_key=zone_key,
+            leads=lead_minutes(ctx.hub, ctx.caller.front, ctx.caller.user_id),
         )
     )
     reply = Reply(private=True)

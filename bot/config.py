@@ -260,6 +260,8 @@ class AnnouncementsSection(_Section):
     moderator_channels: dict[Literal["console", "discord", "matrix"], ChannelId] = Field(
         default_factory=dict
     )
+    #: A person's reminders due within this many minutes of each other go as one message.
+    digest_minutes: float = Field(default=2.0, ge=0, le=60, allow_inf_nan=False)
 
     @field_validator("dm_per_second")
     @classmethod

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.announce.follows import followed_sessions
+from bot.announce.follows import followed_sessions, lead_minutes
 from bot.calendar import calendar_bytes
 from bot.doc import Code, Reply, error
 from bot.hub import Caller, Ctx, Hub
@@ -83,16 +83,9 @@ async def feed_calendar(hub: Hub, front: str, user_id: str, now: datetime) -> by
     the lead of the follow that brings it."""
     ctx = hub.context(Caller(front, user_id))
     sessions = await followed_sessions(hub, front, user_id)
-    announcer = hub.announcer
-    leads: dict[str, int] = {}
-    if announcer is not None:
-        index = announcer.follow_index()
-        for s in sessions:
-            follow = index.followers(s).get((front, user_id))
-            if follow is not None:
-                leads[s.id] = follow.lead_minutes
+    leads = lead_minutes(hub, front, user_id)
     revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
-    name = t(ctx.lang, "calendar.agenda_name", hub=hub.programme.forum.hub.name.get(ctx.lang))
+    name = t(ctx.lang, "calendar.agenda_name", hub=hub.programme.forum.hub_name(ctx.lang))
     zone = ctx.prefs.zone.key if ctx.prefs.zone_set and "/" in ctx.prefs.zone.key else None
     return await asyncio.to_thread(
         functools.partial(
@@ -104,7 +97,7 @@ async def feed_calendar(hub: Hub, front: str, user_id: str, now: datetime) -> by
             name=name,
             revisions=revisions,
             zone_key=zone,
-            alarms=leads,
+            leads=leads,
             refresh_minutes=60,
         )
     )

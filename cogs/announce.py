@@ -29,6 +29,9 @@ CHOICE_NAME_MAX = 100
 ANNOUNCEMENT_STAMPS = ("f", "R")
 #: Discord error codes that will not change on a retry (closed DMs, no access, unknown channel).
 PERMANENT_CODES = {50007, 50001, 50013, 10003, 10013}
+#: "You are opening direct messages too fast" (answered with 403): the bot's pace, not the
+#: person's settings; a later attempt can succeed, and the person must not be noted as closed.
+TRANSIENT_CODES = {40003}
 
 
 class DiscordOutbox:
@@ -73,7 +76,9 @@ class DiscordOutbox:
 
 
 def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
-    permanent = exc.code in PERMANENT_CODES or exc.status in (401, 403, 404)
+    permanent = exc.code not in TRANSIENT_CODES and (
+        exc.code in PERMANENT_CODES or exc.status in (401, 403, 404)
+    )
     return DeliveryError(f"HTTP {exc.status} (code {exc.code}): {exc.text}", permanent=permanent)
 
 

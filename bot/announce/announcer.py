@@ -28,14 +28,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.announce import texts
+from bot.announce import digest, texts
 from bot.announce.changes import ReloadOutcome, change_deliveries, diff
 from bot.announce.fanout import FanOut, Status
 from bot.announce.follow_book import FollowBook, User
 from bot.announce.jobs import DueJobs, FileWatch
 from bot.announce.model import Change, Delivery, Follow
 from bot.announce.persist import persist
-from bot.announce.plan import FollowIndex, plan
+from bot.announce.plan import FollowIndex, latest_announcements, plan
 from bot.announce.repo import AnnounceRepo
 from bot.hub import Hub
 from bot.outbox import DeliveryError, Outbox
@@ -235,19 +235,28 @@ class Announcer(FollowBook):
             d = self._pending.get(key)
             if d is None or d.due > now:
                 continue  # unfollowed, or re-planned for later (its newer entry stays queued)
-            del self._pending[key]
-            if d.private:
-                self._user_keys.get((d.front, d.target), set()).discard(key)
-            self._inflight.add(key)  # from here a replan leaves it to this run
+            self._take(d)
             (due if now - d.due <= grace else late).append(d)
+        span = digest.window(self.settings.digest_minutes)
+        if span is not None:  # a person's reminders due in the next minutes go along (digest)
+            for d in digest.companions(due, self._pending, self._user_keys, span):
+                self._take(d)  # its heap entry finds nothing pending when popped
+                due.append(d)
         try:
             due = await self._record_unsent(due, late, now)
         except BaseException:  # stopped while waiting for the database: plan them again
             self._inflight.difference_update(d.key for d in [*due, *late])
             self._add_pending([*due, *late])
             raise
-        await self.fanout.submit(due)
+        await self.fanout.submit(due if span is None else digest.bundle(due, span))
         return len(due)
+
+    def _take(self, d: Delivery) -> None:
+        """``d`` leaves the pending plan for a run (from here a replan leaves it to that run)."""
+        del self._pending[d.key]
+        if d.private:
+            self._user_keys.get((d.front, d.target), set()).discard(d.key)
+        self._inflight.add(d.key)
 
     async def _record_unsent(
         self, due: list[Delivery], late: list[Delivery], now: datetime
@@ -305,16 +314,19 @@ class Announcer(FollowBook):
         now = self.hub.clock.now()
         if d.private and (d.front, d.target) in self._closed:
             return "skipped"
+        ctx = self._ctx(d, now)
         if d.kind == "change":
-            ctx = self._ctx(d, now)
             reply = texts.changes_reply(ctx, d.changes, private=d.private)
+        elif d.parts:
+            sessions = digest.live_sessions(self.hub.programme, d)
+            if not sessions:
+                return "skipped"  # all moved or cancelled since planned
+            reply = texts.digest(ctx, sessions)
         else:
             session = self.hub.programme.by_id.get(d.session_id)
             if session is None or session.starts_at != d.starts_at:
                 return "skipped"  # moved or cancelled since it was planned
-            ctx = self._ctx(d, now)
-            make = texts.reminder if d.private else texts.announcement
-            reply = make(ctx, session)
+            reply = (texts.reminder if d.private else texts.announcement)(ctx, session)
         if d.private:
             await outbox.direct(d.target, reply)
         else:
@@ -395,18 +407,3 @@ class Announcer(FollowBook):
         out = [d for d in out if d.key not in self._inflight]
         self._inflight.update(d.key for d in out)
         await self.fanout.submit(out)
-
-
-def latest_announcements(due: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
-    """``(kept, superseded)``: when several announcements of one session fall due together in a
-    channel (a bot started or back late: 15 minutes before *and* at the start), only the latest
-    is worth posting; the earlier ones would repeat it."""
-    latest: dict[tuple[str, str, str, datetime | None], Delivery] = {}
-    for d in due:
-        if d.kind == "announce":
-            group = (d.front, d.target, d.session_id, d.starts_at)
-            if group not in latest or d.due > latest[group].due:
-                latest[group] = d
-    posted = {id(d) for d in latest.values()}
-    kept = [d for d in due if d.kind != "announce" or id(d) in posted]
-    return kept, [d for d in due if d.kind == "announce" and id(d) not in posted]

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal
 
+from bot.announce.digest import parts_of
 from bot.announce.model import Delivery
 from bot.announce.persist import Backoff, persist
 from bot.announce.repo import AnnounceRepo
@@ -141,7 +142,8 @@ class FanOut:
     async def _run_batch(self, batch: list[tuple[Delivery, int]]) -> None:
         # Nothing leaves before its claim is committed: a claim the database cannot take now
         # is tried again (with back-off) while the batch waits here, then sent.
-        claimed = [d for d, _ in batch]
+        # A digest is claimed and settled through the keys of every reminder it lists.
+        claimed = [p for d, _ in batch for p in parts_of(d)]
         await persist(
             f"{len(claimed)} delivery(ies) as 'sending' (first {claimed[0].key})",
             lambda: self.repo.claim(claimed, self.clock.now()),
@@ -151,10 +153,9 @@ class FanOut:
         settled: list[tuple[Delivery, str]] = []
         for d, attempt in batch:
             status, detail = await self._one(d, attempt)
-            if status == "retry":
-                outcomes.append((d.key, "sending", detail))
-            else:
-                outcomes.append((d.key, status, detail))
+            kept = "sending" if status == "retry" else status
+            outcomes += [(p.key, kept, detail) for p in parts_of(d)]
+            if status != "retry":
                 settled.append((d, status))
             await asyncio.sleep(0)  # let commands run between messages
         await persist(
@@ -163,7 +164,8 @@ class FanOut:
             self.backoff,
         )
         for d, status in settled:
-            self._on_settled(d, status)
+            for part in parts_of(d):
+                self._on_settled(part, status)
         self._finished(len(settled))
 
     async def _one(self, d: Delivery, attempt: int) -> tuple[str, str | None]:
@@ -173,7 +175,8 @@ class FanOut:
         try:
             status = await self._send(d)
             if self.record_times:
-                self.sent_at[d.key] = time.monotonic()
+                for part in parts_of(d):
+                    self.sent_at[part.key] = time.monotonic()
             return status, None
         except DeliveryError as exc:
             if exc.permanent:

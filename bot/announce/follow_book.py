@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.announce.model import Follow, TargetType
+from bot.announce.model import PRECEDENCE, Follow, TargetType
 from bot.programme import Programme, Session
 
 if TYPE_CHECKING:
@@ -69,6 +69,27 @@ class FollowBook:
 
     def followed(self, front: str, user_id: str) -> list[Session]:
         return _covered(self.hub.programme, self.follows_of(front, user_id))
+
+    def leads(self, front: str, user_id: str) -> dict[str, int]:
+        """Session id → lead (minutes) of each timed session the user follows, taken from the
+        most specific follow covering it (a session's own lead beats its kind's, then all)."""
+        follows = self.follows_of(front, user_id)
+        out: dict[str, int] = {}
+        for session in _covered(self.hub.programme, follows):
+            best = max(
+                (f for f in follows if _covers(f, session)),
+                key=lambda f: PRECEDENCE[f.target_type],
+            )
+            out[session.id] = best.lead_minutes
+        return out
+
+
+def _covers(follow: Follow, session: Session) -> bool:
+    if follow.target_type == "all":
+        return True
+    if follow.target_type == "kind":
+        return session.kind == follow.target
+    return session.id == follow.target
 
 
 def _covered(programme: Programme, follows: list[Follow]) -> list[Session]:

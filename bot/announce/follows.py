@@ -312,3 +312,12 @@ async def followed_sessions(hub: Hub, front: str, user_id: str) -> list[Session]
     if announcer is None:
         return []
     return announcer.followed(front, user_id)
+
+
+def lead_minutes(hub: Hub, front: str, user_id: str) -> dict[str, int]:
+    """Session id → the reader's reminder lead for each timed session they follow (through
+    their most specific follow, as the reminders are planned). For calendar alarms."""
+    announcer = _announcer(hub)
+    if announcer is None:
+        return {}
+    return announcer.leads(front, user_id)

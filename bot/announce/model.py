@@ -63,6 +63,8 @@ class Delivery:
     lead_minutes: int = 0
     private: bool = False
     changes: tuple[Change, ...] = ()
+    #: A digest (``bot/announce/digest.py``): the per-session reminders it lists.
+    parts: tuple[Delivery, ...] = ()
 
 
 @lru_cache(maxsize=65536)

@@ -150,3 +150,18 @@ def plan_lines(deliveries: Iterable[Delivery], programme: Programme) -> list[str
             f"{d.front:<8} {to:<24} {d.session_id} ({lead})  {d.key}"
         )
     return out
+
+
+def latest_announcements(due: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
+    """``(kept, superseded)``: when several announcements of one session fall due together in a
+    channel (a bot started or back late: 15 minutes before *and* at the start), only the latest
+    is worth posting; the earlier ones would repeat it."""
+    latest: dict[tuple[str, str, str, datetime | None], Delivery] = {}
+    for d in due:
+        if d.kind == "announce":
+            group = (d.front, d.target, d.session_id, d.starts_at)
+            if group not in latest or d.due > latest[group].due:
+                latest[group] = d
+    posted = {id(d) for d in latest.values()}
+    kept = [d for d in due if d.kind != "announce" or id(d) in posted]
+    return kept, [d for d in due if d.kind == "announce" and id(d) not in posted]

@@ -125,6 +125,25 @@ def reminder(ctx: Ctx, session: Session) -> Reply:
     )
 
 
+def digest(ctx: Ctx, sessions: Sequence[Session]) -> Reply:
+    """One private message for several reminders due together: each session, when (with how
+    soon), how to join; in the follower's language and zone. One session: the plain reminder."""
+    if len(sessions) == 1:
+        return reminder(ctx, sessions[0])
+    lang = ctx.lang
+    reply = Reply(private=True)
+    reply.heading(t(lang, "announce.digest.heading", count=len(sessions)))
+    for session in sessions:
+        assert session.starts_at is not None
+        _title(reply, session, lang)
+        soon = _relative(ctx, session.starts_at)
+        reply.para(Strong(t(lang, "announce.when")), " ", _when(ctx, session), f" · {soon}")
+        _where(ctx, reply, session)
+    ids = ", ".join(s.id for s in sessions)
+    reply.note(t(lang, "announce.digest.stop_hint", cmd=f"{ctx.caller.prefix}unremind", ids=ids))
+    return reply
+
+
 def changes_reply(ctx: Ctx, changes: Sequence[Change], *, private: bool) -> Reply:
     """What moved, was cancelled or was added, each line in the reader's zone."""
     lang = ctx.lang

@@ -140,7 +140,14 @@ async def test_unremind_removes_a_follow_offered_by_autocomplete(
 
 @pytest.mark.parametrize(
     ("status", "code", "permanent"),
-    [(403, 50007, True), (404, 10003, True), (403, 50013, True), (500, 0, False), (429, 0, False)],
+    [
+        (403, 50007, True),
+        (404, 10003, True),
+        (403, 50013, True),
+        (500, 0, False),
+        (429, 0, False),
+        (403, 40003, False),  # opening DMs too fast: the bot's pace, not closed DMs
+    ],
 )
 def test_discord_errors_are_told_apart_as_permanent_or_transient(
     status: int, code: int, permanent: bool
@@ -172,3 +179,27 @@ async def test_a_server_error_is_retried_and_the_post_goes_out_once(
     posts = [s for s in h.sent if s.kind == "channel_message"]
     assert [s.ok for s in posts] == [False, True]
     assert posts[0].data["nonce"] == posts[1].data["nonce"]  # same delivery, same nonce
+
+
+async def test_opening_dms_too_fast_is_retried_and_never_taken_for_closed_dms(
+    announcing: tuple[Hub, DiscordHarness], clock: FrozenClock
+) -> None:
+    from tests.support.discord_harness import http_error
+
+    hub, h = announcing
+    await hub.announcer.drain()  # type: ignore[union-attr]
+    eva = h.user(name="eva")
+    await h.slash("remind", {"what": "opening-plenary", "lead": 20}, user=eva)
+    h.clear()
+    route = "POST /users/@me/channels"
+    h.http_fail[route] = http_error(403, 40003, "You are opening direct messages too fast.")
+    clock.set(datetime(2021, 10, 6, 11, 10, tzinfo=UTC))
+    await hub.announcer.run_due()  # type: ignore[union-attr]
+    for _ in range(100):  # the first attempt is refused; the retry finds Discord calmer
+        if h.sent:
+            break
+        await asyncio.sleep(0.01)
+    del h.http_fail[route]
+    await hub.announcer.drain()  # type: ignore[union-attr]
+    assert len(h.dm_texts(eva)) == 1
+    assert await AnnounceRepo(hub.store.db).closed() == set()

@@ -1,0 +1,362 @@
+"""Reach benchmark (issue 14): how soon the followers of one session get their reminder, under
+the platforms' real limits.
+
+Run from the repository root (``make bench-reach``)::
+
+    .venv/bin/python -m bench.bench_reach [--quick]
+
+One session (the 6 October open space) followed by N people at a 10-minute lead. The real
+announcer (planner, fan-out workers, SQLite ledger: claim before send, outcome after) hands the
+reminders to the real outbox of a front — ``cogs.announce.DiscordOutbox`` on a discord.py client
+whose ``discord.http.Route.BASE`` points at :mod:`bench.sim_discord`, or
+``fronts.matrix.outbox.MatrixOutbox`` on a mautrix ``ClientAPI`` whose base URL is
+:mod:`bench.sim_matrix` — each simulator in its own process on 127.0.0.1, enforcing the
+documented limits (see their docstrings). The clock stops at the due instant; each follower's
+"reached" time is when their message was accepted by the server, counted from that instant.
+
+Time scaling: a run at scale K makes every limit K times faster in the simulator and the bot's
+own pacing (``dm_per_second``, retry waits) K times faster too; the real times measured are
+multiplied by K. The figures are then what the same traffic takes at the real limits, as long as
+the bot is not CPU-bound (the "real s" column: the run's real duration; compare with the paced
+minimum ``followers / dm_per_second / K``). Runs that would take too long even scaled are
+*projected* from a measured run at the rate it achieved, and labelled so.
+
+``run(mode, followers, ...)`` takes the delivery mode: ``dm`` (a DM per follower, today's only
+path) or any mode ``announcements.reminder_delivery`` accepts once it exists (``thread``,
+``role``, ``mentions``…); a mode the code does not have prints "mode not available".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `python bench/...py`
+
+import aiohttp
+import aiosqlite
+from pydantic import ValidationError
+
+from bench.report import machine_info, percentile
+from bot.announce.announcer import Announcer
+from bot.clock import FrozenClock
+from bot.config import BUNDLED_SCHEDULE, Config
+from bot.hub import Hub
+from bot.outbox import Outbox
+from bot.programme import load_programme
+from bot.store import Store
+
+SESSION = "hub-oct-6"
+LEAD = 10
+DM_PER_SECOND = 20.0  # the configured default pacing (config.example.toml)
+MODES = ("dm", "thread", "role", "mentions", "room")
+GOAL_FOLLOWERS, GOAL_P99_S = 10_000, 60.0
+DISCORD_SCALE = 5.0  # at ×10 the bot is CPU-bound on 2 shared cores (~165 DMs/s real)
+DM_OPENS_PER_MINUTE = 30  # assumed: Discord publishes no figure (see bench/sim_discord.py)
+
+
+@dataclass
+class Outcome:
+    label: str
+    mode: str
+    followers: int
+    scale: float
+    reached: list[float] = field(default_factory=list)  # seconds after the due instant
+    stats: dict[str, int] = field(default_factory=dict)
+    real_s: float = 0.0
+    projected_from: Outcome | None = None
+
+    @property
+    def share(self) -> float:
+        """The part of the followers reached at all (of the measured run, for a projection)."""
+        base = self.projected_from or self
+        return len(base.reached) / base.followers if base.followers else 0.0
+
+    def figure(self, p: float) -> float | None:
+        """The time by which p % of all followers were reached (``None``: fewer ever were)."""
+        if not self.reached or self.share < p / 100:
+            return None
+        rank = p / 100 / self.share * 100  # p % of everyone, among those reached
+        return percentile(sorted(self.reached), min(100.0, rank))
+
+
+def mode_available(mode: str) -> bool:
+    """``dm`` always; another mode if ``announcements.reminder_delivery`` accepts it."""
+    if mode == "dm":
+        return True
+    try:
+        Config.model_validate({"announcements": {"reminder_delivery": mode}})
+    except ValidationError:
+        return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _simulator(module: str, *args: str) -> tuple[asyncio.subprocess.Process, str]:
+    port = _free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, "--port", str(port), *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 30)
+    if b"ready" not in line:
+        raise RuntimeError(f"{module} did not start")
+    return proc, f"http://127.0.0.1:{port}"
+
+
+async def _discord_outbox(url: str) -> tuple[Outbox, Any]:
+    import discord
+
+    from cogs.announce import DiscordOutbox
+
+    discord.http.Route.BASE = f"{url}/api/v10"
+    client = discord.Client(intents=discord.Intents.none())
+    await client._async_setup_hook()
+    data = await client.http.static_login("bench-token")
+    client._connection.user = discord.ClientUser(state=client._connection, data=data)
+    return DiscordOutbox(client), client.close
+
+
+async def _matrix_outbox(
+    url: str, store: Store, clock: FrozenClock, users: list[str], scale: float
+) -> tuple[Outbox, Any]:
+    from mautrix.client import ClientAPI
+    from mautrix.types import UserID
+
+    from fronts.matrix import outbox as matrix_outbox
+    from fronts.matrix import ratelimit
+    from fronts.matrix.state import MatrixState
+
+    session = aiohttp.ClientSession()
+    api = ClientAPI(UserID("@bot:bench.local"), base_url=url, token="t", client_session=session)
+    ratelimit.install(api)
+    calm = matrix_outbox.CALM
+    matrix_outbox.CALM = calm / scale  # the outbox's own waits run at the simulator's pace
+    outbox = matrix_outbox.MatrixOutbox(api, MatrixState(store.db), clock, max_wait=60 / scale)
+    await outbox.load()
+    # The DM rooms exist (opened earlier): creating them is rc_room_creation's business, see
+    # the projection printed below.
+    outbox.rooms.update({u: f"!dm{i}:bench.local" for i, u in enumerate(users)})
+
+    async def close() -> None:
+        matrix_outbox.CALM = calm
+        await session.close()
+
+    return outbox, close
+
+
+def _users(front: str, n: int) -> list[str]:
+    if front == "matrix":
+        return [f"@f{i:06d}:bench.local" for i in range(n)]
+    return [str(400_000_000_000_000_000 + i) for i in range(n)]
+
+
+async def run(
+    mode: str,
+    followers: int,
+    *,
+    front: str = "discord",
+    scale: float = 10.0,
+    warm: bool = True,
+    exempt: bool = False,
+    label: str = "",
+) -> Outcome | None:
+    """Deliver the reminders of one session followed by ``followers`` people in ``mode``;
+    ``None`` if the code has no such mode."""
+    if not mode_available(mode):
+        return None
+    announcements: dict[str, Any] = {
+        "channels": {},  # reminders only: no channel posts in the figures
+        "retry_seconds": 2.0 / scale,
+    }
+    if mode != "dm" or "reminder_delivery" in type(Config().announcements).model_fields:
+        announcements["reminder_delivery"] = mode
+    config = Config.model_validate({"announcements": announcements})
+    # the pacing K times faster too (past the validated bound of 1000/s at K = 100)
+    config.announcements.dm_per_second = DM_PER_SECOND * scale
+    programme = load_programme(BUNDLED_SCHEDULE)
+    starts = programme.by_id[SESSION].starts_at
+    assert starts is not None
+    due = starts - timedelta(minutes=LEAD)
+    users = _users(front, followers)
+    if front == "discord":
+        args = ["--scale", str(scale), "--dm-opens", str(DM_OPENS_PER_MINUTE)]
+        proc, url = await _simulator("bench.sim_discord", *args, *(["--warm"] if warm else []))
+    else:
+        args = ["--scale", str(scale), *(["--exempt"] if exempt else [])]
+        proc, url = await _simulator("bench.sim_matrix", *args)
+    outcome = Outcome(label or f"{front} {mode}", mode, followers, scale)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "reach.sqlite3"
+            clock = FrozenClock(due - timedelta(minutes=1))
+            store = await Store.open(db, clock)
+            async with aiosqlite.connect(db) as con:
+                await con.executemany(
+                    "INSERT INTO announce_follows VALUES (?, ?, 'session', ?, ?, ?, NULL)",
+                    [(front, u, SESSION, LEAD, "2021-01-01T00:00:00+00:00") for u in users],
+                )
+                await con.commit()
+            hub = Hub(config, programme, store, clock)
+            announcer = await Announcer.open(hub)
+            if front == "discord":
+                outbox, close = await _discord_outbox(url)
+            else:
+                outbox, close = await _matrix_outbox(url, store, clock, users, scale)
+            try:
+                await _deliver(announcer, outbox, clock, due, outcome)
+            finally:
+                await announcer.stop()
+                await close()
+                await store.close()
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/_bench/stats") as resp:
+            outcome.stats = await resp.json()
+    finally:
+        proc.terminate()
+        await proc.wait()
+    return outcome
+
+
+async def _deliver(
+    announcer: Announcer, outbox: Outbox, clock: FrozenClock, due: datetime, outcome: Outcome
+) -> None:
+    """Plan before the due instant, then run it and time every reminder leaving."""
+    announcer.register(outbox)
+    announcer.fanout.record_times = True
+    await announcer.start()  # planned; nothing due yet
+    clock.set(due)
+    began = time.monotonic()
+    await announcer.run_due()
+    await announcer.drain()
+    outcome.real_s = time.monotonic() - began
+    outcome.reached = [
+        (at - began) * outcome.scale
+        for key, at in announcer.fanout.sent_at.items()
+        if key.startswith("rem:")
+    ]
+
+
+def project(measured: Outcome, followers: int) -> Outcome:
+    """The same delivery for ``followers``, at the rate the measured run achieved (every limit
+    involved is a constant rate, so the time grows linearly with the number of followers)."""
+    factor = followers / measured.followers
+    out = Outcome(measured.label, measured.mode, followers, measured.scale)
+    out.reached = [t * factor for t in measured.reached]
+    out.stats = {k: round(v * factor) for k, v in measured.stats.items() if k != "most_refusals"}
+    out.stats["most_refusals"] = measured.stats.get("most_refusals", 0)
+    out.projected_from = measured
+    return out
+
+
+def _s(value: float | None) -> str:
+    if value is None:
+        return "not reached"
+    return f"{value:,.0f} s" if value >= 10 else f"{value:.1f} s"
+
+
+def line(o: Outcome) -> str:
+    st = o.stats
+    refused = sum(st.get(k, 0) for k in ("refused_global", "refused_route", "refused_dm_open"))
+    refused += st.get("refused", 0)
+    kinds = ", ".join(
+        f"{name} {st[key]:,}"
+        for key, name in (
+            ("refused_global", "global"),
+            ("refused_route", "route"),
+            ("refused_dm_open", "40003"),
+            ("refused", "M_LIMIT_EXCEEDED"),
+        )
+        if st.get(key)
+    )
+    p99 = o.figure(99)
+    ok = (
+        p99 is not None and p99 <= GOAL_P99_S and st.get("refused_twice", 0) == 0
+        if o.followers >= GOAL_FOLLOWERS
+        else None
+    )
+    verdict = "" if ok is None else (" OK" if ok else " MISSED")
+    paced = o.followers / DM_PER_SECOND / o.scale
+    how = (
+        f"projected from {o.projected_from.followers:,}"
+        if o.projected_from
+        else f"measured at ×{o.scale:g}: {o.real_s:.1f} s real (paced minimum {paced:.1f} s)"
+    )
+    return (
+        f"| {o.label} | {o.followers:,} | {round(o.share * o.followers):,} | {_s(o.figure(50))} | "
+        f"{_s(p99)} | {_s(max(o.reached) if o.reached else None)} | "
+        f"{refused:,}{f' ({kinds})' if kinds else ''} | {st.get('refused_twice', 0):,} | "
+        f"{how} |{verdict}"
+    )
+
+
+HEAD = (
+    "| delivery | followers | reached | p50 | p99 | max | requests refused | refused twice "
+    "| how |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+async def main(quick: bool) -> None:
+    logging.basicConfig(level=logging.ERROR)  # discord.py warns at every 429: counted instead
+    print("Reach benchmark — " + " | ".join(machine_info()))
+    print(
+        f"One session, N followers at a {LEAD}-minute lead; times after the due instant. Goal: "
+        f"{GOAL_FOLLOWERS:,} followers, p99 ≤ {GOAL_P99_S:g} s, no request refused twice.\n"
+    )
+    print(HEAD)
+    big = 1_000 if quick else 10_000
+    rows: list[Outcome] = []
+    warm = "Discord DM per follower (DM channels already open)"
+    for n in (1_000, big):
+        if (o := await run("dm", n, scale=DISCORD_SCALE, label=warm)) is not None:
+            rows.append(o)
+            print(line(o), flush=True)
+    if rows and not quick:
+        print(line(project(rows[-1], 50_000)), flush=True)
+    cold = f"Discord DM per follower (first DMs; cap {DM_OPENS_PER_MINUTE} new DMs/min assumed)"
+    if (o := await run("dm", 1_000, scale=DISCORD_SCALE, warm=False, label=cold)) is not None:
+        print(line(o), flush=True)
+    synapse = "Matrix DM per follower (Synapse default rc_message 0.2/s, burst 10)"
+    if (o := await run("dm", 1_000, front="matrix", scale=100.0, label=synapse)) is not None:
+        print(line(o), flush=True)
+        for n in (10_000, 50_000):
+            print(line(project(o, n)), flush=True)
+    exempt = "Matrix DM per follower (bot exempt: override_ratelimit)"
+    if (o := await run("dm", 1_000, front="matrix", exempt=True, label=exempt)) is not None:
+        print(line(o), flush=True)  # paced like Discord: the larger sizes follow linearly
+        for n in () if quick else (10_000, 50_000):
+            print(line(project(o, n)), flush=True)
+    for mode in MODES[1:]:
+        if not mode_available(mode):
+            print(f"| {mode} | — | — | — | — | — | — | — | mode not available |")
+            continue
+        for n in (1_000, big):
+            o = await run(mode, n, scale=DISCORD_SCALE, label=f"Discord {mode}")
+            if o is not None:
+                print(line(o), flush=True)
+    creation = 10_000 / 0.016
+    print(
+        f"\nMatrix DM rooms are taken as existing. Opening them is limited by Synapse's "
+        f"rc_room_creation (0.016/s, burst 10): 10,000 new DM rooms take ~{creation / 3600:,.0f} "
+        f"h. Discord DM pacing: {DM_PER_SECOND:g}/s (dm_per_second)."
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 followers only (a check)")
+    asyncio.run(main(parser.parse_args().quick))

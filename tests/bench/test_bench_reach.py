@@ -1,0 +1,90 @@
+"""The reach bench's simulated servers enforce the limits they claim, and the bench runs the
+real DM path through them (``bench/sim_discord.py``, ``sim_matrix.py``, ``bench_reach.py``)."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bench import sim_discord, sim_matrix
+from bench.bench_reach import Outcome, line, mode_available, project, run
+from fronts.matrix import outbox as matrix_outbox
+
+
+async def test_discord_refuses_the_51st_request_of_a_second_as_global_with_its_headers() -> None:
+    sim = sim_discord.Discord(scale=1.0, dm_opens=10_000, warm=True)
+    async with TestClient(TestServer(sim_discord.app(sim))) as client:
+        answers = []
+        for i in range(51):
+            body = {"content": "x", "nonce": str(i)}
+            resp = await client.post(f"/api/v10/channels/{1000 + i}/messages", json=body)
+            answers.append((resp.status, resp.headers, await resp.json()))
+    ok = [a for a in answers if a[0] == 200]
+    refused = [a for a in answers if a[0] == 429]
+    assert len(ok) == 50 and len(refused) == 1
+    _, headers, body = refused[0]
+    assert body["global"] is True and 0 < body["retry_after"] <= 1
+    assert headers["X-RateLimit-Global"] == "true" and headers["X-RateLimit-Scope"] == "global"
+    assert headers["Via"] and headers["Retry-After"] == "1"
+    assert headers["Content-Type"] == "application/json"  # discord.py compares it exactly
+    assert ok[0][1]["X-RateLimit-Limit"] == "5" and ok[0][1]["X-RateLimit-Remaining"] == "4"
+
+
+async def test_discord_limits_messages_per_channel_and_new_dms_per_minute() -> None:
+    sim = sim_discord.Discord(scale=1.0, dm_opens=2, warm=False)
+    async with TestClient(TestServer(sim_discord.app(sim))) as client:
+        statuses = []
+        for _ in range(6):
+            resp = await client.post("/api/v10/channels/7/messages", json={"nonce": "same"})
+            statuses.append(resp.status)
+        assert statuses == [200] * 5 + [429]  # 5 per 5 s in one channel
+        opened = []
+        for user in ("11", "12", "13", "11"):
+            resp = await client.post("/api/v10/users/@me/channels", json={"recipient_id": user})
+            opened.append((resp.status, (await resp.json()).get("code")))
+        # the third new DM within a minute is refused; an open channel is no new DM
+        assert opened == [(200, None), (200, None), (403, 40003), (200, None)]
+        stats = await (await client.get("/_bench/stats")).json()
+    assert stats["refused_dm_open"] == 1 and stats["refused_route"] == 1
+
+
+async def test_synapse_allows_a_burst_of_ten_then_asks_to_wait_five_seconds() -> None:
+    sim = sim_matrix.Matrix(scale=1.0, exempt=False)
+    async with TestClient(TestServer(sim_matrix.app(sim))) as client:
+        answers = []
+        for i in range(11):
+            path = f"/_matrix/client/v3/rooms/!a:b/send/m.room.message/t{i}"
+            resp = await client.put(path, json={"body": "x"})
+            answers.append((resp.status, await resp.json()))
+        again = await client.put("/_matrix/client/v3/rooms/!a:b/send/m.room.message/t0", json={})
+        assert again.status == 200  # a transaction id seen before is answered, not counted
+    assert [s for s, _ in answers] == [200] * 10 + [429]
+    body = answers[-1][1]
+    assert body["errcode"] == "M_LIMIT_EXCEEDED" and 4_900 <= body["retry_after_ms"] <= 5_000
+
+
+async def test_the_real_dm_path_reaches_every_follower_at_the_paced_rate() -> None:
+    outcome = await run("dm", 40, scale=20.0, label="small")
+    assert outcome is not None and len(outcome.reached) == 40
+    # 40 DMs at 20/s: the last leaves ~2 s (simulated) after the due instant
+    assert 1.5 <= max(outcome.reached) <= 6.0
+    assert outcome.stats["messages"] == 40 and outcome.stats["most_refusals"] == 0
+
+
+async def test_the_synapse_limit_paces_matrix_dms_and_each_refusal_is_waited_out() -> None:
+    outcome = await run("dm", 14, front="matrix", scale=100.0, label="matrix")
+    assert outcome is not None and len(outcome.reached) == 14
+    # a burst of 10, then one every 5 s: the 14th ~20 s after the due instant
+    assert 15 <= max(outcome.reached) <= 40
+    assert outcome.stats["messages"] == 14 and outcome.stats["refused_twice"] == 0
+    assert matrix_outbox.CALM == 30.0  # the bench's faster waits do not outlive the run
+
+
+def test_a_mode_the_code_does_not_have_is_reported_not_run() -> None:
+    assert mode_available("dm") and not mode_available("carrier-pigeon")
+
+
+def test_a_projection_scales_times_and_keeps_the_share_reached() -> None:
+    measured = Outcome("x", "dm", 100, 1.0, reached=[float(i) for i in range(50)])
+    big = project(measured, 1_000)
+    assert big.share == 0.5 and big.figure(50) == 490.0 and big.figure(99) is None
+    assert "not reached" in line(big) and "| 500 |" in line(big)
