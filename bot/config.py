@@ -208,6 +208,36 @@ def _check_kinds(value: dict[str, _T]) -> dict[str, _T]:
 MIN_DM_PER_SECOND = 0.5
 
 
+DeliveryMode = Literal["auto", "dm", "thread", "mentions"]
+
+
+class ReminderDelivery(_Section):
+    """How a session's followers are reminded (``[announcements.reminders]``): ``dm`` one
+    private message each; ``thread`` one post in the session's own thread (Discord: a private
+    thread whose members are the followers, added as they follow; Matrix: a thread in the
+    session's channel), mentioning them; ``mentions`` one post in the session's channel,
+    mentioning them in batches; ``auto``: ``dm`` up to ``dm_max_followers`` followers, else
+    ``thread``. A follow made with ``dm`` (``/remind SESSION dm``) is always a private message."""
+
+    mode: DeliveryMode = "auto"
+    kind_modes: dict[str, DeliveryMode] = Field(default_factory=dict)
+    dm_max_followers: int = Field(default=50, ge=0, le=1_000_000)
+    members_per_second: float = Field(default=5.0, gt=0, le=50, allow_inf_nan=False)
+
+    @field_validator("kind_modes")
+    @classmethod
+    def _known_mode_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_kinds(value)
+
+    def mode_for(self, kind: str, followers: int) -> DeliveryMode:
+        """``dm``, ``thread`` or ``mentions`` for a session of ``kind`` with that many
+        followers (not counting those who asked for private messages)."""
+        mode = self.kind_modes.get(kind, self.mode)
+        if mode == "auto":
+            return "dm" if followers <= self.dm_max_followers else "thread"
+        return mode
+
+
 class AnnouncementsSection(_Section):
     """Channel announcements and personal reminders (see ``bot/announce``)."""
 
@@ -228,6 +258,7 @@ class AnnouncementsSection(_Section):
     dm_per_second: float = Field(default=20.0, ge=0, le=1000, allow_inf_nan=False)
     retries: int = Field(default=3, ge=0, le=10)
     retry_seconds: float = Field(default=2.0, ge=0, le=600)
+    reminders: ReminderDelivery = Field(default_factory=ReminderDelivery)
 
     @field_validator("dm_per_second")
     @classmethod
@@ -254,6 +285,7 @@ class EventsSection(_Section):
     sync: bool = False
     language: Language | None = None
     resync_minutes: int = Field(default=60, ge=0, le=1440)
+    follow_interested: bool = False
 
 
 class Config(_Section):

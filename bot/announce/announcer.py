@@ -32,6 +32,7 @@ from bot.announce import texts
 from bot.announce.changes import ReloadOutcome, change_deliveries, diff
 from bot.announce.fanout import FanOut, Status
 from bot.announce.follow_book import FollowBook, User
+from bot.announce.groups import Groups, can_group
 from bot.announce.jobs import DueJobs, FileWatch
 from bot.announce.model import Change, Delivery, Follow
 from bot.announce.persist import persist
@@ -59,6 +60,9 @@ class Announcer(FollowBook):
         self._pending: dict[str, Delivery] = {}
         self._heap: list[tuple[datetime, str]] = []
         self._user_keys: dict[User, set[str]] = {}
+        #: Pending reminders, group posts and member additions by (front, session id).
+        self._session_keys: dict[tuple[str, str], set[str]] = {}
+        self.groups = Groups(self)
         self._inflight: set[str] = set()
         self._watermark: datetime | None = None
         self.fanout = FanOut(
@@ -80,6 +84,7 @@ class Announcer(FollowBook):
         self._closed = await self.repo.closed()
         self._ledger = await self.repo.ledger()
         self._watermark = await self.repo.watermark()
+        await self.groups.load()
         hub.announcer = self
         hub.programme_listeners.append(self._programme_changed)
         return self
@@ -135,8 +140,13 @@ class Announcer(FollowBook):
             start,
             end,
             closed=self._closed,
+            group_fronts=self._group_fronts(),
         )
         return [d for d in planned if self._ledger.get(d.key) not in FINAL]
+
+    def _group_fronts(self) -> set[str]:
+        """The fronts whose outbox can notify many followers with one post."""
+        return {front for front, outbox in self.outboxes.items() if can_group(outbox)}
 
     async def _replan(self) -> None:
         """Rebuild every pending delivery and every job (start-up, programme change). Plans in
@@ -149,16 +159,18 @@ class Announcer(FollowBook):
         self._dirty = set()
         programme, index, fronts = self.hub.programme, self.follow_index(), set(self.outboxes)
         since, sessions = self._since(), programme.sessions
+        groups = self._group_fronts()
         fresh: list[Delivery] = []
         for i in range(0, len(sessions), PLAN_SLICE):
             fresh += plan(
                 programme, index, self.settings, fronts, since, FAR,
-                closed=self._closed, sessions=sessions[i : i + PLAN_SLICE],
+                closed=self._closed, sessions=sessions[i : i + PLAN_SLICE], group_fronts=groups,
             )  # fmt: skip
             await asyncio.sleep(0)
         dirty, self._dirty = self._dirty, None
         self._pending.clear()
         self._user_keys.clear()
+        self._session_keys.clear()
         self._heap.clear()
         self._add_pending([d for d in fresh if self._ledger.get(d.key) not in FINAL])
         for user in dirty:
@@ -173,22 +185,41 @@ class Announcer(FollowBook):
             since = self._watermark
         return since
 
-    def _replan_user(self, user: User) -> None:
-        """After a follow changes: only that user's reminders."""
+    def _replan_user(self, user: User, before: frozenset[str] = frozenset()) -> None:
+        """After a follow changes: only that user's reminders; on a front that posts for many,
+        every delivery of the sessions they follow or followed (``before``: session ids), whose
+        group posts and delivery mode may change with them."""
         if self._dirty is not None:
             self._dirty.add(user)  # a full replan is running: redo this user after its swap
         for key in self._user_keys.pop(user, set()):
             self._pending.pop(key, None)
         if not self.started or user[0] not in self.outboxes:
             return
-        mine = FollowIndex(self._follows.get(user, {}).values())
-        planned = plan(
-            self.hub.programme, mine, self.settings, {user[0]}, self._since(), FAR,
-            closed=self._closed, channels={},
-        )  # fmt: skip
+        if user[0] in self._group_fronts():
+            ids = before | {s.id for s in self.followed(*user)}
+            sessions = [s for s in self.hub.programme.sessions if s.id in ids]
+            for s in sessions:
+                for key in self._session_keys.pop((user[0], s.id), set()):
+                    self._pending.pop(key, None)
+            planned = plan(
+                self.hub.programme, self.follow_index(), self.settings, {user[0]}, self._since(),
+                FAR, closed=self._closed, sessions=sessions, group_fronts={user[0]},
+                announce=False,
+            )  # fmt: skip
+        else:
+            mine = FollowIndex(self._follows.get(user, {}).values())
+            planned = plan(
+                self.hub.programme, mine, self.settings, {user[0]}, self._since(), FAR,
+                closed=self._closed, channels={},
+            )  # fmt: skip
         fresh = [d for d in planned if self._ledger.get(d.key) not in FINAL]
         self._add_pending(fresh)
         self.jobs.add({d.due for d in fresh})
+
+    async def _left(self, front: str, user_id: str) -> None:
+        """After an unfollow: out of the groups of the sessions no longer followed."""
+        still = {s.id for s in self.followed(front, user_id)}
+        await self.groups.leave(front, user_id, still)
 
     def _add_pending(self, deliveries: list[Delivery]) -> None:
         for d in deliveries:
@@ -198,6 +229,8 @@ class Announcer(FollowBook):
             heapq.heappush(self._heap, (d.due, d.key))
             if d.private:
                 self._user_keys.setdefault((d.front, d.target), set()).add(d.key)
+            if d.kind in ("remind", "group", "member"):
+                self._session_keys.setdefault((d.front, d.session_id), set()).add(d.key)
 
     def _dues(self) -> set[datetime]:
         return {d.due for d in self._pending.values()}
@@ -238,8 +271,10 @@ class Announcer(FollowBook):
             del self._pending[key]
             if d.private:
                 self._user_keys.get((d.front, d.target), set()).discard(key)
+            self._session_keys.get((d.front, d.session_id), set()).discard(key)
             self._inflight.add(key)  # from here a replan leaves it to this run
-            (due if now - d.due <= grace else late).append(d)
+            # A follower joins a session's group however late (it is not a message).
+            (due if now - d.due <= grace or d.kind == "member" else late).append(d)
         try:
             due = await self._record_unsent(due, late, now)
         except BaseException:  # stopped while waiting for the database: plan them again
@@ -305,6 +340,12 @@ class Announcer(FollowBook):
         now = self.hub.clock.now()
         if d.private and (d.front, d.target) in self._closed:
             return "skipped"
+        if d.kind in ("group", "member"):
+            session = self.hub.programme.by_id.get(d.session_id)
+            if session is None or session.starts_at != d.starts_at:
+                return "skipped"  # moved or cancelled since it was planned
+            await self.groups.send(outbox, d, now)
+            return "sent"
         if d.kind == "change":
             ctx = self._ctx(d, now)
             reply = texts.changes_reply(ctx, d.changes, private=d.private)

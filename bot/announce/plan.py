@@ -10,7 +10,15 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from bot.announce.model import PRECEDENCE, Delivery, Follow, announce_key, remind_key
+from bot.announce.model import (
+    PRECEDENCE,
+    Delivery,
+    Follow,
+    announce_key,
+    group_key,
+    member_key,
+    remind_key,
+)
 from bot.config import AnnouncementsSection, ChannelMap
 from bot.programme import Programme, Session
 
@@ -70,6 +78,8 @@ def plan(
     closed: Collection[tuple[str, str]] = (),
     channels: Mapping[str, ChannelMap] | None = None,
     sessions: Iterable[Session] | None = None,
+    group_fronts: Collection[str] = (),
+    announce: bool = True,
 ) -> list[Delivery]:
     """Every announcement and reminder of ``fronts`` due in ``[start, end)``, by due time.
 
@@ -77,6 +87,13 @@ def plan(
     follower at their lead, unless their private messages are ``closed`` or the reminder fell due
     before they followed. Untimed sessions are never announced. ``sessions``: plan only these
     (a part of the programme; the announcer plans in slices and yields between them).
+
+    On ``group_fronts`` (fronts whose outbox can post for many), a session whose delivery mode
+    (``[announcements.reminders]``) is ``thread`` or ``mentions`` gets ONE ``group`` delivery per
+    lead instead of one reminder per follower (followers who asked for ``dm`` still get theirs),
+    and, in ``thread`` mode, one ``member`` delivery per follower, due as soon as they follow:
+    the per-person work is done ahead of the moment. ``announce=False``: no channel
+    announcements (re-planning one user's sessions).
     """
     if not settings.enabled:
         return []
@@ -93,7 +110,7 @@ def plan(
         # Every delivery is due at or before the start (leads are >= 0).
         if begins is None or begins < start or begins > horizon:
             continue
-        for front in sorted(fronts):
+        for front in sorted(fronts) if announce else ():
             channel_map = channel_maps.get(front)  # type: ignore[call-overload]
             channel = channel_for(channel_map, session) if channel_map is not None else None
             if channel is None:
@@ -105,9 +122,17 @@ def plan(
                     out.append(
                         Delivery(key, due, "announce", front, channel, session.id, begins, lead)
                     )
-        for (front, user_id), f in index.followers(session).items():
+        followers = index.followers(session)
+        grouped: set[tuple[str, str]] = set()
+        for front in sorted(fronts & set(group_fronts)):
+            posts, users = _group(session, front, followers, settings, channel_maps, start, end)
+            out += posts
+            grouped |= users
+        for (front, user_id), f in followers.items():
             if front not in fronts or (front, user_id) in closed:
                 continue
+            if (front, user_id) in grouped:
+                continue  # reached by the session's group post
             due = begins - timedelta(minutes=f.lead_minutes)
             if start <= due < end and due >= f.since:
                 key = remind_key(front, user_id, session.id, begins)
@@ -126,6 +151,55 @@ def plan(
                 )
     out.sort(key=lambda d: (d.due, d.kind != "announce", d.key))
     return out
+
+
+def _group(
+    session: Session,
+    front: str,
+    followers: dict[tuple[str, str], Follow],
+    settings: AnnouncementsSection,
+    channel_maps: Mapping[str, ChannelMap],
+    start: datetime,
+    end: datetime,
+) -> tuple[list[Delivery], set[tuple[str, str]]]:
+    """The group post(s) and member additions of ``session`` on ``front`` (none in ``dm``
+    mode, or when the front has no channel for the session: then everyone gets a DM), and
+    the followers they reach."""
+    begins = session.starts_at
+    assert begins is not None
+    mine = [f for (fr, _), f in followers.items() if fr == front and not f.dm]
+    mode = settings.reminders.mode_for(session.kind, len(mine))
+    channel_map = channel_maps.get(front)
+    channel = channel_for(channel_map, session) if channel_map is not None else None
+    if mode == "dm" or channel is None or not mine:
+        return [], set()
+    out: list[Delivery] = []
+    grouped: set[tuple[str, str]] = set()
+    by_lead: dict[int, list[str]] = defaultdict(list)
+    for f in mine:
+        due = begins - timedelta(minutes=f.lead_minutes)
+        if due < f.since:
+            continue  # followed after their reminder's time: nothing for them
+        grouped.add(f.user)
+        if not start <= due < end:
+            continue
+        by_lead[f.lead_minutes].append(f.user_id)
+        if mode == "thread":
+            joins = max(f.since, start)
+            if joins < end:
+                key = member_key(front, mode, session.id, begins, f.user_id)
+                out.append(
+                    Delivery(key, joins, "member", front, f.user_id, session.id, begins,
+                             f.lead_minutes, mode=mode, channel=channel)
+                )  # fmt: skip
+    for lead, users in by_lead.items():
+        due = begins - timedelta(minutes=lead)
+        key = group_key(front, session.id, lead, begins)
+        out.append(
+            Delivery(key, due, "group", front, channel, session.id, begins, lead,
+                     members=tuple(sorted(users)), mode=mode, channel=channel)
+        )  # fmt: skip
+    return out, grouped
 
 
 def _all_kind_leads(settings: AnnouncementsSection) -> list[int]:
