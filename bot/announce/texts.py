@@ -125,7 +125,7 @@ def group_reminder(ctx: Ctx, session: Session) -> Reply:
     prefix = ctx.caller.prefix
     hint = t(
         ctx.lang,
-        "announce.group_hint",
+        "notify.group_hint",
         cmd=f"{prefix}unremind {session.id}",
         dm=f"{prefix}remind {session.id} dm",
     )
