@@ -163,3 +163,19 @@ async def test_remind_all_names_the_session_too_close_for_its_reminder(
     assert "starts in 5 minutes" in answer
     later = await _say(bot, "bea", "remind", "all 1")
     assert "Too late" not in later
+
+
+@pytest.mark.parametrize("args", ["opening-plenary 30 dm", "opening-plenary dm 30"])
+async def test_remind_dm_asks_for_a_private_message_and_survives_a_restart(
+    bot: Hub, args: str
+) -> None:
+    done = await _say(bot, "ana", "remind", args)
+    assert "30 minutes before the start" in done and "private message" in done
+    (follow,) = bot.announcer.follows_of("console", "ana")  # type: ignore[union-attr]
+    assert follow.dm and follow.lead_minutes == 30 and follow.target == "opening-plenary"
+    (saved,) = await bot.announcer.repo.follows()  # type: ignore[union-attr]
+    assert saved.dm
+    # following again without ``dm`` goes back to the session's own delivery
+    await _say(bot, "ana", "remind", "opening-plenary 30")
+    (saved,) = await bot.announcer.repo.follows()  # type: ignore[union-attr]
+    assert not saved.dm
