@@ -112,6 +112,13 @@ class AnnounceRepo:
         async with self.db.execute("SELECT key, status FROM announce_ledger") as cur:
             return {r[0]: r[1] for r in await cur.fetchall()}
 
+    async def status(self, key: str) -> str | None:
+        async with self.db.execute(
+            "SELECT status FROM announce_ledger WHERE key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
     async def claim(self, deliveries: Iterable[Delivery], now: datetime) -> None:
         """Write the deliveries as 'sending' (one more attempt each) and commit: from here a
         restart knows they may have gone out."""
