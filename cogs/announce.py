@@ -60,6 +60,8 @@ class DiscordOutbox:
     async def direct(self, user_id: str, reply: Reply) -> None:
         try:
             dm = await self.bot.create_dm(discord.Object(id=int(user_id)))
+        except discord.RateLimited as exc:
+            raise _rate_limited(exc) from None
         except discord.HTTPException as exc:
             raise _delivery_error(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -74,6 +76,8 @@ class DiscordOutbox:
             nonce = nonce_for(f"{key}:{i}") if key else None
             try:
                 await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+            except discord.RateLimited as exc:
+                raise _rate_limited(exc) from None
             except discord.HTTPException as exc:
                 raise _delivery_error(exc) from None
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -92,6 +96,8 @@ class DiscordOutbox:
             )
         except ValueError:
             raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True) from None
+        except discord.RateLimited as exc:
+            raise _rate_limited(exc) from None
         except discord.HTTPException as exc:
             raise _delivery_error(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -113,6 +119,8 @@ class DiscordOutbox:
             try:
                 await call()
                 return
+            except discord.RateLimited as exc:
+                raise _rate_limited(exc) from None
             except discord.HTTPException as exc:
                 if exc.code == ARCHIVED_THREAD and attempt == 0:
                     try:
@@ -156,6 +164,8 @@ class DiscordOutbox:
             nonce = nonce_for(f"{key}:{i}") if key else None
             try:
                 await target.send(content, nonce=nonce, allowed_mentions=allowed)
+            except discord.RateLimited as exc:
+                raise _rate_limited(exc) from None
             except discord.HTTPException as exc:
                 raise _delivery_error(exc) from None
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -164,7 +174,28 @@ class DiscordOutbox:
 
 def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
     permanent = exc.code in PERMANENT_CODES or exc.status in (401, 403, 404)
-    return DeliveryError(f"HTTP {exc.status} (code {exc.code}): {exc.text}", permanent=permanent)
+    return DeliveryError(
+        f"HTTP {exc.status} (code {exc.code}): {exc.text}",
+        permanent=permanent,
+        retry_after=_retry_after(exc),
+    )
+
+
+def _rate_limited(exc: discord.RateLimited) -> DeliveryError:
+    """discord.py refused to wait that long for a rate limit: try again after it."""
+    return DeliveryError(str(exc), permanent=False, retry_after=exc.retry_after)
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    """A 429 that discord.py gave up waiting out: the seconds Discord asked for (its
+    ``Retry-After`` header), so the delivery is not tried again sooner."""
+    if exc.status != 429:
+        return None
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After", "")) or None
+    except ValueError:
+        return None
 
 
 def _choice(name: str, value: str) -> app_commands.Choice[str]:

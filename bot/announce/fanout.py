@@ -187,6 +187,7 @@ class FanOut:
         elif d.kind == "member":
             await self._pace_members()
         token = DELIVERY_KEY.set(d.key)
+        asked = 0.0  # seconds the platform asked us to wait (a refused request's retry_after)
         try:
             status = await self._send(d)
             if self.record_times:
@@ -198,6 +199,7 @@ class FanOut:
                 await self._on_permanent(d, exc)
                 return "failed", exc.reason[:300]
             reason = exc.reason
+            asked = exc.retry_after or 0.0
         except Exception as exc:  # a bug or an unexpected library error: retry, then give up
             log.exception("delivery %s raised", d.key)
             reason = f"{type(exc).__name__}: {exc}"
@@ -206,7 +208,8 @@ class FanOut:
         if attempt >= self.settings.retries:
             log.warning("delivery %s failed after %d attempts: %s", d.key, attempt + 1, reason)
             return "failed", reason[:300]
-        delay = self.settings.retry_seconds * 2**attempt
+        # Never sooner than the platform asked: a refused request is not repeated into a refusal.
+        delay = max(self.settings.retry_seconds * 2**attempt, asked)
         task = asyncio.create_task(self._retry(d, attempt + 1, delay), name=f"retry-{d.key}")
         self._retries.add(task)
         task.add_done_callback(self._retries.discard)

@@ -211,7 +211,9 @@ class MatrixOutbox:
                 )
             except Exception as exc:
                 raise DeliveryError(
-                    f"cannot send to {room_id}: {describe(exc)}", permanent=not is_transient(exc)
+                    f"cannot send to {room_id}: {describe(exc)}",
+                    permanent=not is_transient(exc),
+                    retry_after=retry_after(exc) if is_rate_limited(exc) else None,
                 ) from exc
             sent.append(str(event_id))
         return sent
