@@ -33,14 +33,22 @@ async def _follow(hub, users, clock, **kw) -> None:  # type: ignore[no-untyped-d
 async def test_a_stuck_group_post_never_holds_back_the_channel_announcement(
     programme: Programme, db_path: Path, clock: FrozenClock
 ) -> None:
+    config = Config.model_validate(
+        {"announcements": {"workers": 1, "reminders": {"mode": "thread"}}}
+    )
     outbox = FakeGroupOutbox(hold=asyncio.Event())
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
-        await _follow(hub, ["ana", "ben"], clock)
+    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+        for u in ("ana", "ben"):
+            await hub.announcer.follow(  # type: ignore[union-attr]
+                Follow("console", u, "session", "opening-plenary", 20, clock.now())
+            )
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
         assert sorted(outbox.added) == [("group-1", "ana"), ("group-1", "ben")]
         outbox.sent.clear()
+        clock.set(datetime(2021, 10, 6, 11, 10, tzinfo=UTC))
+        await hub.announcer.run_due()  # type: ignore[union-attr]  # the group post: held
         clock.set(DUE)
-        await hub.announcer.run_due()  # type: ignore[union-attr]
+        await hub.announcer.run_due()  # type: ignore[union-attr]  # the announcement
         for _ in range(100):
             if outbox.sent:
                 break
@@ -52,7 +60,7 @@ async def test_a_stuck_group_post_never_holds_back_the_channel_announcement(
         outbox.hold.set()
         await hub.announcer.drain()  # type: ignore[union-attr]
         assert outbox.notified == [
-            ("group-1", ("ana", "ben"), "grp:console:opening-plenary:15:20211006T1130Z")
+            ("group-1", ("ana", "ben"), "grp:console:opening-plenary:20:20211006T1130Z")
         ]
 
 
