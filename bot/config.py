@@ -217,11 +217,13 @@ class ReminderDelivery(_Section):
     thread whose members are the followers, added as they follow; Matrix: a thread in the
     session's channel), mentioning them; ``mentions`` one post in the session's channel,
     mentioning them in batches; ``auto``: ``dm`` up to ``dm_max_followers`` followers, else
-    ``thread``. A follow made with ``dm`` (``/remind SESSION dm``) is always a private message."""
+    ``thread`` up to ``thread_max_members`` (Discord: 1,000 per thread), then ``mentions``. A
+    follow made with ``dm`` (``/remind SESSION dm``) is always a private message."""
 
     mode: DeliveryMode = "auto"
     kind_modes: dict[str, DeliveryMode] = Field(default_factory=dict)
     dm_max_followers: int = Field(default=50, ge=0, le=1_000_000)
+    thread_max_members: int = Field(default=1000, ge=1, le=1_000_000)
     members_per_second: float = Field(default=5.0, gt=0, le=50, allow_inf_nan=False)
 
     @field_validator("kind_modes")
@@ -234,7 +236,9 @@ class ReminderDelivery(_Section):
         followers (not counting those who asked for private messages)."""
         mode = self.kind_modes.get(kind, self.mode)
         if mode == "auto":
-            return "dm" if followers <= self.dm_max_followers else "thread"
+            if followers <= self.dm_max_followers:
+                return "dm"
+            return "thread" if followers <= self.thread_max_members else "mentions"
         return mode
 
 

@@ -124,3 +124,15 @@ def test_bad_delivery_settings_are_refused_with_what_is_allowed() -> None:
         ReminderDelivery.model_validate({"kind_modes": {"banquet": "dm"}})
     with pytest.raises(ValidationError):
         ReminderDelivery.model_validate({"dm_max_followers": -1})
+
+
+def test_auto_mode_mentions_in_the_channel_past_a_threads_member_limit(
+    programme: Programme,
+) -> None:
+    settings = _settings(mode="auto", dm_max_followers=1, thread_max_members=3)
+    out = plan(programme, _follows(4), settings, {"discord"}, EARLY, DAY_3,
+               group_fronts={"discord"})  # fmt: skip
+    (post,) = _reminders(out, "group")
+    assert post.mode == "mentions" and _reminders(out, "member") == []
+    assert ReminderDelivery().mode_for("plenary", 1000) == "thread"
+    assert ReminderDelivery().mode_for("plenary", 1001) == "mentions"
