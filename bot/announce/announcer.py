@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
+from collections import Counter
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,11 +37,11 @@ from bot.announce.groups import Groups, can_group
 from bot.announce.jobs import DueJobs, FileWatch
 from bot.announce.model import Change, Delivery, Follow
 from bot.announce.persist import persist
-from bot.announce.plan import FollowIndex, plan
+from bot.announce.plan import FollowIndex, channel_for, group_members, group_mode, plan
 from bot.announce.repo import AnnounceRepo
 from bot.hub import Hub
 from bot.outbox import DeliveryError, Outbox
-from bot.programme import Programme, ProgrammeError, load_programme
+from bot.programme import Programme, ProgrammeError, Session, load_programme
 
 log = logging.getLogger(__name__)
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
@@ -56,12 +57,17 @@ class Announcer(FollowBook):
         self.outboxes: dict[str, Outbox] = {}
         self._follows: dict[User, dict[tuple[str, str], Follow]] = {}
         self._closed: set[User] = set()
+        self._counts: Counter[tuple[str, str, str]] = Counter()
         self._ledger: dict[str, str] = {}
         self._pending: dict[str, Delivery] = {}
         self._heap: list[tuple[datetime, str]] = []
         self._user_keys: dict[User, set[str]] = {}
         #: Pending reminders, group posts and member additions by (front, session id).
         self._session_keys: dict[tuple[str, str], set[str]] = {}
+        #: Pending group posts by (front, session id), and how each session is delivered there
+        #: (``thread``, ``mentions``; absent: private messages) as last planned.
+        self._group_keys: dict[tuple[str, str], set[str]] = {}
+        self._modes: dict[tuple[str, str], str | None] = {}
         self.groups = Groups(self)
         self._inflight: set[str] = set()
         self._watermark: datetime | None = None
@@ -81,6 +87,7 @@ class Announcer(FollowBook):
         self = cls(hub, AnnounceRepo(hub.store.db))
         for f in await self.repo.follows():
             self._follows.setdefault(f.user, {})[(f.target_type, f.target)] = f
+            self._count(f, 1)
         self._closed = await self.repo.closed()
         self._ledger = await self.repo.ledger()
         self._watermark = await self.repo.watermark()
@@ -171,7 +178,9 @@ class Announcer(FollowBook):
         self._pending.clear()
         self._user_keys.clear()
         self._session_keys.clear()
+        self._group_keys.clear()
         self._heap.clear()
+        self._modes = {(d.front, d.session_id): d.mode for d in fresh if d.kind == "group"}
         self._add_pending([d for d in fresh if self._ledger.get(d.key) not in FINAL])
         for user in dirty:
             self._replan_user(user)
@@ -196,16 +205,7 @@ class Announcer(FollowBook):
         if not self.started or user[0] not in self.outboxes:
             return
         if user[0] in self._group_fronts():
-            ids = before | {s.id for s in self.followed(*user)}
-            sessions = [s for s in self.hub.programme.sessions if s.id in ids]
-            for s in sessions:
-                for key in self._session_keys.pop((user[0], s.id), set()):
-                    self._pending.pop(key, None)
-            planned = plan(
-                self.hub.programme, self.follow_index(), self.settings, {user[0]}, self._since(),
-                FAR, closed=self._closed, sessions=sessions, group_fronts={user[0]},
-                announce=False,
-            )  # fmt: skip
+            planned = self._replan_grouped(user, before)
         else:
             mine = FollowIndex(self._follows.get(user, {}).values())
             planned = plan(
@@ -215,6 +215,73 @@ class Announcer(FollowBook):
         fresh = [d for d in planned if self._ledger.get(d.key) not in FINAL]
         self._add_pending(fresh)
         self.jobs.add({d.due for d in fresh})
+
+    def _replan_grouped(self, user: User, before: frozenset[str]) -> list[Delivery]:
+        """A follow changed on a front that posts for many. For each session concerned: when
+        its delivery mode is unchanged, only this user's deliveries (a member addition, the
+        group post of their lead, whose members are gathered when it is sent, or a private
+        reminder); when it changed (a threshold crossed), all of the session's deliveries. So a
+        follow costs the same whether the session has ten followers or ten thousand."""
+        front = user[0]
+        ids = before | {s.id for s in self.followed(*user)}
+        index: FollowIndex | None = None
+        whole, mine, modes = [], [], {}
+        for s in (s for s in self.hub.programme.sessions if s.id in ids):
+            key = (front, s.id)
+            mode = self._mode_of(s, front)
+            if self._modes.get(key, None) == mode:
+                modes[s.id] = mode
+                mine.append(s)
+                continue
+            index = index or self.follow_index()
+            channels = self.settings.channels
+            self._modes[key] = group_mode(s, front, index.followers(s), self.settings, channels)
+            for k in self._session_keys.pop(key, set()):
+                self._pending.pop(k, None)
+            whole.append(s)
+        common = {"closed": self._closed, "group_fronts": {front}, "announce": False}
+        since, programme = self._since(), self.hub.programme
+        planned: list[Delivery] = []
+        if whole:
+            assert index is not None
+            planned += plan(
+                programme, index, self.settings, {front}, since, FAR, sessions=whole, **common
+            )  # type: ignore[arg-type]
+        if mine:
+            own = FollowIndex(self._follows.get(user, {}).values())
+            planned += plan(
+                programme, own, self.settings, {front}, since, FAR, sessions=mine,
+                modes=modes, **common,
+            )  # type: ignore[arg-type]  # fmt: skip
+        return planned
+
+    def _mode_of(self, session: Session, front: str) -> str | None:
+        """The session's delivery mode on ``front``, from counts of follows (a few lookups);
+        counted exactly (every follower) only where the counts cannot tell."""
+        reminders = self.settings.reminders
+        channel_map = self.settings.channels.get(front)  # type: ignore[call-overload]
+        if channel_map is None or channel_for(channel_map, session) is None:
+            return None
+        c = self._counts
+        parts = [c[(front, "session", session.id)], c[(front, "kind", session.kind)],
+                 c[(front, "all", "")]]  # fmt: skip
+        upper, lower = sum(parts), max(parts)
+        mode = reminders.kind_modes.get(session.kind, reminders.mode)
+        if upper == 0 or (mode == "auto" and upper <= reminders.dm_max_followers):
+            return None
+        if mode == "auto" and lower > reminders.thread_max_members:
+            return "mentions"
+        if mode not in ("auto", "dm") and lower > 0:
+            return mode
+        followers = self.follow_index().followers(session)
+        return group_mode(session, front, followers, self.settings, self.settings.channels)
+
+    def group_members(self, d: Delivery) -> list[str]:
+        """Who the group post ``d`` mentions, now (follows change until it is sent)."""
+        session = self.hub.programme.by_id[d.session_id]
+        return group_members(
+            session, d.front, self.follow_index().followers(session), d.lead_minutes
+        )
 
     async def _left(self, front: str, user_id: str) -> None:
         """After an unfollow: out of the groups of the sessions no longer followed."""
@@ -227,8 +294,10 @@ class Announcer(FollowBook):
                 continue
             self._pending[d.key] = d
             heapq.heappush(self._heap, (d.due, d.key))
-            if d.private:
+            if d.private or d.kind == "member":
                 self._user_keys.setdefault((d.front, d.target), set()).add(d.key)
+            if d.kind == "group":
+                self._group_keys.setdefault((d.front, d.session_id), set()).add(d.key)
             if d.kind in ("remind", "group", "member"):
                 self._session_keys.setdefault((d.front, d.session_id), set()).add(d.key)
 
@@ -269,9 +338,10 @@ class Announcer(FollowBook):
             if d is None or d.due > now:
                 continue  # unfollowed, or re-planned for later (its newer entry stays queued)
             del self._pending[key]
-            if d.private:
+            if d.private or d.kind == "member":
                 self._user_keys.get((d.front, d.target), set()).discard(key)
             self._session_keys.get((d.front, d.session_id), set()).discard(key)
+            self._group_keys.get((d.front, d.session_id), set()).discard(key)
             self._inflight.add(key)  # from here a replan leaves it to this run
             # A follower joins a session's group however late (it is not a message).
             (due if now - d.due <= grace or d.kind == "member" else late).append(d)
@@ -381,8 +451,11 @@ class Announcer(FollowBook):
             lambda: self.repo.note_closed(d.front, d.target, exc.reason, self.hub.clock.now()),
             self.fanout.backoff,
         )
-        for key in self._user_keys.pop(user, set()):
-            self._pending.pop(key, None)
+        for key in list(self._user_keys.get(user, ())):
+            pending = self._pending.get(key)
+            if pending is None or pending.private:  # their place in groups stays
+                self._pending.pop(key, None)
+                self._user_keys[user].discard(key)
         log.info("%s user %s cannot get private messages: noted, not retried", *user)
 
     def _settled(self, d: Delivery, status: str) -> None:

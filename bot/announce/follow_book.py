@@ -6,6 +6,7 @@ user's reminders when their follows change.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ class FollowBook:
     repo: AnnounceRepo
     _follows: dict[User, dict[tuple[str, str], Follow]]
     _closed: set[User]
+    #: Follows that do not ask for private messages, by (front, target type, target).
+    _counts: Counter[tuple[str, str, str]]
     _replan_user: Callable[[User, frozenset[str]], None]
     _left: Callable[[str, str], Awaitable[None]]
 
@@ -47,6 +50,8 @@ class FollowBook:
             follow = replace(follow, since=old.since)
         await self.repo.add_follow(follow)
         mine[(follow.target_type, follow.target)] = follow
+        self._count(old, -1)
+        self._count(follow, 1)
         reopened = user in self._closed
         if reopened:
             await self.repo.clear_closed(*user)
@@ -61,13 +66,20 @@ class FollowBook:
         removed = await self.repo.remove_follows(front, user_id, target_type, target)
         mine = self._follows.get((front, user_id), {})
         if target_type is None:
+            gone = list(mine.values())
             mine.clear()
         else:
-            mine.pop((target_type, target or ""), None)
+            gone = [f for f in [mine.pop((target_type, target or ""), None)] if f]
+        for f in gone:
+            self._count(f, -1)
         self._replan_user((front, user_id), before)
         if removed:
             await self._left(front, user_id)
         return removed
+
+    def _count(self, follow: Follow | None, delta: int) -> None:
+        if follow is not None and not follow.dm:
+            self._counts[(follow.front, follow.target_type, follow.target)] += delta
 
     def sessions_for(self, follow: Follow) -> list[Session]:
         return _covered(self.hub.programme, [follow])

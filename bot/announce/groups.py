@@ -105,8 +105,11 @@ class Groups:
         group = await self.group_id(outbox, d) if d.mode == "thread" else None
         session = self.announcer.hub.programme.by_id[d.session_id]
         ctx = texts.channel_ctx(self.announcer.hub, d.front, d.channel, now)
+        members = self.announcer.group_members(d)
+        if not members:
+            return  # everyone at that lead unfollowed or changed their lead
         await outbox.notify_group(
-            d.channel, d.mode, group, d.members, texts.group_reminder(ctx, session)
+            d.channel, d.mode, group, members, texts.group_reminder(ctx, session)
         )
 
     async def leave(self, front: str, user_id: str, still: set[str]) -> None:

@@ -121,3 +121,36 @@ async def test_unfollowing_takes_the_follower_out_of_the_group_and_the_post(
         clock.set(DUE)
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     assert [members for _, members, _ in outbox.notified] == [("ana",)]
+
+
+async def test_a_follow_does_not_go_through_every_follower_of_a_big_session(
+    programme: Programme, db_path: Path, clock: FrozenClock
+) -> None:
+    """Following a session of thousands costs what following a small one does: the follow
+    index (every follow) is not rebuilt, nor every member's delivery re-planned."""
+    config = Config.model_validate(
+        {"announcements": {"reminders": {"mode": "auto", "dm_max_followers": 2,
+                                         "thread_max_members": 100}}}
+    )  # fmt: skip
+    outbox = FakeGroupOutbox()
+    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+        announcer = hub.announcer
+        assert announcer is not None
+        await _follow(hub, [f"u{i}" for i in range(150)], clock)
+        built = 0
+        whole = announcer.follow_index
+
+        def counting():  # type: ignore[no-untyped-def]
+            nonlocal built
+            built += 1
+            return whole()
+
+        announcer.follow_index = counting  # type: ignore[method-assign]
+        await _follow(hub, ["late"], clock)
+        assert built == 0
+        kinds = sorted(d.kind for d in announcer.pending() if d.session_id == "opening-plenary")
+        assert kinds.count("group") == 1 and kinds.count("member") == 0  # mentions: no members
+        clock.set(DUE)
+        await announcer.deliver_due()
+    (notified,) = outbox.notified
+    assert len(notified[1]) == 151 and "late" in notified[1]
