@@ -276,6 +276,14 @@ class Announcer(FollowBook):
         followers = self.follow_index().followers(session)
         return group_mode(session, front, followers, self.settings, self.settings.channels)
 
+    def delivery_mode(self, front: str, session_id: str) -> str | None:
+        """How the followers of a session are reminded on ``front``: ``thread``, ``mentions``
+        (one post for many) or ``None`` (private messages)."""
+        session = self.hub.programme.by_id.get(session_id)
+        if session is None or front not in self._group_fronts():
+            return None
+        return self._mode_of(session, front)
+
     def group_members(self, d: Delivery) -> list[str]:
         """Who the group post ``d`` mentions, now (follows change until it is sent)."""
         session = self.hub.programme.by_id[d.session_id]

@@ -195,6 +195,9 @@ async def remind(ctx: Ctx, text: str, lead: int | None = None, dm: bool = False)
         reply.note(t(lang, "remind.reopened"))
     if dm:
         reply.note(t(lang, "notify.dm_note"))
+    elif target_type == "session" and announcer.delivery_mode(caller.front, value) is not None:
+        dm_cmd = f"{caller.prefix}remind {value} dm"
+        reply.note(t(lang, "notify.group_note", cmd=dm_cmd))
     return zone_note(ctx, reply)
 
 
@@ -220,7 +223,7 @@ def reminders(ctx: Ctx) -> Reply:
         reply.item(
             Strong(describe(ctx, f.target_type, f.target)),
             f" · {_lead_text(ctx, f.lead_minutes)} · ",
-            Code(code),
+            Code(f"{code} dm" if f.dm else code),
         )
     if announcer.is_closed(ctx.caller.front, ctx.caller.user_id):
         reply.note(t(lang, "remind.closed_note"))

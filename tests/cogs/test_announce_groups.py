@@ -224,3 +224,15 @@ async def test_an_archived_thread_is_reopened_before_a_follower_is_added(
         assert patch.data == {"archived": False}
         rows = {r["key"]: r["status"] for r in await hub.announcer.repo.rows()}  # type: ignore[union-attr]
         assert rows[f"mem:discord:thread:opening-plenary:{START_KEY}:{ben.id}"] == "sent"
+
+
+async def test_remind_says_the_session_is_reminded_together_and_how_to_get_a_dm(
+    programme: Programme, db_path: Path, clock: FrozenClock
+) -> None:
+    async with discord_process(_config(), programme, db_path, clock) as (_hub, h):
+        eva = h.user(name="eva", locale="es-ES")
+        [reply] = await h.slash("remind", {"what": "opening-plenary", "lead": 20}, user=eva)
+        assert "se les recuerda juntos" in reply.content
+        assert "/remind opening-plenary dm" in reply.content
+        [listing] = await h.slash("reminders", user=eva)
+        assert "opening-plenary" in listing.content and "opening-plenary dm" not in listing.content

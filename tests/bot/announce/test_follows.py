@@ -175,6 +175,7 @@ async def test_remind_dm_asks_for_a_private_message_and_survives_a_restart(
     assert follow.dm and follow.lead_minutes == 30 and follow.target == "opening-plenary"
     (saved,) = await bot.announcer.repo.follows()  # type: ignore[union-attr]
     assert saved.dm
+    assert "· opening-plenary dm" in await _say(bot, "ana", "reminders")
     # following again without ``dm`` goes back to the session's own delivery
     await _say(bot, "ana", "remind", "opening-plenary 30")
     (saved,) = await bot.announcer.repo.follows()  # type: ignore[union-attr]
