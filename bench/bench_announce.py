@@ -244,7 +244,8 @@ async def burst() -> None:
         store = await Store.open(db, clock)
         async with aiosqlite.connect(db) as con:
             await con.executemany(
-                "INSERT INTO announce_follows VALUES ('discord', ?, 'session', ?, 10, ?, NULL)",
+                "INSERT INTO announce_follows (front, user_id, target_type, target, lead_minutes,"
+                " since, locale) VALUES ('discord', ?, 'session', ?, 10, ?, NULL)",
                 [(str(u), session.id, "2021-01-01T00:00:00+00:00") for u in range(N_FOLLOWERS)],
             )
             await con.commit()

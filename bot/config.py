@@ -236,6 +236,40 @@ def _check_kinds(value: dict[str, _T]) -> dict[str, _T]:
 MIN_DM_PER_SECOND = 0.5
 
 
+DeliveryMode = Literal["auto", "dm", "thread", "mentions"]
+
+
+class ReminderDelivery(_Section):
+    """How a session's followers are reminded (``[announcements.reminders]``): ``dm`` one
+    private message each; ``thread`` one post in the session's own thread (Discord: a private
+    thread whose members are the followers, added as they follow; Matrix: a thread in the
+    session's channel), mentioning them; ``mentions`` one post in the session's channel,
+    mentioning them in batches; ``auto``: ``dm`` up to ``dm_max_followers`` followers, else
+    ``thread`` up to ``thread_max_members`` (Discord: 1,000 per thread), then ``mentions``. A
+    follow made with ``dm`` (``/remind SESSION dm``) is always a private message."""
+
+    mode: DeliveryMode = "auto"
+    kind_modes: dict[str, DeliveryMode] = Field(default_factory=dict)
+    dm_max_followers: int = Field(default=50, ge=0, le=1_000_000)
+    thread_max_members: int = Field(default=1000, ge=1, le=1_000_000)
+    members_per_second: float = Field(default=5.0, gt=0, le=50, allow_inf_nan=False)
+
+    @field_validator("kind_modes")
+    @classmethod
+    def _known_mode_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_kinds(value)
+
+    def mode_for(self, kind: str, followers: int) -> DeliveryMode:
+        """``dm``, ``thread`` or ``mentions`` for a session of ``kind`` with that many
+        followers (not counting those who asked for private messages)."""
+        mode = self.kind_modes.get(kind, self.mode)
+        if mode == "auto":
+            if followers <= self.dm_max_followers:
+                return "dm"
+            return "thread" if followers <= self.thread_max_members else "mentions"
+        return mode
+
+
 class AnnouncementsSection(_Section):
     """Channel announcements and personal reminders (see ``bot/announce``)."""
 
@@ -262,6 +296,7 @@ class AnnouncementsSection(_Section):
     )
     #: A person's reminders due within this many minutes of each other go as one message.
     digest_minutes: float = Field(default=2.0, ge=0, le=60, allow_inf_nan=False)
+    reminders: ReminderDelivery = Field(default_factory=ReminderDelivery)
 
     @field_validator("dm_per_second")
     @classmethod
@@ -288,6 +323,7 @@ class EventsSection(_Section):
     sync: bool = False
     language: Language | None = None
     resync_minutes: int = Field(default=60, ge=0, le=1440)
+    follow_interested: bool = False
 
 
 class WebSection(_Section):

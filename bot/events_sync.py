@@ -88,6 +88,15 @@ class EventsRepo:
         )
         await self.db.commit()
 
+    async def session_of(self, guild_id: str, event_id: str) -> str | None:
+        """The session an event of this bot stands for (``None``: not one of ours)."""
+        async with self.db.execute(
+            "SELECT session_id FROM scheduled_events WHERE guild_id = ? AND event_id = ?",
+            (guild_id, event_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
     async def forget(self, guild_id: str, event_id: str) -> None:
         await self.db.execute(
             "DELETE FROM scheduled_events WHERE guild_id = ? AND event_id = ?",

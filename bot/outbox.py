@@ -16,13 +16,15 @@ class DeliveryError(Exception):
 
     ``permanent`` failures (a user whose direct messages are closed, a channel the bot may not
     post in, an unknown room) are noted once and never retried; other failures (rate limits,
-    a homeserver or gateway that is away) may be retried later.
+    a homeserver or gateway that is away) may be retried later: not before ``retry_after``
+    seconds when the platform said so (a 429's ``retry_after``).
     """
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.retry_after = retry_after
 
 
 class Outbox(Protocol):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import aiohttp
 import discord
@@ -13,6 +14,7 @@ from discord.ext import commands
 from bot import listing
 from bot.announce import follows, moderation
 from bot.announce.fanout import DELIVERY_KEY, nonce_for
+from bot.announce.model import GroupMode
 from bot.doc import Reply
 from bot.hub import Hub
 from bot.i18n import t
@@ -32,6 +34,13 @@ PERMANENT_CODES = {50007, 50001, 50013, 10003, 10013}
 #: "You are opening direct messages too fast" (answered with 403): the bot's pace, not the
 #: person's settings; a later attempt can succeed, and the person must not be noted as closed.
 TRANSIENT_CODES = {40003}
+#: User mentions per message of a post for many: ``allowed_mentions.users`` takes at most 100
+#: ids, and a message at most 2,000 characters, ~22 of them per ``<@id>`` (README).
+MENTIONS_PER_MESSAGE = 80
+THREAD_NAME_MAX = 100
+PRIVATE_THREAD = 12  # channel type: members see it, others do not
+WEEK = 10080  # the longest auto-archive duration, in minutes
+ARCHIVED_THREAD = 50083  # "Operation cannot be performed on an archived thread"
 
 
 class DiscordOutbox:
@@ -55,6 +64,8 @@ class DiscordOutbox:
     async def direct(self, user_id: str, reply: Reply) -> None:
         try:
             dm = await self.bot.create_dm(discord.Object(id=int(user_id)))
+        except discord.RateLimited as exc:
+            raise _rate_limited(exc) from None
         except discord.HTTPException as exc:
             raise _delivery_error(exc) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -69,6 +80,96 @@ class DiscordOutbox:
             nonce = nonce_for(f"{key}:{i}") if key else None
             try:
                 await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+            except discord.RateLimited as exc:
+                raise _rate_limited(exc) from None
+            except discord.HTTPException as exc:
+                raise _delivery_error(exc) from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+
+    # -- one post for many (bot.announce.groups.GroupOutbox) -----------------------------------
+    async def open_group(self, channel: str, mode: GroupMode, title: str) -> str:
+        """A private thread for the session in its announcement channel, members only."""
+        try:
+            data = await self.bot.http.start_thread_without_message(
+                int(channel),
+                name=title[:THREAD_NAME_MAX],
+                auto_archive_duration=WEEK,
+                type=PRIVATE_THREAD,
+                invitable=False,
+            )
+        except ValueError:
+            raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True) from None
+        except discord.RateLimited as exc:
+            raise _rate_limited(exc) from None
+        except discord.HTTPException as exc:
+            raise _delivery_error(exc) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+        return str(data["id"])
+
+    async def add_member(self, mode: GroupMode, group: str, user_id: str) -> None:
+        """PUT /channels/{thread}/thread-members/{user}; an archived thread (a week without
+        messages) is reopened first (adding to an archived thread is refused)."""
+        await self._thread_call(group, lambda: self.bot.http.add_user_to_thread(group, user_id))
+
+    async def remove_member(self, mode: GroupMode, group: str, user_id: str) -> None:
+        await self._thread_call(
+            group, lambda: self.bot.http.remove_user_from_thread(group, user_id)
+        )
+
+    async def _thread_call(self, thread: str, call) -> None:  # type: ignore[no-untyped-def]
+        for attempt in (0, 1):
+            try:
+                await call()
+                return
+            except discord.RateLimited as exc:
+                raise _rate_limited(exc) from None
+            except discord.HTTPException as exc:
+                if exc.code == ARCHIVED_THREAD and attempt == 0:
+                    try:
+                        await self.bot.http.edit_channel(thread, archived=False)
+                    except discord.HTTPException as again:
+                        raise _delivery_error(again) from None
+                    continue
+                raise _delivery_error(exc) from None
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+
+    async def notify_group(
+        self,
+        channel: str,
+        mode: GroupMode,
+        group: str | None,
+        members: Sequence[str],
+        reply: Reply,
+    ) -> None:
+        """The reminder once in the session's thread (or channel), then the followers'
+        mentions, at most :data:`MENTIONS_PER_MESSAGE` per message, each message allowed to
+        ping exactly the users it names. Every message has a nonce from the ledger key."""
+        try:
+            target = self.bot.get_partial_messageable(int(group or channel))
+        except ValueError:
+            raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True) from None
+        messages: list[tuple[str, discord.AllowedMentions]] = [
+            (content, NO_PINGS) for content in to_messages(reply, stamps=ANNOUNCEMENT_STAMPS)
+        ]
+        for i in range(0, len(members), MENTIONS_PER_MESSAGE):
+            batch = members[i : i + MENTIONS_PER_MESSAGE]
+            pings = discord.AllowedMentions(
+                everyone=False,
+                roles=False,
+                replied_user=False,
+                users=[discord.Object(id=int(u)) for u in batch],
+            )
+            messages.append((" ".join(f"<@{int(u)}>" for u in batch), pings))
+        key = DELIVERY_KEY.get()
+        for i, (content, allowed) in enumerate(messages):
+            nonce = nonce_for(f"{key}:{i}") if key else None
+            try:
+                await target.send(content, nonce=nonce, allowed_mentions=allowed)
+            except discord.RateLimited as exc:
+                raise _rate_limited(exc) from None
             except discord.HTTPException as exc:
                 raise _delivery_error(exc) from None
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -79,7 +180,28 @@ def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
     permanent = exc.code not in TRANSIENT_CODES and (
         exc.code in PERMANENT_CODES or exc.status in (401, 403, 404)
     )
-    return DeliveryError(f"HTTP {exc.status} (code {exc.code}): {exc.text}", permanent=permanent)
+    return DeliveryError(
+        f"HTTP {exc.status} (code {exc.code}): {exc.text}",
+        permanent=permanent,
+        retry_after=_retry_after(exc),
+    )
+
+
+def _rate_limited(exc: discord.RateLimited) -> DeliveryError:
+    """discord.py refused to wait that long for a rate limit: try again after it."""
+    return DeliveryError(str(exc), permanent=False, retry_after=exc.retry_after)
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    """A 429 that discord.py gave up waiting out: the seconds Discord asked for (its
+    ``Retry-After`` header), so the delivery is not tried again sooner."""
+    if exc.status != 429:
+        return None
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After", "")) or None
+    except ValueError:
+        return None
 
 
 def _choice(name: str, value: str) -> app_commands.Choice[str]:
@@ -107,16 +229,21 @@ class AnnounceCog(commands.Cog):
     @app_commands.command(
         name=text("slash.remind.name"), description=text("cmd.remind.description")
     )
-    @app_commands.rename(what=text("slash.remind.what"), lead=text("slash.remind.lead"))
-    @app_commands.describe(what=text("cmd.remind.what"), lead=text("cmd.remind.lead"))
+    @app_commands.rename(
+        what=text("slash.remind.what"), lead=text("slash.remind.lead"), dm=text("slash.remind.dm")
+    )
+    @app_commands.describe(
+        what=text("cmd.remind.what"), lead=text("cmd.remind.lead"), dm=text("cmd.remind.dm")
+    )
     async def remind(
         self,
         interaction: discord.Interaction,
         what: str,
         lead: app_commands.Range[int, 0, follows.MAX_LEAD] | None = None,
+        dm: bool = False,
     ) -> None:
         ctx = self.hub.context(caller_from(interaction, self.hub))
-        await send_reply(interaction, await follows.remind(ctx, what, lead))
+        await send_reply(interaction, await follows.remind(ctx, what, lead, dm))
 
     @remind.autocomplete("what")
     async def _remind_choices(

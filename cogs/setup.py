@@ -8,6 +8,7 @@ from bot.hub import Hub
 from cogs.announce import AnnounceCog
 from cogs.calendar import CalendarCog
 from cogs.common import CatalogTranslator, log_moderator_servers, on_app_command_error
+from cogs.event_follow import EventFollowCog, FollowOffer
 from cogs.events import EventsCog
 from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
@@ -24,8 +25,11 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.add_cog(SettingsCog(hub))
     await bot.add_cog(CalendarCog(hub))
     await bot.add_cog(EventsCog(bot, hub))
+    await bot.add_cog(EventFollowCog(bot, hub))
     await bot.add_cog(ProposalsCog(bot, hub))
-    bot.add_dynamic_items(FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
+    bot.add_dynamic_items(
+        FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect, FollowOffer
+    )
     if hub.polls is not None:
         await bot.add_cog(PollsCog(bot, hub))
     await bot.add_cog(AnnounceCog(bot, hub))

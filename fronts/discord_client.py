@@ -27,6 +27,8 @@ class HubBot(commands.Bot):
     def __init__(self, hub: Hub, *, sync_commands: bool = True) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # Not privileged: "Interested" marks on scheduled events ([events] follow_interested).
+        intents.guild_scheduled_events = True
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
+from collections import Counter
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,8 @@ from bot.announce import digest, texts
 from bot.announce.changes import ReloadOutcome, change_deliveries, diff
 from bot.announce.fanout import FanOut, Status
 from bot.announce.follow_book import FollowBook, User
+from bot.announce.group_plan import GroupPlanning
+from bot.announce.groups import Groups, can_group
 from bot.announce.jobs import DueJobs, FileWatch
 from bot.announce.model import Change, Delivery, Follow
 from bot.announce.persist import persist
@@ -47,7 +50,7 @@ FINAL = frozenset({"sent", "skipped", "failed"})
 PLAN_SLICE = 50  # sessions planned between two yields to the event loop
 
 
-class Announcer(FollowBook):
+class Announcer(FollowBook, GroupPlanning):
     def __init__(self, hub: Hub, repo: AnnounceRepo) -> None:
         self.hub = hub
         self.repo = repo
@@ -55,10 +58,18 @@ class Announcer(FollowBook):
         self.outboxes: dict[str, Outbox] = {}
         self._follows: dict[User, dict[tuple[str, str], Follow]] = {}
         self._closed: set[User] = set()
+        self._counts: Counter[tuple[str, str, str]] = Counter()
         self._ledger: dict[str, str] = {}
         self._pending: dict[str, Delivery] = {}
         self._heap: list[tuple[datetime, str]] = []
         self._user_keys: dict[User, set[str]] = {}
+        #: Pending reminders, group posts and member additions by (front, session id).
+        self._session_keys: dict[tuple[str, str], set[str]] = {}
+        #: Pending group posts by (front, session id), and how each session is delivered there
+        #: (``thread``, ``mentions``; absent: private messages) as last planned.
+        self._group_keys: dict[tuple[str, str], set[str]] = {}
+        self._modes: dict[tuple[str, str], str | None] = {}
+        self.groups = Groups(self)
         self._inflight: set[str] = set()
         self._watermark: datetime | None = None
         self.fanout = FanOut(
@@ -77,9 +88,11 @@ class Announcer(FollowBook):
         self = cls(hub, AnnounceRepo(hub.store.db))
         for f in await self.repo.follows():
             self._follows.setdefault(f.user, {})[(f.target_type, f.target)] = f
+            self._count(f, 1)
         self._closed = await self.repo.closed()
         self._ledger = await self.repo.ledger()
         self._watermark = await self.repo.watermark()
+        await self.groups.load()
         hub.announcer = self
         hub.programme_listeners.append(self._programme_changed)
         return self
@@ -135,8 +148,13 @@ class Announcer(FollowBook):
             start,
             end,
             closed=self._closed,
+            group_fronts=self._group_fronts(),
         )
         return [d for d in planned if self._ledger.get(d.key) not in FINAL]
+
+    def _group_fronts(self) -> set[str]:
+        """The fronts whose outbox can notify many followers with one post."""
+        return {front for front, outbox in self.outboxes.items() if can_group(outbox)}
 
     async def _replan(self) -> None:
         """Rebuild every pending delivery and every job (start-up, programme change). Plans in
@@ -149,17 +167,21 @@ class Announcer(FollowBook):
         self._dirty = set()
         programme, index, fronts = self.hub.programme, self.follow_index(), set(self.outboxes)
         since, sessions = self._since(), programme.sessions
+        groups = self._group_fronts()
         fresh: list[Delivery] = []
         for i in range(0, len(sessions), PLAN_SLICE):
             fresh += plan(
                 programme, index, self.settings, fronts, since, FAR,
-                closed=self._closed, sessions=sessions[i : i + PLAN_SLICE],
+                closed=self._closed, sessions=sessions[i : i + PLAN_SLICE], group_fronts=groups,
             )  # fmt: skip
             await asyncio.sleep(0)
         dirty, self._dirty = self._dirty, None
         self._pending.clear()
         self._user_keys.clear()
+        self._session_keys.clear()
+        self._group_keys.clear()
         self._heap.clear()
+        self._modes = {(d.front, d.session_id): d.mode for d in fresh if d.kind == "group"}
         self._add_pending([d for d in fresh if self._ledger.get(d.key) not in FINAL])
         for user in dirty:
             self._replan_user(user)
@@ -173,22 +195,32 @@ class Announcer(FollowBook):
             since = self._watermark
         return since
 
-    def _replan_user(self, user: User) -> None:
-        """After a follow changes: only that user's reminders."""
+    def _replan_user(self, user: User, before: frozenset[str] = frozenset()) -> None:
+        """After a follow changes: only that user's reminders; on a front that posts for many,
+        every delivery of the sessions they follow or followed (``before``: session ids), whose
+        group posts and delivery mode may change with them."""
         if self._dirty is not None:
             self._dirty.add(user)  # a full replan is running: redo this user after its swap
         for key in self._user_keys.pop(user, set()):
             self._pending.pop(key, None)
         if not self.started or user[0] not in self.outboxes:
             return
-        mine = FollowIndex(self._follows.get(user, {}).values())
-        planned = plan(
-            self.hub.programme, mine, self.settings, {user[0]}, self._since(), FAR,
-            closed=self._closed, channels={},
-        )  # fmt: skip
+        if user[0] in self._group_fronts():
+            planned = self._replan_grouped(user, before)
+        else:
+            mine = FollowIndex(self._follows.get(user, {}).values())
+            planned = plan(
+                self.hub.programme, mine, self.settings, {user[0]}, self._since(), FAR,
+                closed=self._closed, channels={},
+            )  # fmt: skip
         fresh = [d for d in planned if self._ledger.get(d.key) not in FINAL]
         self._add_pending(fresh)
         self.jobs.add({d.due for d in fresh})
+
+    async def _left(self, front: str, user_id: str) -> None:
+        """After an unfollow: out of the groups of the sessions no longer followed."""
+        still = {s.id for s in self.followed(front, user_id)}
+        await self.groups.leave(front, user_id, still)
 
     def _add_pending(self, deliveries: list[Delivery]) -> None:
         for d in deliveries:
@@ -196,8 +228,12 @@ class Announcer(FollowBook):
                 continue
             self._pending[d.key] = d
             heapq.heappush(self._heap, (d.due, d.key))
-            if d.private:
+            if d.private or d.kind == "member":
                 self._user_keys.setdefault((d.front, d.target), set()).add(d.key)
+            if d.kind == "group":
+                self._group_keys.setdefault((d.front, d.session_id), set()).add(d.key)
+            if d.kind in ("remind", "group", "member"):
+                self._session_keys.setdefault((d.front, d.session_id), set()).add(d.key)
 
     def _dues(self) -> set[datetime]:
         return {d.due for d in self._pending.values()}
@@ -236,7 +272,8 @@ class Announcer(FollowBook):
             if d is None or d.due > now:
                 continue  # unfollowed, or re-planned for later (its newer entry stays queued)
             self._take(d)
-            (due if now - d.due <= grace else late).append(d)
+            # A follower joins a session's group however late (it is not a message).
+            (due if now - d.due <= grace or d.kind == "member" else late).append(d)
         span = digest.window(self.settings.digest_minutes)
         if span is not None:  # a person's reminders due in the next minutes go along (digest)
             for d in digest.companions(due, self._pending, self._user_keys, span):
@@ -253,10 +290,13 @@ class Announcer(FollowBook):
 
     def _take(self, d: Delivery) -> None:
         """``d`` leaves the pending plan for a run (from here a replan leaves it to that run)."""
-        del self._pending[d.key]
-        if d.private:
-            self._user_keys.get((d.front, d.target), set()).discard(d.key)
-        self._inflight.add(d.key)
+        key = d.key
+        del self._pending[key]
+        if d.private or d.kind == "member":
+            self._user_keys.get((d.front, d.target), set()).discard(key)
+        self._session_keys.get((d.front, d.session_id), set()).discard(key)
+        self._group_keys.get((d.front, d.session_id), set()).discard(key)
+        self._inflight.add(key)
 
     async def _record_unsent(
         self, due: list[Delivery], late: list[Delivery], now: datetime
@@ -314,6 +354,12 @@ class Announcer(FollowBook):
         now = self.hub.clock.now()
         if d.private and (d.front, d.target) in self._closed:
             return "skipped"
+        if d.kind in ("group", "member"):
+            session = self.hub.programme.by_id.get(d.session_id)
+            if session is None or session.starts_at != d.starts_at:
+                return "skipped"  # moved or cancelled since it was planned
+            await self.groups.send(outbox, d, now)
+            return "sent"
         ctx = self._ctx(d, now)
         if d.kind == "change":
             reply = texts.changes_reply(ctx, d.changes, private=d.private)
@@ -352,8 +398,11 @@ class Announcer(FollowBook):
             lambda: self.repo.note_closed(d.front, d.target, exc.reason, self.hub.clock.now()),
             self.fanout.backoff,
         )
-        for key in self._user_keys.pop(user, set()):
-            self._pending.pop(key, None)
+        for key in list(self._user_keys.get(user, ())):
+            pending = self._pending.get(key)
+            if pending is None or pending.private:  # their place in groups stays
+                self._pending.pop(key, None)
+                self._user_keys[user].discard(key)
         log.info("%s user %s cannot get private messages: noted, not retried", *user)
 
     def _settled(self, d: Delivery, status: str) -> None:

@@ -62,10 +62,15 @@ class FanOut:
         self._send = send
         self._on_permanent = on_permanent
         self._on_settled = on_settled
-        # Two lanes, each with its own workers: channel posts never wait behind private
-        # messages held back by the ``dm_per_second`` pacing.
-        self.queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(settings.queue_size)
-        self.dm_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(settings.queue_size)
+        # Four lanes, each with its own workers: channel posts never wait behind private
+        # messages held back by the ``dm_per_second`` pacing, nor behind the many messages of
+        # a post for many followers, nor behind followers being added to groups (paced at
+        # ``reminders.members_per_second``, in the background).
+        size = settings.queue_size
+        self.queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
+        self.dm_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
+        self.group_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
+        self.member_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
         self._workers: list[asyncio.Task[None]] = []
         self._retries: set[asyncio.Task[None]] = set()
         self._batches: set[asyncio.Future[None]] = set()
@@ -73,6 +78,7 @@ class FanOut:
         self._idle = asyncio.Event()
         self._idle.set()
         self._next_private = 0.0
+        self._next_member = 0.0
         #: Real time (``time.monotonic``) each delivery's message left, by key (bench, tests).
         self.sent_at: dict[str, float] = {}
         self.record_times = False
@@ -83,7 +89,12 @@ class FanOut:
         if not self._workers:
             self._workers = [
                 asyncio.create_task(self._work(queue), name=f"announce-{lane}-worker-{i}")
-                for lane, queue in (("post", self.queue), ("dm", self.dm_queue))
+                for lane, queue in (
+                    ("post", self.queue),
+                    ("dm", self.dm_queue),
+                    ("group", self.group_queue),
+                    ("member", self.member_queue),
+                )
                 for i in range(self.settings.workers)
             ]
 
@@ -119,6 +130,10 @@ class FanOut:
             self._idle.set()
 
     def _lane(self, d: Delivery) -> asyncio.Queue[tuple[Delivery, int]]:
+        if d.kind == "member":
+            return self.member_queue
+        if d.kind == "group":
+            return self.group_queue
         return self.dm_queue if d.private else self.queue
 
     async def _work(self, queue: asyncio.Queue[tuple[Delivery, int]]) -> None:
@@ -171,7 +186,10 @@ class FanOut:
     async def _one(self, d: Delivery, attempt: int) -> tuple[str, str | None]:
         if d.private:
             await self._pace()
+        elif d.kind == "member":
+            await self._pace_members()
         token = DELIVERY_KEY.set(d.key)
+        asked = 0.0  # seconds the platform asked us to wait (a refused request's retry_after)
         try:
             status = await self._send(d)
             if self.record_times:
@@ -184,6 +202,7 @@ class FanOut:
                 await self._on_permanent(d, exc)
                 return "failed", exc.reason[:300]
             reason = exc.reason
+            asked = exc.retry_after or 0.0
         except Exception as exc:  # a bug or an unexpected library error: retry, then give up
             log.exception("delivery %s raised", d.key)
             reason = f"{type(exc).__name__}: {exc}"
@@ -192,7 +211,8 @@ class FanOut:
         if attempt >= self.settings.retries:
             log.warning("delivery %s failed after %d attempts: %s", d.key, attempt + 1, reason)
             return "failed", reason[:300]
-        delay = self.settings.retry_seconds * 2**attempt
+        # Never sooner than the platform asked: a refused request is not repeated into a refusal.
+        delay = max(self.settings.retry_seconds * 2**attempt, asked)
         task = asyncio.create_task(self._retry(d, attempt + 1, delay), name=f"retry-{d.key}")
         self._retries.add(task)
         task.add_done_callback(self._retries.discard)
@@ -210,5 +230,13 @@ class FanOut:
         now = time.monotonic()
         slot = max(now, self._next_private)
         self._next_private = slot + 1.0 / rate
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def _pace_members(self) -> None:
+        """At most ``reminders.members_per_second`` group additions per second."""
+        now = time.monotonic()
+        slot = max(now, self._next_member)
+        self._next_member = slot + 1.0 / self.settings.reminders.members_per_second
         if slot > now:
             await asyncio.sleep(slot - now)

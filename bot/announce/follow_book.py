@@ -6,7 +6,8 @@ user's reminders when their follows change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,10 @@ class FollowBook:
     repo: AnnounceRepo
     _follows: dict[User, dict[tuple[str, str], Follow]]
     _closed: set[User]
-    _replan_user: Callable[[User], None]
+    #: Follows that do not ask for private messages, by (front, target type, target).
+    _counts: Counter[tuple[str, str, str]]
+    _replan_user: Callable[[User, frozenset[str]], None]
+    _left: Callable[[str, str], Awaitable[None]]
 
     def follows_of(self, front: str, user_id: str) -> list[Follow]:
         return list(self._follows.get((front, user_id), {}).values())
@@ -39,30 +43,43 @@ class FollowBook:
         """Save a follow (a second one on the same target changes its lead). True if the user
         had been noted as unreachable privately: they are tried again."""
         user = follow.user
+        before = frozenset(s.id for s in self.followed(*user))
         mine = self._follows.setdefault(user, {})
         old = mine.get((follow.target_type, follow.target))
         if old is not None:
             follow = replace(follow, since=old.since)
         await self.repo.add_follow(follow)
         mine[(follow.target_type, follow.target)] = follow
+        self._count(old, -1)
+        self._count(follow, 1)
         reopened = user in self._closed
         if reopened:
             await self.repo.clear_closed(*user)
             self._closed.discard(user)
-        self._replan_user(user)
+        self._replan_user(user, before)
         return reopened
 
     async def unfollow(
         self, front: str, user_id: str, target_type: TargetType | None, target: str | None
     ) -> int:
+        before = frozenset(s.id for s in self.followed(front, user_id))
         removed = await self.repo.remove_follows(front, user_id, target_type, target)
         mine = self._follows.get((front, user_id), {})
         if target_type is None:
+            gone = list(mine.values())
             mine.clear()
         else:
-            mine.pop((target_type, target or ""), None)
-        self._replan_user((front, user_id))
+            gone = [f for f in [mine.pop((target_type, target or ""), None)] if f]
+        for f in gone:
+            self._count(f, -1)
+        self._replan_user((front, user_id), before)
+        if removed:
+            await self._left(front, user_id)
         return removed
+
+    def _count(self, follow: Follow | None, delta: int) -> None:
+        if follow is not None and not follow.dm:
+            self._counts[(follow.front, follow.target_type, follow.target)] += delta
 
     def sessions_for(self, follow: Follow) -> list[Session]:
         return _covered(self.hub.programme, [follow])

@@ -101,6 +101,18 @@ def parse_target(ctx: Ctx, text: str) -> Target | Reply:
     return ("session", matches[0].id)
 
 
+_DM_WORDS = frozenset({"dm", "pm", "mp", "md"})
+
+
+def split_dm(text: str) -> tuple[str, bool]:
+    """``climate-dialogue 15 dm`` → (``climate-dialogue 15``, True): a private message always."""
+    words = text.split()
+    for i in (-1, -2):
+        if len(words) > -i and fold(words[i]) in _DM_WORDS:
+            return " ".join(words[:i] + words[i + 1 :] if i == -2 else words[:i]), True
+    return text, False
+
+
 def split_lead(text: str) -> tuple[str, int | None]:
     """``climate-dialogue 15`` → (``climate-dialogue``, 15)."""
     words = text.split()
@@ -134,13 +146,15 @@ def _announcer(hub: Hub) -> Announcer | None:
     return getattr(hub, "announcer", None)
 
 
-async def remind(ctx: Ctx, text: str, lead: int | None = None) -> Reply:
+async def remind(ctx: Ctx, text: str, lead: int | None = None, dm: bool = False) -> Reply:
     announcer = _announcer(ctx.hub)
     if announcer is None:
         return _unavailable(ctx)
     lang = ctx.lang
     if not text.strip():
         return error(t(lang, "remind.usage", cmd=f"{ctx.caller.prefix}remind"))
+    text, typed_dm = split_dm(text)
+    dm = dm or typed_dm
     what, typed_lead = split_lead(text)
     lead = lead if lead is not None else typed_lead
     if lead is None:
@@ -158,7 +172,9 @@ async def remind(ctx: Ctx, text: str, lead: int | None = None) -> Reply:
         if session.starts_at <= ctx.now:
             return error(t(lang, "remind.past", title=session.title.get(lang)))
     caller = ctx.caller
-    follow = Follow(caller.front, caller.user_id, target_type, value, lead, ctx.now, caller.locale)
+    follow = Follow(
+        caller.front, caller.user_id, target_type, value, lead, ctx.now, caller.locale, dm
+    )
     reopened = await announcer.follow(follow)
     what_text = describe(ctx, target_type, value)
     session_start = ctx.programme.by_id[value].starts_at if target_type == "session" else None
@@ -196,6 +212,11 @@ async def remind(ctx: Ctx, text: str, lead: int | None = None) -> Reply:
                 reply.note(t(lang, "remind.too_late_one", title=title, starts_in=starts_in))
     if reopened:
         reply.note(t(lang, "remind.reopened"))
+    if dm:
+        reply.note(t(lang, "notify.dm_note"))
+    elif target_type == "session" and announcer.delivery_mode(caller.front, value) is not None:
+        dm_cmd = f"{caller.prefix}remind {value} dm"
+        reply.note(t(lang, "notify.group_note", cmd=dm_cmd))
     return zone_note(ctx, reply)
 
 
@@ -221,7 +242,7 @@ def reminders(ctx: Ctx) -> Reply:
         reply.item(
             Strong(describe(ctx, f.target_type, f.target)),
             f" · {_lead_text(ctx, f.lead_minutes)} · ",
-            Code(code),
+            Code(f"{code} dm" if f.dm else code),
         )
     if announcer.is_closed(ctx.caller.front, ctx.caller.user_id):
         reply.note(t(lang, "remind.closed_note"))

@@ -10,7 +10,9 @@ from typing import Literal
 from bot.programme import Session
 
 TargetType = Literal["session", "kind", "all"]
-DeliveryKind = Literal["announce", "remind", "change"]
+DeliveryKind = Literal["announce", "remind", "change", "group", "member"]
+#: How a group of followers is reached: one post in the session's thread, or in its channel.
+GroupMode = Literal["thread", "mentions"]
 #: Precedence when several follows cover one session: the most specific one sets the lead.
 PRECEDENCE: dict[str, int] = {"all": 0, "kind": 1, "session": 2}
 
@@ -26,6 +28,7 @@ class Follow:
     lead_minutes: int
     since: datetime  # reminders due before this instant are not sent
     locale: str | None = None  # the platform's language hint when they followed
+    dm: bool = False  # always a private message, whatever the session's delivery mode
 
     @property
     def user(self) -> tuple[str, str]:
@@ -50,8 +53,11 @@ class Change:
 
 @dataclass(slots=True)
 class Delivery:
-    """One message to send at ``due`` (UTC): to a channel (``announce``, ``change`` posts) or
-    privately to a user (``remind``, ``change`` notices)."""
+    """One message to send at ``due`` (UTC): to a channel (``announce``, ``change`` posts),
+    privately to a user (``remind``, ``change`` notices), or one post for many followers
+    (``group``: ``members`` are mentioned, in the session's thread or channel by ``mode``).
+    ``member`` adds one follower (``target``) to the session's group ahead of time, in the
+    background, through the same ledger."""
 
     key: str
     due: datetime
@@ -65,6 +71,9 @@ class Delivery:
     changes: tuple[Change, ...] = ()
     #: A digest (``bot/announce/digest.py``): the per-session reminders it lists.
     parts: tuple[Delivery, ...] = ()
+    members: tuple[str, ...] = ()
+    mode: GroupMode | None = None
+    channel: str | None = None  # the session's channel (``group``, ``member``)
 
 
 @lru_cache(maxsize=65536)
@@ -80,6 +89,19 @@ def announce_key(front: str, session_id: str, lead: int, starts_at: datetime) ->
 def remind_key(front: str, user_id: str, session_id: str, starts_at: datetime) -> str:
     # The lead is not part of the key: changing it after the reminder went out sends no second.
     return f"rem:{front}:{user_id}:{session_id}:{stamp(starts_at)}"
+
+
+def group_key(front: str, session_id: str, lead: int, starts_at: datetime) -> str:
+    return f"grp:{front}:{session_id}:{lead}:{stamp(starts_at)}"
+
+
+def group_name(front: str, mode: str, session_id: str, starts_at: datetime) -> str:
+    """The name under which a session's thread (or other group) is remembered."""
+    return f"group:{front}:{mode}:{session_id}:{stamp(starts_at)}"
+
+
+def member_key(front: str, mode: str, session_id: str, starts_at: datetime, user: str) -> str:
+    return f"mem:{front}:{mode}:{session_id}:{stamp(starts_at)}:{user}"
 
 
 def change_key(front: str, target: str, digest: str) -> str:

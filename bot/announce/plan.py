@@ -10,7 +10,16 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from bot.announce.model import PRECEDENCE, Delivery, Follow, announce_key, remind_key
+from bot.announce.model import (
+    PRECEDENCE,
+    Delivery,
+    Follow,
+    GroupMode,
+    announce_key,
+    group_key,
+    member_key,
+    remind_key,
+)
 from bot.config import AnnouncementsSection, ChannelMap
 from bot.programme import Programme, Session
 
@@ -71,6 +80,10 @@ def plan(
     closed: Collection[tuple[str, str]] = (),
     channels: Mapping[str, ChannelMap] | None = None,
     sessions: Iterable[Session] | None = None,
+    group_fronts: Collection[str] = (),
+    announce: bool = True,
+    only_user: tuple[str, str] | None = None,
+    modes: Mapping[str, GroupMode | None] | None = None,
 ) -> list[Delivery]:
     """Every announcement and reminder of ``fronts`` due in ``[start, end)``, by due time.
 
@@ -78,6 +91,16 @@ def plan(
     follower at their lead, unless their private messages are ``closed`` or the reminder fell due
     before they followed. Untimed sessions are never announced. ``sessions``: plan only these
     (a part of the programme; the announcer plans in slices and yields between them).
+
+    On ``group_fronts`` (fronts whose outbox can post for many), a session whose delivery mode
+    (``[announcements.reminders]``) is ``thread`` or ``mentions`` gets ONE ``group`` delivery per
+    lead instead of one reminder per follower (followers who asked for ``dm`` still get theirs),
+    and, in ``thread`` mode, one ``member`` delivery per follower, due as soon as they follow:
+    the per-person work is done ahead of the moment. ``announce=False``: no channel
+    announcements (re-planning one user's sessions). ``only_user``: reminders and member
+    additions of that follower only (group posts are planned whole). ``modes``: the delivery
+    mode of these sessions, already known (``follows`` may then hold one user's follows only;
+    a group post's ``members`` are gathered again when it is sent, see :func:`group_members`).
     """
     if not settings.enabled:
         return []
@@ -94,7 +117,7 @@ def plan(
         # Every delivery is due at or before the start (leads are >= 0).
         if begins is None or begins < start or begins > horizon:
             continue
-        for front in sorted(fronts):
+        for front in sorted(fronts) if announce else ():
             channel_map = channel_maps.get(front)  # type: ignore[call-overload]
             channel = channel_for(channel_map, session) if channel_map is not None else None
             if channel is None:
@@ -106,9 +129,26 @@ def plan(
                     out.append(
                         Delivery(key, due, "announce", front, channel, session.id, begins, lead)
                     )
-        for (front, user_id), f in index.followers(session).items():
+        followers = index.followers(session)
+        grouped: set[tuple[str, str]] = set()
+        for front in sorted(fronts & set(group_fronts)):
+            mode = (
+                modes[session.id]
+                if modes is not None and session.id in modes
+                else group_mode(session, front, followers, settings, channel_maps)
+            )
+            posts, users = _group(
+                session, front, followers, mode, channel_maps, start, end, only_user
+            )
+            out += posts
+            grouped |= users
+        for (front, user_id), f in followers.items():
             if front not in fronts or (front, user_id) in closed:
                 continue
+            if only_user is not None and (front, user_id) != only_user:
+                continue
+            if (front, user_id) in grouped:
+                continue  # reached by the session's group post
             due = begins - timedelta(minutes=f.lead_minutes)
             if start <= due < end and due >= f.since:
                 key = remind_key(front, user_id, session.id, begins)
@@ -129,6 +169,90 @@ def plan(
     return out
 
 
+def group_mode(
+    session: Session,
+    front: str,
+    followers: Mapping[tuple[str, str], Follow],
+    settings: AnnouncementsSection,
+    channel_maps: Mapping[str, ChannelMap],
+) -> GroupMode | None:
+    """How ``session``'s followers on ``front`` are reached: ``thread`` or ``mentions`` (one
+    post), or ``None``: private messages (``dm`` mode, no channel for the session on that
+    front, or nobody to group)."""
+    count = sum(1 for (fr, _), f in followers.items() if fr == front and not f.dm)
+    mode = settings.reminders.mode_for(session.kind, count)
+    channel_map = channel_maps.get(front)
+    channel = channel_for(channel_map, session) if channel_map is not None else None
+    if mode == "dm" or channel is None or not count:
+        return None
+    return mode
+
+
+def _group(
+    session: Session,
+    front: str,
+    followers: dict[tuple[str, str], Follow],
+    mode: GroupMode | None,
+    channel_maps: Mapping[str, ChannelMap],
+    start: datetime,
+    end: datetime,
+    only_user: tuple[str, str] | None = None,
+) -> tuple[list[Delivery], set[tuple[str, str]]]:
+    """The group post(s) and member additions of ``session`` on ``front`` (none when its
+    followers get private messages, see :func:`group_mode`), and the followers they reach.
+    ``only_user``: member additions of that follower only (a follow changed)."""
+    begins = session.starts_at
+    assert begins is not None
+    channel_map = channel_maps.get(front)
+    channel = channel_for(channel_map, session) if channel_map is not None else None
+    if mode is None or channel is None:
+        return [], set()
+    out: list[Delivery] = []
+    grouped: set[tuple[str, str]] = set()
+    by_lead: dict[int, list[str]] = defaultdict(list)
+    for (fr, user_id), f in followers.items():
+        if fr != front or f.dm:
+            continue
+        due = begins - timedelta(minutes=f.lead_minutes)
+        if due < f.since:
+            continue  # followed after their reminder's time: nothing for them
+        grouped.add(f.user)
+        if not start <= due < end:
+            continue
+        by_lead[f.lead_minutes].append(user_id)
+        if mode == "thread" and (only_user is None or only_user == f.user):
+            joins = max(f.since, start)
+            if joins < end:
+                key = member_key(front, mode, session.id, begins, user_id)
+                out.append(
+                    Delivery(key, joins, "member", front, user_id, session.id, begins,
+                             f.lead_minutes, mode=mode, channel=channel)
+                )  # fmt: skip
+    for lead, users in by_lead.items():
+        due = begins - timedelta(minutes=lead)
+        key = group_key(front, session.id, lead, begins)
+        out.append(
+            Delivery(key, due, "group", front, channel, session.id, begins, lead,
+                     members=tuple(users), mode=mode, channel=channel)
+        )  # fmt: skip
+    return out, grouped
+
+
+def group_members(
+    session: Session, front: str, followers: Mapping[tuple[str, str], Follow], lead: int
+) -> list[str]:
+    """Who a group post of ``session`` at ``lead`` mentions, gathered when it is sent: the
+    followers on ``front`` at that lead who did not ask for private messages and followed
+    before its time."""
+    assert session.starts_at is not None
+    due = session.starts_at - timedelta(minutes=lead)
+    return sorted(
+        user_id
+        for (fr, user_id), f in followers.items()
+        if fr == front and not f.dm and f.lead_minutes == lead and due >= f.since
+    )
+
+
 def _all_kind_leads(settings: AnnouncementsSection) -> list[int]:
     return [lead for leads in settings.kind_leads.values() for lead in leads]
 
@@ -144,6 +268,10 @@ def plan_lines(deliveries: Iterable[Delivery], programme: Programme) -> list[str
     for d in deliveries:
         local = d.due.astimezone(programme.zone)
         to = f"@{d.target}" if d.private else f"#{d.target}"
+        if d.kind == "group":
+            to = f"#{d.target} ({len(d.members)} followers, {d.mode})"
+        elif d.kind == "member":
+            to = f"@{d.target} → {d.mode}"
         lead = f"{d.lead_minutes} min before" if d.lead_minutes else "at the start"
         out.append(
             f"{local:%Y-%m-%d %H:%M %Z}  {d.due:%Y-%m-%dT%H:%MZ}  {d.kind:<8}  "

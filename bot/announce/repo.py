@@ -41,18 +41,22 @@ class AnnounceRepo:
     # -- follows ---------------------------------------------------------------------------
     async def follows(self) -> list[Follow]:
         async with self.db.execute(
-            "SELECT front, user_id, target_type, target, lead_minutes, since, locale"
+            "SELECT front, user_id, target_type, target, lead_minutes, since, locale, dm"
             " FROM announce_follows"
         ) as cur:
             rows = await cur.fetchall()
-        return [Follow(r[0], r[1], r[2], r[3], int(r[4]), _instant(r[5]), r[6]) for r in rows]
+        return [
+            Follow(r[0], r[1], r[2], r[3], int(r[4]), _instant(r[5]), r[6], bool(r[7]))
+            for r in rows
+        ]
 
     async def add_follow(self, follow: Follow) -> None:
         await self.db.execute(
             "INSERT INTO announce_follows"
-            " (front, user_id, target_type, target, lead_minutes, since, locale)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target_type, target)"
-            " DO UPDATE SET lead_minutes = excluded.lead_minutes, locale = excluded.locale",
+            " (front, user_id, target_type, target, lead_minutes, since, locale, dm)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target_type, target)"
+            " DO UPDATE SET lead_minutes = excluded.lead_minutes, locale = excluded.locale,"
+            " dm = excluded.dm",
             (
                 follow.front,
                 follow.user_id,
@@ -61,6 +65,7 @@ class AnnounceRepo:
                 follow.lead_minutes,
                 _iso(follow.since),
                 follow.locale,
+                int(follow.dm),
             ),
         )
         await self.db.commit()
@@ -107,6 +112,13 @@ class AnnounceRepo:
         async with self.db.execute("SELECT key, status FROM announce_ledger") as cur:
             return {r[0]: r[1] for r in await cur.fetchall()}
 
+    async def status(self, key: str) -> str | None:
+        async with self.db.execute(
+            "SELECT status FROM announce_ledger WHERE key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
     async def claim(self, deliveries: Iterable[Delivery], now: datetime) -> None:
         """Write the deliveries as 'sending' (one more attempt each) and commit: from here a
         restart knows they may have gone out."""
@@ -139,6 +151,10 @@ class AnnounceRepo:
             ],
         )
 
+    async def forget(self, keys: list[str]) -> None:
+        """Remove ledger rows (a follower taken out of a group: a new follow adds them again)."""
+        await self._write_many("DELETE FROM announce_ledger WHERE key = ?", [(k,) for k in keys])
+
     async def rows(self) -> list[dict[str, object]]:
         """The whole ledger (tests, diagnostics)."""
         async with self.db.execute(
@@ -160,4 +176,18 @@ class AnnounceRepo:
             "INSERT INTO announce_meta (name, value) VALUES ('watermark', ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             [(_iso(at),)],
+        )
+
+    async def meta_prefixed(self, prefix: str) -> dict[str, str]:
+        async with self.db.execute(
+            "SELECT name, value FROM announce_meta WHERE substr(name, 1, ?) = ?",
+            (len(prefix), prefix),
+        ) as cur:
+            return {r[0]: r[1] for r in await cur.fetchall()}
+
+    async def set_meta(self, name: str, value: str) -> None:
+        await self._write_many(
+            "INSERT INTO announce_meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [(name, value)],
         )

@@ -144,6 +144,26 @@ def digest(ctx: Ctx, sessions: Sequence[Session]) -> Reply:
     return reply
 
 
+def group_reminder(ctx: Ctx, session: Session) -> Reply:
+    """The one post that reminds all of a session's followers (in its thread or channel, in
+    the channel's language; each mentioned follower is notified by the platform)."""
+    prefix = ctx.caller.prefix
+    hint = t(
+        ctx.lang,
+        "notify.group_hint",
+        cmd=f"{prefix}unremind {session.id}",
+        dm=f"{prefix}remind {session.id} dm",
+    )
+    return _session_message(
+        ctx,
+        session,
+        coming="announce.reminder",
+        started="announce.reminder_started",
+        private=False,
+        note=hint,
+    )
+
+
 def changes_reply(ctx: Ctx, changes: Sequence[Change], *, private: bool) -> Reply:
     """What moved, was cancelled or was added, each line in the reader's zone."""
     lang = ctx.lang

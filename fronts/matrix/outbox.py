@@ -25,12 +25,14 @@ import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from mautrix.client import ClientAPI
 from mautrix.types import EventType, RoomAlias, RoomID, UserID
 
 from bot.announce.fanout import DELIVERY_KEY
+from bot.announce.model import GroupMode
 from bot.clock import Clock
 from bot.doc import Reply
 from bot.outbox import DeliveryError
@@ -44,6 +46,8 @@ M_DIRECT = "m.direct"
 SCOPE = "txn_scope"
 RATE_TRIES = 6  # sends of one event while the homeserver answers 429
 CALM = 30.0  # seconds without a 429 before sends run side by side again
+#: Users mentioned per event of a post for many (an event is at most 64 KiB; ~130 bytes each).
+MENTIONS_PER_EVENT = 100
 
 
 def txn_id(key: str, index: int = 0) -> str:
@@ -207,7 +211,9 @@ class MatrixOutbox:
                 )
             except Exception as exc:
                 raise DeliveryError(
-                    f"cannot send to {room_id}: {describe(exc)}", permanent=not is_transient(exc)
+                    f"cannot send to {room_id}: {describe(exc)}",
+                    permanent=not is_transient(exc),
+                    retry_after=retry_after(exc) if is_rate_limited(exc) else None,
                 ) from exc
             sent.append(str(event_id))
         return sent
@@ -269,6 +275,46 @@ class MatrixOutbox:
             await self.forget(user_id, room)
             room = await self.direct_room(user_id)
             await self.send_all(await self._contents(room, reply), key=key and key + ":again")
+
+    # -- one post for many (bot.announce.groups.GroupOutbox) -----------------------------------
+    async def open_group(self, channel: str, mode: GroupMode, title: str) -> str:
+        """A thread in the session's announcement room: its root is a notice naming the
+        session; returns the root's event id."""
+        room = await self.resolve(channel)
+        root = render.notice(Reply().para(f"🧵 {title}"))
+        (event_id,) = await self.send_all(
+            [(room, "m.room.message", root)], key=f"thread:{room}:{title}"
+        )
+        return event_id
+
+    async def add_member(self, mode: GroupMode, group: str, user_id: str) -> None:
+        """Nothing to do: whoever is in the room sees the thread; the post's mentions notify."""
+
+    async def remove_member(self, mode: GroupMode, group: str, user_id: str) -> None:
+        """Nothing to do (see :meth:`add_member`)."""
+
+    async def notify_group(
+        self,
+        channel: str,
+        mode: GroupMode,
+        group: str | None,
+        members: Sequence[str],
+        reply: Reply,
+        *,
+        key: str | None = None,
+    ) -> None:
+        """The reminder once (in the thread of ``group``, or in the room), then the followers
+        mentioned, :data:`MENTIONS_PER_EVENT` per event, each listed in ``m.mentions``."""
+        key = key or DELIVERY_KEY.get()
+        room = await self.resolve(channel)
+        events = await self._contents(room, reply)
+        if group:
+            for _, _, content in events:
+                content["m.relates_to"] = render.thread_relation(group)
+        for i in range(0, len(members), MENTIONS_PER_EVENT):
+            batch = list(members[i : i + MENTIONS_PER_EVENT])
+            events.append((room, "m.room.message", render.mentions(batch, thread=group)))
+        await self.send_all(events, key=key)
 
     async def _contents(self, room: str, reply: Reply) -> Outgoing:
         try:

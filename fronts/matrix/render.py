@@ -90,6 +90,36 @@ def notice(reply: Reply, *, in_reply_to: str | None = None) -> dict[str, Any]:
     return content
 
 
+def thread_relation(root: str) -> dict[str, Any]:
+    """``m.relates_to`` of an event in the thread of ``root`` (with the reply fallback that
+    clients without threads show)."""
+    return {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": root},
+    }
+
+
+def mentions(user_ids: list[str], *, thread: str | None = None) -> dict[str, Any]:
+    """An ``m.text`` that mentions ``user_ids`` (pills, and ``m.mentions.user_ids``: only they
+    are notified). Text, not a notice: the default push rule ``.m.rule.suppress_notices``
+    silences notices, mentions included."""
+    links = " ".join(
+        f'<a href="https://matrix.to/#/{html.escape(u)}">{html.escape(u)}</a>' for u in user_ids
+    )
+    content: dict[str, Any] = {
+        "msgtype": "m.text",
+        "body": " ".join(user_ids),
+        "format": "org.matrix.custom.html",
+        "formatted_body": links,
+        "m.mentions": {"user_ids": list(user_ids)},
+    }
+    if thread:
+        content["m.relates_to"] = thread_relation(thread)
+    return content
+
+
 def text_notice(text: str, *, in_reply_to: str | None = None) -> dict[str, Any]:
     return notice(Reply().para(text), in_reply_to=in_reply_to)
 

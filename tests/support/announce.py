@@ -3,7 +3,8 @@ file that can be stopped and started again (restarts)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,35 @@ class FakeOutbox:
 
     def to(self, target: str) -> list[str]:
         return [s.text for s in self.sent if s.target == target]
+
+
+@dataclass
+class FakeGroupOutbox(FakeOutbox):
+    """A :class:`FakeOutbox` that can also post for many (``bot.announce.groups.GroupOutbox``);
+    ``hold``, when set, keeps every group post waiting until it is set."""
+
+    opened: list[tuple[str, str, str]] = field(default_factory=list)  # channel, mode, title
+    added: list[tuple[str, str]] = field(default_factory=list)  # group, user
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    notified: list[tuple[str | None, tuple[str, ...], str | None]] = field(default_factory=list)
+    hold: asyncio.Event | None = None
+
+    async def open_group(self, channel: str, mode: str, title: str) -> str:
+        self.opened.append((channel, mode, title))
+        return f"group-{len(self.opened)}"
+
+    async def add_member(self, mode: str, group: str, user_id: str) -> None:
+        self.added.append((group, user_id))
+
+    async def remove_member(self, mode: str, group: str, user_id: str) -> None:
+        self.removed.append((group, user_id))
+
+    async def notify_group(
+        self, channel: str, mode: str, group: str | None, members: Sequence[str], reply: Reply
+    ) -> None:
+        if self.hold is not None:
+            await self.hold.wait()
+        self.notified.append((group, tuple(members), DELIVERY_KEY.get()))
 
 
 def _plain(reply: Reply) -> str:

@@ -219,3 +219,35 @@ def test_only_the_latest_announcement_of_a_session_per_channel_goes_out_when_sev
     )  # fmt: skip
     kept, superseded = latest_announcements([early_a, reminder, late_a, early_b])
     assert kept == [reminder, late_a, early_b] and superseded == [early_a]
+
+
+async def test_a_refused_delivery_waits_as_long_as_the_platform_asked_then_goes_once(
+    programme: Programme, db_path: Path, clock: FrozenClock
+) -> None:
+    """Issue 14, item 6: a 429 that the platform library gave up on carries its retry_after;
+    the next attempt is not sooner (nor a loop of refusals), and the message goes out once."""
+    import time
+
+    from bot.outbox import DeliveryError
+
+    class Limited(FakeOutbox):
+        refused_at: float = 0.0
+        sent_at: float = 0.0
+
+        async def post(self, channel: str, reply: Reply) -> None:  # type: ignore[override]
+            if not self.refused_at:
+                self.refused_at = time.monotonic()
+                raise DeliveryError("HTTP 429", permanent=False, retry_after=0.4)
+            self.sent_at = time.monotonic()
+            await super().post(channel, reply)
+
+    config = Config.model_validate({"announcements": {"retry_seconds": 0.01}})
+    outbox = Limited()
+    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+        await hub.announcer.drain()  # type: ignore[union-attr]
+        for _ in range(100):
+            if outbox.sent:
+                break
+            await asyncio.sleep(0.05)
+    assert len(outbox.sent) == 1
+    assert outbox.sent_at - outbox.refused_at >= 0.4

@@ -190,3 +190,20 @@ async def test_following_all_of_a_thousand_sessions_pages_the_agenda(
     assert f"There is no page {pages + 1} here: the last page is {pages}." in beyond
     refused = await _say(big_bot, "ana", "agenda", "tomorrow")
     assert "/agenda does not take “tomorrow”: /agenda [page:…]" in refused
+
+
+@pytest.mark.parametrize("args", ["opening-plenary 30 dm", "opening-plenary dm 30"])
+async def test_remind_dm_asks_for_a_private_message_and_survives_a_restart(
+    bot: Hub, args: str
+) -> None:
+    done = await _say(bot, "ana", "remind", args)
+    assert "30 minutes before the start" in done and "private message" in done
+    (follow,) = bot.announcer.follows_of("console", "ana")  # type: ignore[union-attr]
+    assert follow.dm and follow.lead_minutes == 30 and follow.target == "opening-plenary"
+    (saved,) = await bot.announcer.repo.follows()  # type: ignore[union-attr]
+    assert saved.dm
+    assert "· opening-plenary dm" in await _say(bot, "ana", "reminders")
+    # following again without ``dm`` goes back to the session's own delivery
+    await _say(bot, "ana", "remind", "opening-plenary 30")
+    (saved,) = await bot.announcer.repo.follows()  # type: ignore[union-attr]
+    assert not saved.dm

@@ -105,7 +105,8 @@ async def test_ten_thousand_reminders_do_not_delay_a_command(
         pass
     async with aiosqlite.connect(db_path) as db:
         await db.executemany(
-            "INSERT INTO announce_follows VALUES"
+            "INSERT INTO announce_follows"
+            " (front, user_id, target_type, target, lead_minutes, since, locale) VALUES"
             " ('console', ?, 'session', 'hub-oct-6', 10, ?, NULL)",
             [(f"user{i}", START.isoformat()) for i in range(10_000)],
         )

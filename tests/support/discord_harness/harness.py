@@ -277,6 +277,22 @@ class DiscordHarness(
             if self._log_handler is not None:
                 logging.getLogger("discord").removeHandler(self._log_handler)
 
+    async def gateway(self, event: str, data: dict[str, Any]) -> None:
+        """Feed one gateway dispatch (``t`` = ``event``, ``d`` = ``data``, e.g.
+        ``GUILD_SCHEDULED_EVENT_USER_ADD``) to the bot's real parser, then wait for the tasks
+        its handlers spawned (those created by the parse, then :meth:`drain`)."""
+        before = asyncio.all_tasks()
+        self.bot._connection.parsers[event](data)
+        spawned = asyncio.all_tasks() - before
+        if spawned:
+            _, pending = await asyncio.wait(spawned, timeout=self.timeout)
+            if pending:
+                raise TimeoutError(f"{event}: handlers still running: {pending}")
+            for task in spawned:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        await self.drain()
+
     def clear(self) -> None:
         """Forget recorded calls and errors (guild, users, messages and DM channels stay)."""
         self.sent.clear()
