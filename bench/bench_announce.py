@@ -45,8 +45,9 @@ from bot.announce.plan import plan
 from bot.clock import RehearsalClock
 from bot.commands import dispatch
 from bot.config import BUNDLED_SCHEDULE, Config
+from bot.context import Caller
 from bot.doc import Reply
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.programme import KINDS, LocalText, Programme, Session, load_programme
 from bot.programme.model import search_words
 from bot.store import Store

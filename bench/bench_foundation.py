@@ -52,8 +52,9 @@ from bench.report import (
 from bot import agenda
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
+from bot.context import Caller
 from bot.doc import render_plain
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.programme import Programme, load_programme, parse_programme
 from bot.programme import load as programme_module
 from bot.store import Store

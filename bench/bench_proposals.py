@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `python benc
 from bot import agenda
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.programme import load_programme
 from bot.proposals import moderation, service
 from bot.proposals.env import repo_of

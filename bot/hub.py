@@ -1,82 +1,28 @@
-"""The core service every front talks to: programme, store, clock and per-user preferences."""
+"""The application object every front talks to: programme, store, clock, services and per-user
+preferences. The request context (:class:`Caller`, :class:`Prefs`, :class:`Ctx`) lives in the leaf
+module :mod:`bot.context`."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.i18n import catalog, negotiate
+from bot.context import Caller, Ctx, Prefs
+from bot.i18n import negotiate
 from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.store import Store
-from bot.zones import UserZone, ZoneError, load_zone
+from bot.zones import ZoneError, load_zone
 
 if TYPE_CHECKING:
     from bot.announce.announcer import Announcer
     from bot.interchange.live import LiveSource
 
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is asking: ``front`` ("console", "discord", "matrix") and that front's user id.
-
-    ``locale`` is the platform's language hint (Discord's interaction locale), if any.
-    ``moderator_note``: for a caller who is not a moderator *here* although they might be
-    elsewhere (another Discord server, a direct message), the catalog key of a line saying so;
-    refusals of moderator commands add it (see :func:`bot.moderators.moderators_only`).
-    """
-
-    front: str
-    user_id: str
-    name: str = ""
-    locale: str | None = None
-    is_moderator: bool = False
-    moderator_note: str | None = None
-
-    @property
-    def prefix(self) -> str:
-        """How this front's users type commands: ``!next`` on Matrix, ``/next`` elsewhere."""
-        return "!" if self.front == "matrix" else "/"
-
-    def command(self, name: str) -> str:
-        """Command ``name`` as this user types it: ``!schedule`` on Matrix, ``/schedule`` on
-        the console, and on Discord the name the client shows in its language (``/programa``)."""
-        if self.front == "discord" and self.locale:
-            name = catalog(negotiate(self.locale)).get(f"slash.{name}.name", name)
-        return f"{self.prefix}{name}"
-
-
-@dataclass(frozen=True, slots=True)
-class Prefs:
-    lang: str
-    zone: UserZone
-    zone_set: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Ctx:
-    """One command invocation: who, in which language and zone, and when."""
-
-    hub: Hub
-    caller: Caller
-    prefs: Prefs
-    now: datetime
-    today: date  # the reader's local date at ``now``
-
-    @property
-    def lang(self) -> str:
-        return self.prefs.lang
-
-    @property
-    def programme(self) -> Programme:
-        return self.hub.programme
-
+__all__ = ["Caller", "Ctx", "Hub", "Prefs"]  # the context names stay importable from here
 
 ProgrammeListener = Callable[[Programme], Awaitable[None] | None]
 #: Called with a proposal's id after a front stored, edited or withdrew it (review queues).

@@ -21,8 +21,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.context import Caller, Ctx
 from bot.doc import Reply, error
-from bot.hub import Caller, Ctx, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.polls import replies
 from bot.polls.model import Poll, search_candidates

@@ -16,10 +16,11 @@ from typing import TextIO
 
 from bot.announce.fanout import DELIVERY_KEY
 from bot.commands import dispatch, intercept, parse_line
+from bot.context import Caller
 from bot.doc import Reply, render_plain
 from bot.failures import failure_text
 from bot.files import write_atomic
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.polls import replies as poll_replies
 from bot.polls.model import Poll

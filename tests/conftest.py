@@ -12,7 +12,8 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import Programme, load_programme
 from bot.store import Store

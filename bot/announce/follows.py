@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from bot import listing
 from bot.announce.model import Follow, TargetType
 from bot.announce.texts import duration
+from bot.context import Ctx
 from bot.doc import Code, Reply, Strong, Text, error
-from bot.hub import Ctx, Hub
+from bot.hub import Hub
 from bot.i18n import t, tn
 from bot.programme import KINDS, LANGS, Session, fold
 from bot.render import session_item, zone_note

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.announce.changes import ReloadOutcome
 from bot.announce.follows import _announcer
 from bot.announce.texts import changes_reply
+from bot.context import Ctx
 from bot.doc import Code, Reply, error
-from bot.hub import Ctx
 from bot.i18n import t, tn
 from bot.moderators import moderators_only
 

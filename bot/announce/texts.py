@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from babel.dates import format_timedelta
 
 from bot.announce.model import Change
+from bot.context import Caller, Ctx, Prefs
 from bot.doc import Code, Inline, Link, Reply, Stamp, Strong, Text
-from bot.hub import Caller, Ctx, Hub, Prefs
+from bot.hub import Hub
 from bot.i18n import t
 from bot.programme import Session, kind_text
 from bot.render import when_text, where_text

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.context import Ctx
 from bot.doc import Attachment, Code, Reply, Stamp, Strong, Text, error
-from bot.hub import Ctx
 from bot.i18n import LANGUAGES, catalog, fmt_time, t, tn
 from bot.moderators import moderators_only
 from bot.polls import chart

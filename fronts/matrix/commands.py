@@ -21,9 +21,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import COMMANDS, DISCORD_ONLY, dispatch, intercept, parse_line
+from bot.context import Caller
 from bot.doc import Reply, error
 from bot.failures import failure_text
-from bot.hub import Caller
 from bot.i18n import t
 from bot.outbox import DeliveryError
 from bot.polls import text as poll_text

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from bot.hub import Ctx
+from bot.context import Ctx
 from bot.i18n import t, tn
 from bot.polls import replies
 from bot.polls.model import Poll

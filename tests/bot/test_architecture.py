@@ -46,3 +46,18 @@ def test_importing_every_core_module_loads_no_platform_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=BOT.parent
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_request_context_is_a_leaf_that_loads_no_service() -> None:
+    """``bot.context`` (Caller, Prefs, Ctx) imports no service, so any feature can use it
+    without import loops; the application object is named for type checking only."""
+    code = (
+        "import sys, bot.context\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] in ("
+        "['bot', 'hub'], ['bot', 'store'], ['bot', 'polls'], ['bot', 'announce'], "
+        "['bot', 'proposals'], ['bot', 'programme'], ['bot', 'app'])))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=BOT.parent
+    )
+    assert out.stdout.strip() == "[]"

@@ -12,8 +12,9 @@ from bot.announce.announcer import Announcer
 from bot.announce.fanout import DELIVERY_KEY
 from bot.clock import Clock
 from bot.config import Config
+from bot.context import Caller
 from bot.doc import Reply
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.outbox import DeliveryError
 from bot.programme import Programme
 from bot.proposals.sessions import rebuild_programme

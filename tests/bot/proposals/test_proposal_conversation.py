@@ -5,7 +5,8 @@ from pathlib import Path
 from bot.clock import FrozenClock
 from bot.commands import dispatch, intercept, parse_line
 from bot.config import Config
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.programme import Programme
 from bot.proposals.env import repo_of
 from bot.store import Store
