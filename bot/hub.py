@@ -4,7 +4,6 @@ module :mod:`bot.context`."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,8 @@ from bot.context import Caller, Ctx, Prefs
 from bot.i18n import negotiate
 from bot.polls.service import Polls
 from bot.programme import Programme
+from bot.programme.service import ProgrammeListener, ProgrammeService
+from bot.proposals.sessions import approved_source
 from bot.store import Store
 from bot.zones import ZoneError, load_zone
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Caller", "Ctx", "Hub", "Prefs"]  # the context names stay importable from here
 
-ProgrammeListener = Callable[[Programme], Awaitable[None] | None]
 #: Called with a proposal's id after a front stored, edited or withdrew it (review queues).
 ProposalListener = Callable[[int], Awaitable[None]]
 
@@ -32,18 +32,14 @@ ProposalListener = Callable[[int], Awaitable[None]]
 class Hub:
     def __init__(self, config: Config, programme: Programme, store: Store, clock: Clock) -> None:
         self.config = config
-        #: The programme as loaded from schedule.yaml; ``programme`` is what users see (the base
-        #: plus approved open-space proposals, see ``bot.proposals.sessions.rebuild_programme``).
-        self.base_programme = programme
-        self.programme = programme
-        #: Called with the new programme whenever it changes (e.g. to re-plan announcements).
-        self.programme_listeners: list[ProgrammeListener] = []
+        #: The programme: base (schedule.yaml) plus approved open-space proposals, reloads,
+        #: the file watch; features subscribe to it (see :mod:`bot.programme.service`).
+        self.programmes = ProgrammeService(programme, config.bot.schedule, clock)
+        self.programmes.add_sessions(approved_source(store))
         self.store = store
         self.clock = clock
         self.programme_zone = load_zone(programme.forum.timezone)
         self.polls: Polls | None = None  # opened by fronts.app.open_hub (own connection)
-        #: The file the base programme was read from (``/reload`` and the file watcher read it).
-        self.schedule_path: Path = config.bot.schedule
         #: Announcements and reminders, attached by ``fronts.app.open_hub`` (fronts start it).
         self.announcer: Announcer | None = None
         #: The programme's live source (``schedule = "https://…"``), refreshed by itself.
@@ -51,13 +47,41 @@ class Hub:
         #: Told of proposals sent from another front (Discord posts their review cards).
         self.proposal_listeners: list[ProposalListener] = []
 
+    # -- the programme service's state, as every feature reads it ------------------------------
+    @property
+    def programme(self) -> Programme:
+        """What users see: the base programme plus approved open-space proposals."""
+        return self.programmes.current
+
+    @programme.setter
+    def programme(self, programme: Programme) -> None:
+        self.programmes.current = programme
+
+    @property
+    def base_programme(self) -> Programme:
+        """The programme as loaded from the schedule file."""
+        return self.programmes.base
+
+    @base_programme.setter
+    def base_programme(self, programme: Programme) -> None:
+        self.programmes.base = programme
+
+    @property
+    def schedule_path(self) -> Path:
+        """The file the base programme was read from."""
+        return self.programmes.path
+
+    @schedule_path.setter
+    def schedule_path(self, path: Path) -> None:
+        self.programmes.path = Path(path)
+
+    @property
+    def programme_listeners(self) -> list[ProgrammeListener]:
+        return self.programmes.listeners
+
     async def set_programme(self, programme: Programme) -> None:
         """Show ``programme`` from now on, and tell every listener."""
-        self.programme = programme
-        for listener in list(self.programme_listeners):
-            result = listener(programme)
-            if inspect.isawaitable(result):
-                await result
+        await self.programmes.set(programme)
 
     def prefs(self, caller: Caller) -> Prefs:
         saved = self.store.user(caller.front, caller.user_id)

@@ -140,12 +140,11 @@ class EventsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         if self._auto:
-            self.hub.programme_listeners.append(self._programme_changed)
+            self.hub.programmes.subscribe(self._programme_changed)
             self._spawn(self._first_sync())
 
     async def cog_unload(self) -> None:
-        if self._programme_changed in self.hub.programme_listeners:
-            self.hub.programme_listeners.remove(self._programme_changed)
+        self.hub.programmes.unsubscribe(self._programme_changed)
         for task in [*self._tasks, *([self._periodic] if self._periodic else [])]:
             task.cancel()
 

@@ -17,7 +17,6 @@ from bot.hub import Hub
 from bot.interchange.live import LiveSource
 from bot.polls.service import Polls
 from bot.programme import load_programme
-from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.http_fetch import fetch
 
@@ -79,7 +78,7 @@ async def open_hub(
         hub.schedule_path = Path(schedule or config.bot.schedule)
         hub.live_source = live
         await Announcer.open(hub)  # the fronts register their outboxes and start it
-        await rebuild_programme(hub)  # the base programme plus approved open-space proposals
+        await hub.programmes.rebuild()  # the base programme plus approved open-space proposals
         try:
             hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
         except sqlite3.Error as exc:

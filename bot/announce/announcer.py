@@ -25,11 +25,10 @@ import heapq
 import logging
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from bot.announce import texts
-from bot.announce.changes import ReloadOutcome, change_deliveries, diff
+from bot.announce.changes import change_deliveries
 from bot.announce.fanout import FanOut, Status
 from bot.announce.follow_book import FollowBook, User
 from bot.announce.jobs import DueJobs, FileWatch
@@ -39,7 +38,7 @@ from bot.announce.plan import FollowIndex, plan
 from bot.announce.repo import AnnounceRepo
 from bot.hub import Hub
 from bot.outbox import DeliveryError, Outbox
-from bot.programme import Programme, ProgrammeError, load_programme
+from bot.programme import Programme
 
 log = logging.getLogger(__name__)
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
@@ -81,7 +80,8 @@ class Announcer(FollowBook):
         self._ledger = await self.repo.ledger()
         self._watermark = await self.repo.watermark()
         hub.announcer = self
-        hub.programme_listeners.append(self._programme_changed)
+        hub.programmes.subscribe(self._programme_changed)
+        hub.programmes.on_changes(self._programme_changes)
         return self
 
     def register(self, outbox: Outbox) -> None:
@@ -101,9 +101,7 @@ class Announcer(FollowBook):
         await self.run_due()
         speed = self.hub.clock.speed
         if self.settings.watch_schedule and speed > 0 and self.watch is None:
-            self.watch = FileWatch(
-                Path(self.hub.schedule_path), self.settings.watch_seconds, self._file_changed
-            )
+            self.watch = self.hub.programmes.file_watch(self.settings.watch_seconds)
             self.watch.start()
 
     async def stop(self) -> None:
@@ -353,38 +351,10 @@ class Announcer(FollowBook):
         if self.started:
             await self._replan()
 
-    async def reload(self, path: Path | None = None) -> ReloadOutcome:
-        """Read the schedule file again. A file with problems changes nothing; a good one
-        replaces the base programme (approved open-space sessions stay), re-plans every job and
-        announces what moved, was cancelled or was added."""
-        from bot.proposals.sessions import rebuild_programme
-
-        source = Path(path or self.hub.schedule_path)
-        if self.watch is not None:
-            self.watch.accept()
-        try:  # in a worker thread: a big file takes seconds, and the bot keeps answering
-            base = await asyncio.to_thread(load_programme, source)
-        except ProgrammeError as exc:
-            return ReloadOutcome(False, exc.lines())
-        old = self.hub.programme
-        self.hub.base_programme = base
-        self.hub.schedule_path = source
-        await rebuild_programme(self.hub)  # tells the listeners: _replan
-        changes = diff(old, self.hub.programme, self.hub.clock.now())
-        if changes and self.started:
+    async def _programme_changes(self, changes: list[Change]) -> None:
+        """A reload moved, cancelled or added sessions: announce them (once running)."""
+        if self.started:
             await self._announce_changes(changes)
-        return ReloadOutcome(True, [], changes)
-
-    async def _file_changed(self) -> None:
-        outcome = await self.reload()
-        if not outcome.ok:
-            log.warning(
-                "%s changed but has problems; the running programme is kept:\n%s",
-                self.hub.schedule_path,
-                "\n".join(outcome.problems),
-            )
-        else:
-            log.info("%s reloaded: %d change(s)", self.hub.schedule_path, len(outcome.changes))
 
     async def _announce_changes(self, changes: list[Change]) -> None:
         planned = change_deliveries(

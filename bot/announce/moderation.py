@@ -22,7 +22,7 @@ async def reload(ctx: Ctx) -> Reply:
         return error(t(lang, "remind.unavailable"))
     live = ctx.hub.live_source
     source_problem = (await live.refresh()).problem if live is not None else None
-    outcome = await announcer.reload()
+    outcome = await ctx.hub.programmes.reload()
     if source_problem is not None:
         reply = _reload_reply(ctx, outcome)
         return reply.note(t(lang, "interchange.source_down")).item(Code(source_problem))

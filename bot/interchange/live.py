@@ -176,8 +176,8 @@ class LiveSource:
             # also a failure that began at start-up, before any front could post
             await _tell_moderators(hub, outcome.problem)
         self._told = outcome.problem
-        if outcome.changed and hub.announcer is not None:
-            reload = await hub.announcer.reload(self.cache)
+        if outcome.changed:
+            reload = await hub.programmes.reload(self.cache)
             if not reload.ok:  # the copy was checked before it was written: not expected
                 log.warning("%s: %s", self.cache, "; ".join(reload.problems))
         return outcome
