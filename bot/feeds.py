@@ -84,14 +84,12 @@ async def feed_calendar(hub: Hub, front: str, user_id: str, now: datetime) -> by
     the lead of the follow that brings it."""
     ctx = hub.context(Caller(front, user_id))
     sessions = await followed_sessions(hub, front, user_id)
-    announcer = hub.announcer
     leads: dict[str, int] = {}
-    if announcer is not None:
-        index = announcer.follow_index()
-        for s in sessions:
-            follow = index.followers(s).get((front, user_id))
-            if follow is not None:
-                leads[s.id] = follow.lead_minutes
+    index = hub.announcer.follow_index()
+    for s in sessions:
+        follow = index.followers(s).get((front, user_id))
+        if follow is not None:
+            leads[s.id] = follow.lead_minutes
     revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
     name = t(ctx.lang, "calendar.agenda_name", hub=hub.programme.forum.hub.name.get(ctx.lang))
     zone = ctx.prefs.zone.key if ctx.prefs.zone_set and "/" in ctx.prefs.zone.key else None

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.announce.announcer import Announcer
+from bot.announce.repo import AnnounceRepo
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import Caller, Ctx, Prefs
@@ -17,10 +19,10 @@ from bot.programme import Programme
 from bot.programme.service import ProgrammeListener, ProgrammeService
 from bot.proposals.sessions import approved_source
 from bot.store import Store
+from bot.supervisor import Supervisor
 from bot.zones import ZoneError, load_zone
 
 if TYPE_CHECKING:
-    from bot.announce.announcer import Announcer
     from bot.interchange.live import LiveSource
 
 __all__ = ["Caller", "Ctx", "Hub", "Prefs"]  # the context names stay importable from here
@@ -30,18 +32,26 @@ ProposalListener = Callable[[int], Awaitable[None]]
 
 
 class Hub:
-    def __init__(self, config: Config, programme: Programme, store: Store, clock: Clock) -> None:
+    """The application: every service is present from construction on. Built by
+    :func:`bot.app.build_app` (production and tests alike), which loads and closes them."""
+
+    def __init__(
+        self, config: Config, programme: Programme, store: Store, clock: Clock, polls: Polls
+    ) -> None:
         self.config = config
         #: The programme: base (schedule.yaml) plus approved open-space proposals, reloads,
         #: the file watch; features subscribe to it (see :mod:`bot.programme.service`).
         self.programmes = ProgrammeService(programme, config.bot.schedule, clock)
         self.programmes.add_sessions(approved_source(store))
         self.store = store
+        #: Owns every background task and periodic job (see :mod:`bot.supervisor`).
+        self.supervisor = Supervisor()
         self.clock = clock
         self.programme_zone = load_zone(programme.forum.timezone)
-        self.polls: Polls | None = None  # opened by fronts.app.open_hub (own connection)
-        #: Announcements and reminders, attached by ``fronts.app.open_hub`` (fronts start it).
-        self.announcer: Announcer | None = None
+        #: Polls, on their own database connection.
+        self.polls = polls
+        #: Announcements and reminders (the fronts register their outboxes and start it).
+        self.announcer = Announcer(self, AnnounceRepo(store.db))
         #: The programme's live source (``schedule = "https://…"``), refreshed by itself.
         self.live_source: LiveSource | None = None
         #: Told of proposals sent from another front (Discord posts their review cards).

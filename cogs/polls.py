@@ -57,8 +57,6 @@ class PollsCog(commands.Cog):
     def __init__(self, bot: commands.Bot, hub: Hub) -> None:
         self.bot = bot
         self.hub = hub
-        if hub.polls is None:
-            raise RuntimeError("PollsCog needs hub.polls (opened by fronts.app.open_hub)")
         self.polls: Polls = hub.polls
         self.refresher: Refresher[int] = Refresher(
             self.refresh_card, hub.config.polls.refresh_seconds

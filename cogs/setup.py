@@ -26,8 +26,7 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.add_cog(EventsCog(bot, hub))
     await bot.add_cog(ProposalsCog(bot, hub))
     bot.add_dynamic_items(FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect)
-    if hub.polls is not None:
-        await bot.add_cog(PollsCog(bot, hub))
+    await bot.add_cog(PollsCog(bot, hub))
     await bot.add_cog(AnnounceCog(bot, hub))
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]

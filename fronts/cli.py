@@ -151,7 +151,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
             config, clock, db=db, schedule=args.schedule, create=scratch is not None
         ) as hub:
             announcer = hub.announcer
-            assert announcer is not None
             fronts = set(args.front or [])
             if not fronts:
                 fronts = set(config.announcements.channels)
@@ -251,8 +250,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
-            if hub.polls is not None:
-                hub.polls.start_timers()
+            hub.polls.start_timers()
             await serve_web(hub, args.host, args.port)
 
     try:

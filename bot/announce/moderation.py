@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.announce.changes import ReloadOutcome
-from bot.announce.follows import _announcer
 from bot.announce.texts import changes_reply
 from bot.context import Ctx
 from bot.doc import Code, Reply, error
@@ -17,9 +16,6 @@ async def reload(ctx: Ctx) -> Reply:
     lang = ctx.lang
     if not ctx.caller.is_moderator:
         return moderators_only(ctx, t(lang, "reload.refused"))
-    announcer = _announcer(ctx.hub)
-    if announcer is None:
-        return error(t(lang, "remind.unavailable"))
     live = ctx.hub.live_source
     source_problem = (await live.refresh()).problem if live is not None else None
     outcome = await ctx.hub.programmes.reload()

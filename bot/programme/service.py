@@ -75,7 +75,7 @@ class ProgrammeService:
         extra: list[Session] = []
         for source in self._sources:
             extra.extend(await source(self.base))
-        programme = self.base.with_sessions(extra)
+        programme = self.base.with_sessions(extra) if extra else self.base
         await self.set(programme)
         return programme
 
