@@ -220,14 +220,13 @@ def cmd_console(args: argparse.Namespace) -> int:
             if port is None:
                 await console
                 return
-            from fronts.runner import cancel_and_wait
             from fronts.web.app import serve_web
 
-            web_task = asyncio.create_task(serve_web(hub, "127.0.0.1", port))
+            hub.supervisor.spawn(serve_web(hub, "127.0.0.1", port), name="web", owner="web")
             try:
                 await console
             finally:
-                await cancel_and_wait([web_task])
+                await hub.supervisor.stop_owner("web")
 
     asyncio.run(main())
     return EXIT_OK
