@@ -24,6 +24,7 @@ from bot.dbfile import cannot_open
 from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import Programme
+from bot.proposals.sessions import approved_source
 from bot.store import Store
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ async def build_app(
         raise cannot_open(db, exc) from exc
     try:
         hub = Hub(config, programme, store, clock, polls)
+        hub.programmes.add_sessions(approved_source(store))  # approved open-space proposals
         if schedule is not None:
             hub.schedule_path = schedule
         hub.live_source = live

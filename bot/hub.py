@@ -17,7 +17,6 @@ from bot.i18n import negotiate
 from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.programme.service import ProgrammeListener, ProgrammeService
-from bot.proposals.sessions import approved_source
 from bot.store import Store
 from bot.supervisor import Supervisor
 from bot.zones import ZoneError, load_zone
@@ -42,7 +41,6 @@ class Hub:
         #: The programme: base (schedule.yaml) plus approved open-space proposals, reloads,
         #: the file watch; features subscribe to it (see :mod:`bot.programme.service`).
         self.programmes = ProgrammeService(programme, config.bot.schedule, clock)
-        self.programmes.add_sessions(approved_source(store))
         self.store = store
         #: Owns every background task and periodic job (see :mod:`bot.supervisor`).
         self.supervisor = Supervisor()
@@ -52,7 +50,8 @@ class Hub:
         self.polls = polls
         #: Announcements and reminders (the fronts register their outboxes and start it).
         self.announcer = Announcer(self, AnnounceRepo(store.db))
-        #: The programme's live source (``schedule = "https://…"``), refreshed by itself.
+        #: The programme's live source (``schedule = "https://…"``), if configured: refreshed
+        #: by a periodic job of the supervisor (``build_app`` starts it).
         self.live_source: LiveSource | None = None
         #: Told of proposals sent from another front (Discord posts their review cards).
         self.proposal_listeners: list[ProposalListener] = []
