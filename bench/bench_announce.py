@@ -38,15 +38,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `python bench/...py`
 
+from contextlib import AsyncExitStack
+
 import aiosqlite
 
 from bot.announce.announcer import FAR, Announcer
 from bot.announce.plan import plan
+from bot.announce.repo import AnnounceRepo
+from bot.app import build_app
 from bot.clock import RehearsalClock
 from bot.commands import dispatch
 from bot.config import BUNDLED_SCHEDULE, Config
+from bot.context import Caller
 from bot.doc import Reply
-from bot.hub import Caller, Hub
 from bot.programme import KINDS, LocalText, Programme, Session, load_programme
 from bot.programme.model import search_words
 from bot.store import Store
@@ -142,8 +146,9 @@ async def main(speed: float, hours: float) -> None:
         clock = RehearsalClock(START - timedelta(minutes=20), speed=speed)
         store = await Store.open(db, clock)
         n_follows = await write_follows(db)
-        hub = Hub(config, programme, store, clock)
-        announcer = await Announcer.open(hub)
+        apps = AsyncExitStack()
+        hub = await apps.enter_async_context(build_app(config, programme, store, clock))
+        announcer = hub.announcer
         outbox = CountingOutbox()
         announcer.register(outbox)
 
@@ -170,7 +175,9 @@ async def main(speed: float, hours: float) -> None:
         clock = RehearsalClock(START - timedelta(minutes=30), speed=speed)
         hub.clock = clock
         store.clock = clock
-        announcer = await Announcer.open(hub)  # a fresh announcer on the fresh clock
+        announcer = Announcer(hub, AnnounceRepo(store.db))  # a fresh one on the fresh clock
+        await announcer.load()
+        hub.announcer = announcer
         announcer.register(outbox)
         announcer.fanout.record_times = True
         end = START + timedelta(hours=hours)
@@ -199,6 +206,7 @@ async def main(speed: float, hours: float) -> None:
             if sent is not None:
                 due_real = clock._origin + (d.due - clock.start).total_seconds() / speed
                 lateness.append(max(0.0, sent - due_real))
+        await apps.aclose()
         await store.close()
 
     load = os.getloadavg()[0]
@@ -249,8 +257,9 @@ async def burst() -> None:
                 [(str(u), session.id, "2021-01-01T00:00:00+00:00") for u in range(N_FOLLOWERS)],
             )
             await con.commit()
-        hub = Hub(config, programme, store, clock)
-        announcer = await Announcer.open(hub)
+        apps = AsyncExitStack()
+        hub = await apps.enter_async_context(build_app(config, programme, store, clock))
+        announcer = hub.announcer
         outbox = CountingOutbox()
         announcer.register(outbox)
         announcer.fanout.record_times = True
@@ -269,6 +278,7 @@ async def burst() -> None:
         await announcer.drain()
         asker.cancel()
         await announcer.stop()
+        await apps.aclose()
         await store.close()
     due_real = clock._origin + 60 / clock.speed
     late = [t - due_real for t in announcer.fanout.sent_at.values()]

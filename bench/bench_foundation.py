@@ -31,8 +31,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,10 +50,12 @@ from bench.report import (
     verdict,
 )
 from bot import agenda
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
+from bot.context import Caller
 from bot.doc import render_plain
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.programme import Programme, load_programme, parse_programme
 from bot.programme import load as programme_module
 from bot.store import Store
@@ -278,10 +280,13 @@ def check_prefs(hub: Hub, users: Sequence[User]) -> None:
         assert prefs.zone_set and prefs.zone.key == u.zone and prefs.lang == u.lang, u
 
 
+AppFor = Callable[[Programme], Hub]  # the application serving a programme
+
+
 def bench_next(
-    name: str, programme: Programme, store: Store, users: Sequence[User], profile: bool
+    name: str, programme: Programme, app: AppFor, users: Sequence[User], profile: bool
 ) -> bool:
-    hub = Hub(Config(), programme, store, FrozenClock(NOW))
+    hub = app(programme)
     check_prefs(hub, users)
     rng = random.Random(f"{SEED}-{name}")
     cold_order = rng.sample(list(users), len(users))
@@ -330,10 +335,10 @@ def bench_next(
 
 
 # -- 3. long lists and search on the scale programme -------------------------------------------
-def bench_lists(programme: Programme, store: Store, users: Sequence[User]) -> bool:
+def bench_lists(programme: Programme, app: AppFor, users: Sequence[User]) -> bool:
     """``/now``, ``/schedule`` pages and filters, and ``Programme.find`` per keystroke (what
     ``/session`` and ``/remind`` autocomplete run) on 1,000 sessions in 16 rooms."""
-    hub = Hub(Config(), programme, store, FrozenClock(NOW))
+    hub = app(programme)
     sample = users[:LIST_CALLS]
     print(
         f"\n3. Long lists and search: {len(programme.sessions):,} sessions in "
@@ -430,6 +435,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"and reopened in {time.perf_counter() - t0:.1f} s; "
                 f"{len(store._users):,} users in its cache"
             )
+            apps = AsyncExitStack()
+
+            def app(programme: Programme) -> Hub:
+                """The application as the bot builds it (``bot.app.build_app``) on ``store``."""
+                built = build_app(Config(), programme, store, FrozenClock(NOW))
+                return loop.run_until_complete(apps.enter_async_context(built))
+
             try:
                 cleared = clear_value_caches()
                 print(
@@ -441,9 +453,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     ("generated 2,000", generated),
                     ("generated 1,000 in 16 rooms", rooms),
                 ):
-                    oks.append(bench_next(name, programme, store, users, args.profile))
-                oks.append(bench_lists(rooms, store, users))
+                    oks.append(bench_next(name, programme, app, users, args.profile))
+                oks.append(bench_lists(rooms, app, users))
             finally:
+                loop.run_until_complete(apps.aclose())
                 loop.run_until_complete(store.close())
     finally:
         loop.close()

@@ -30,13 +30,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `python bench/...py`
 
+from contextlib import AsyncExitStack
+
 import aiohttp
 from mautrix.client import ClientAPI
 from mautrix.types import EventType, RoomID, UserID
 
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
-from bot.hub import Hub
 from bot.programme import load_programme
 from bot.store import Store
 from fronts.matrix.client import MatrixBot
@@ -131,7 +133,10 @@ async def bench(server: Synapse, rounds: int) -> None:
         config = Config.model_validate(
             {"matrix": {"homeserver": server.url, "user_id": bot_account.user_id}}
         )
-        hub = Hub(config, load_programme(BUNDLED_SCHEDULE), store, clock)
+        apps = AsyncExitStack()
+        hub = await apps.enter_async_context(
+            build_app(config, load_programme(BUNDLED_SCHEDULE), store, clock)
+        )
         async with aiohttp.ClientSession() as http:
             bot = MatrixBot(hub, _api(server, bot_account, http))
             tasks = [
@@ -151,6 +156,7 @@ async def bench(server: Synapse, rounds: int) -> None:
                         times["echo"].append(t_echo)
             finally:
                 await cancel_and_wait(tasks)
+                await apps.aclose()
                 await store.close()
     print(f"\n`!next` round trip through Synapse ({SERVER_NAME} on 127.0.0.1), {rounds} rounds")
     print("| bot | median | p99 | max | limit | |")

@@ -29,15 +29,16 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.poll_clicks import Clicks, timed_clicks
 from bench.report import machine_info, verdict
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Config
-from bot.hub import Hub
 from bot.polls.model import PollSpec, Question
 from bot.polls.service import Polls
 from bot.programme import load_programme
@@ -77,8 +78,10 @@ async def end_to_end(
     clock = FrozenClock(NOW)
     config = Config.model_validate({"discord": {"forum_guild_ids": [DEFAULT_GUILD_ID]}})
     store = await Store.open(db, clock)
-    hub = Hub(config, load_programme(config.bot.schedule), store, clock)
-    hub.polls = await Polls.open(db, clock, synchronous=synchronous)
+    config.polls.synchronous = synchronous  # type: ignore[assignment]
+    apps = AsyncExitStack()
+    built = build_app(config, load_programme(config.bot.schedule), store, clock)
+    hub = await apps.enter_async_context(built)
     settle_heap()  # as fronts.app.open_hub does once the bot has started
     bot = HubBot(hub, sync_commands=False)
     try:
@@ -134,7 +137,7 @@ async def end_to_end(
             }
             return clicks
     finally:
-        await hub.polls.close()
+        await apps.aclose()
         await store.close()
 
 

@@ -31,10 +31,14 @@ from zoneinfo import available_timezones
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for `python bench/...py`
 
+from contextlib import AsyncExitStack
+
 from bot import agenda
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.programme import load_programme
 from bot.proposals import moderation, service
 from bot.proposals.env import repo_of
@@ -122,7 +126,8 @@ async def main() -> None:
     config.proposals.rooms_per_slot = APPROVED
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(Path(tmp) / "bench.sqlite3", clock)
-        hub = Hub(config, programme, store, clock)
+        apps = AsyncExitStack()
+        hub = await apps.enter_async_context(build_app(config, programme, store, clock))
         try:
             hosts = [Caller("console", f"host{i}", f"Host {i}") for i in range(HOSTS)]
             submit_ns = await _timed(
@@ -150,6 +155,7 @@ async def main() -> None:
                 export_ns.append(time.perf_counter_ns() - start)
             next_ns = _next_pass(hub, users)
         finally:
+            await apps.aclose()
             await store.close()
 
     s_med, s_p99, s_max = _stats(submit_ns)

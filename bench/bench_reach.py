@@ -48,9 +48,9 @@ from pydantic import ValidationError
 
 from bench.report import machine_info, percentile
 from bot.announce.announcer import Announcer
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
-from bot.hub import Hub
 from bot.outbox import Outbox
 from bot.programme import load_programme
 from bot.store import Store
@@ -208,22 +208,22 @@ async def run(
             store = await Store.open(db, clock)
             async with aiosqlite.connect(db) as con:
                 await con.executemany(
-                    "INSERT INTO announce_follows (front, user_id, target_type, target, lead_minutes,"
-                    " since, locale) VALUES (?, ?, 'session', ?, ?, ?, NULL)",
+                    "INSERT INTO announce_follows (front, user_id, target_type, target,"
+                    " lead_minutes, since, locale) VALUES (?, ?, 'session', ?, ?, ?, NULL)",
                     [(front, u, SESSION, LEAD, "2021-01-01T00:00:00+00:00") for u in users],
                 )
                 await con.commit()
-            hub = Hub(config, programme, store, clock)
-            announcer = await Announcer.open(hub)
-            if front == "discord":
-                outbox, close = await _discord_outbox(url)
-            else:
-                outbox, close = await _matrix_outbox(url, store, clock, users, scale)
             try:
-                await _deliver(announcer, outbox, clock, due, outcome)
+                async with build_app(config, programme, store, clock) as hub:
+                    if front == "discord":
+                        outbox, close = await _discord_outbox(url)
+                    else:
+                        outbox, close = await _matrix_outbox(url, store, clock, users, scale)
+                    try:
+                        await _deliver(hub.announcer, outbox, clock, due, outcome)
+                    finally:
+                        await close()
             finally:
-                await announcer.stop()
-                await close()
                 await store.close()
         async with aiohttp.ClientSession() as http, http.get(f"{url}/_bench/stats") as resp:
             outcome.stats = await resp.json()

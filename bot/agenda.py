@@ -8,9 +8,9 @@ from datetime import date
 from babel.core import UnknownLocaleError
 
 from bot import listing
+from bot.context import Ctx
 from bot.days import programme_today, schedule_days
 from bot.doc import Code, Emph, Link, Reply, Strong, Text, error
-from bot.hub import Ctx
 from bot.i18n import fmt_day, fmt_time, language_name, t
 from bot.programme import Session, kind_text
 from bot.render import session_item, when, where_text, zone_note

@@ -30,8 +30,8 @@ from icalendar import Alarm, Calendar, Event
 
 from bot.announce.follows import followed_sessions, lead_minutes
 from bot.announce.texts import duration
+from bot.context import Ctx
 from bot.doc import Attachment, Code, Reply
-from bot.hub import Ctx
 from bot.i18n import t, tn
 from bot.programme import Programme, Session, format_text, kind_text
 from bot.revisions import Revision, record_revisions

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from bot import agenda, calendar, settings
 from bot.announce import follows, moderation
+from bot.context import Caller
 from bot.doc import Code, Reply, error
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.polls import text as poll_text
 from bot.proposals import text as proposals

@@ -12,8 +12,8 @@ from functools import cache
 
 from dateutil import parser as dateparser
 
+from bot.context import Ctx
 from bot.doc import Reply, error
-from bot.hub import Ctx
 from bot.i18n import LANGUAGES, day_first, fmt_day, t
 from bot.programme import fold
 

@@ -14,8 +14,9 @@ import aiosqlite
 
 from bot.announce.follows import followed_sessions, lead_minutes
 from bot.calendar import calendar_bytes
+from bot.context import Caller, Ctx
 from bot.doc import Code, Reply, error
-from bot.hub import Caller, Ctx, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.revisions import record_revisions
 

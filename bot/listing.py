@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from bot.context import Ctx
 from bot.doc import Code, Reply, error
-from bot.hub import Ctx
 from bot.i18n import LANGUAGES, catalog, negotiate, t
 from bot.programme import KINDS, Programme, Session, fold
 from bot.programme.model import kind_names, search_words

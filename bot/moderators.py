@@ -5,8 +5,8 @@ a second line saying so."""
 
 from __future__ import annotations
 
+from bot.context import Ctx
 from bot.doc import Reply, error
-from bot.hub import Ctx
 from bot.i18n import t
 
 

@@ -28,7 +28,7 @@ class DeliveryError(Exception):
 
 
 class Outbox(Protocol):
-    #: The front's name, as in :class:`bot.hub.Caller` ("console", "discord", "matrix").
+    #: The front's name, as in :class:`bot.context.Caller` ("console", "discord", "matrix").
     front: str
 
     async def post(self, channel: str, reply: Reply) -> None:

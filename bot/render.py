@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 
+from bot.context import Ctx
 from bot.doc import Inline, Reply, Stamp, Strong, Text
-from bot.hub import Ctx
 from bot.i18n import fmt_day_phrase, fmt_day_short, fmt_time, t, tn
 from bot.programme import Place, Programme, Session, format_text, kind_text
 from bot.zones import UserZone

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.context import Ctx
 from bot.doc import Code, Reply, Strong, Text, error
-from bot.hub import Ctx
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_name, parse_language, t, tn
 from bot.render import when_phrase
 from bot.zones import ZoneError, resolve_zone

@@ -57,6 +57,8 @@ class Store:
         self.clock = clock
         self._users: dict[tuple[str, str], UserPrefs] = {}
         self.process_lock: ProcessLock | None = None
+        #: The database file (the app opens its other connections, polls', on it).
+        self.path: Path | None = None
 
     @classmethod
     async def open(
@@ -106,6 +108,7 @@ class Store:
                 await db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 await db.commit()
             store = cls(db, clock)
+            store.path = Path(path)
             store.process_lock = held
             await store._load_users()
         except (sqlite3.DatabaseError, RuntimeError) as exc:  # read-only, disk full, newer…

@@ -218,13 +218,12 @@ class AnnounceCog(commands.Cog):
 
     async def cog_load(self) -> None:
         # Runs from setup_hook (never on_ready, which can fire many times).
-        if self.hub.announcer is not None:
-            self.hub.announcer.register(self.outbox)
-            await self.hub.announcer.start()
+        self.hub.announcer.register(self.outbox)
+        await self.hub.announcer.start()
 
     async def cog_unload(self) -> None:
-        if self.hub.announcer is not None:
-            await self.hub.announcer.stop()
+        # Discord stops: only its outbox goes; the announcer is shared (build_app stops it).
+        self.hub.announcer.unregister(self.outbox.front)
 
     @app_commands.command(
         name=text("slash.remind.name"), description=text("cmd.remind.description")
@@ -292,8 +291,6 @@ class AnnounceCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         ctx = self.hub.context(caller_from(interaction, self.hub))
         announcer = self.hub.announcer
-        if announcer is None:
-            return []
         q = fold(current.strip())
         out = [_choice(t(ctx.lang, "remind.choice_all"), "all")]
         for f in announcer.follows_of(ctx.caller.front, ctx.caller.user_id):

@@ -14,9 +14,10 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
+from bot.context import Caller
 from bot.doc import error
 from bot.failures import failure_text
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.i18n import LANGUAGES, catalog, negotiate, t
 from cogs.render import send_reply
 

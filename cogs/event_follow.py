@@ -80,7 +80,7 @@ class EventFollowCog(commands.Cog):
         self.hub = hub
         self.repo = EventsRepo(hub.store.db)
         self.ledger = AnnounceRepo(hub.store.db)
-        self.jobs = DueJobs(hub.clock, self._due)
+        self.jobs = DueJobs(hub.clock, self._due, hub.supervisor, prefix="event-status:")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._parser: Callable[[dict[str, Any]], None] | None = None
 
@@ -185,8 +185,7 @@ class EventFollowCog(commands.Cog):
         now = self.hub.clock.now()
         if session is None or session.starts_at is None or session.starts_at <= now:
             return False
-        announcer = self.hub.announcer
-        if announcer is not None and session in announcer.followed(FRONT, user_id):
+        if session in self.hub.announcer.followed(FRONT, user_id):
             return False  # already followed
         key = offer_key(FRONT, session.id, user_id)
         if await self.ledger.status(key) is not None:

@@ -35,6 +35,8 @@ from cogs.render import cut_escaped, escape_text, send_reply
 log = logging.getLogger(__name__)
 REASON = "LOCAL4ACTION Hub programme"
 LIVE = (discord.EventStatus.scheduled, discord.EventStatus.active)
+OWNER = "discord-events"  # this cog's tasks and jobs in the hub's supervisor
+RESYNC_JOB = "discord-events-resync"
 
 
 @contextlib.contextmanager
@@ -130,8 +132,6 @@ class EventsCog(commands.Cog):
         self.hub = hub
         self.repo = EventsRepo(hub.store.db)
         self._lock = asyncio.Lock()  # one sync at a time: two would both create
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._periodic: asyncio.Task[None] | None = None
         self._auto = hub.config.events.sync
 
     @property
@@ -140,24 +140,19 @@ class EventsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         if self._auto:
-            self.hub.programme_listeners.append(self._programme_changed)
+            self.hub.programmes.subscribe(self._programme_changed)
             self._spawn(self._first_sync())
 
     async def cog_unload(self) -> None:
-        if self._programme_changed in self.hub.programme_listeners:
-            self.hub.programme_listeners.remove(self._programme_changed)
-        for task in [*self._tasks, *([self._periodic] if self._periodic else [])]:
-            task.cancel()
+        self.hub.programmes.unsubscribe(self._programme_changed)
+        await self.hub.supervisor.stop_owner(OWNER)  # this cog's syncs and periodic job only
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.hub.supervisor.spawn(coro, name="discord-events-sync", owner=OWNER)
 
     async def wait_idle(self) -> None:
         """Wait for the syncs under way (start-up, programme changes); not the periodic one."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.hub.supervisor.idle(OWNER)
 
     def _programme_changed(self, programme: Programme) -> None:
         # Not awaited by whoever changed the programme (a moderator's decision): in the background.
@@ -168,13 +163,8 @@ class EventsCog(commands.Cog):
         await self.bot.wait_until_ready()
         await self.sync_all()
         minutes = self.hub.config.events.resync_minutes
-        if minutes and self._periodic is None:
-            self._periodic = asyncio.create_task(self._every(minutes * 60))
-
-    async def _every(self, seconds: float) -> None:
-        while True:
-            await asyncio.sleep(seconds)
-            await self.sync_all()
+        if minutes:
+            self.hub.supervisor.every(RESYNC_JOB, minutes * 60, self.sync_all, owner=OWNER)
 
     def _guilds(self) -> list[discord.Guild]:
         """The forum's servers (``discord.forum_guild_ids``, else ``guild_ids``), never a server

@@ -21,8 +21,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.context import Caller, Ctx
 from bot.doc import Reply, error
-from bot.hub import Caller, Ctx, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.polls import replies
 from bot.polls.model import Poll, search_candidates
@@ -56,8 +57,6 @@ class PollsCog(commands.Cog):
     def __init__(self, bot: commands.Bot, hub: Hub) -> None:
         self.bot = bot
         self.hub = hub
-        if hub.polls is None:
-            raise RuntimeError("PollsCog needs hub.polls (opened by fronts.app.open_hub)")
         self.polls: Polls = hub.polls
         self.refresher: Refresher[int] = Refresher(
             self.refresh_card, hub.config.polls.refresh_seconds

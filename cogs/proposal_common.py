@@ -8,9 +8,10 @@ from typing import Any
 
 import discord
 
+from bot.context import Ctx
 from bot.doc import Reply, error
 from bot.failures import failure_text
-from bot.hub import Ctx, Hub
+from bot.hub import Hub
 from cogs.common import caller_from, caller_of
 from cogs.render import NO_PINGS, send_reply, to_messages
 

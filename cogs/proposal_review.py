@@ -19,8 +19,9 @@ from typing import Any
 
 import discord
 
+from bot.context import Caller
 from bot.doc import Reply, error
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.proposals import moderation
 from bot.proposals.env import form_env, repo_of

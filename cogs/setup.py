@@ -30,8 +30,7 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     bot.add_dynamic_items(
         FormButton, CancelButton, WithdrawButton, ReviewButton, SlotSelect, FollowOffer
     )
-    if hub.polls is not None:
-        await bot.add_cog(PollsCog(bot, hub))
+    await bot.add_cog(PollsCog(bot, hub))
     await bot.add_cog(AnnounceCog(bot, hub))
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]

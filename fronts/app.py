@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import gc
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
-from bot.announce.announcer import Announcer
+from bot.app import build_app
 from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
-from bot.dbfile import cannot_open
 from bot.hub import Hub
 from bot.interchange.live import LiveSource
-from bot.polls.service import Polls
 from bot.programme import load_programme
-from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.http_fetch import fetch
 
@@ -73,27 +69,13 @@ async def open_hub(
         schedule = await live.prime()
     programme = load_programme(schedule or config.bot.schedule)
     path = db or config.bot.database
+    source = Path(schedule or config.bot.schedule)
     store = await Store.open(path, clock, create=create, lock=lock)
     try:
-        hub = Hub(config, programme, store, clock)
-        hub.schedule_path = Path(schedule or config.bot.schedule)
-        hub.live_source = live
-        await Announcer.open(hub)  # the fronts register their outboxes and start it
-        await rebuild_programme(hub)  # the base programme plus approved open-space proposals
-        try:
-            hub.polls = await Polls.open(path, clock, synchronous=config.polls.synchronous)
-        except sqlite3.Error as exc:
-            raise cannot_open(path, exc) from exc
-        settle_heap()
-        if live is not None:
-            live.start(hub)
-        try:
+        async with build_app(
+            config, programme, store, clock, db=path, schedule=source, live=live
+        ) as hub:
+            settle_heap()
             yield hub
-        finally:
-            if live is not None:
-                await live.stop()
-            if hub.announcer is not None:
-                await hub.announcer.stop()
-            await hub.polls.close()
     finally:
         await store.close()

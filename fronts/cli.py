@@ -151,7 +151,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
             config, clock, db=db, schedule=args.schedule, create=scratch is not None
         ) as hub:
             announcer = hub.announcer
-            assert announcer is not None
             fronts = set(args.front or [])
             if not fronts:
                 fronts = set(config.announcements.channels)
@@ -221,14 +220,13 @@ def cmd_console(args: argparse.Namespace) -> int:
             if port is None:
                 await console
                 return
-            from fronts.runner import cancel_and_wait
             from fronts.web.app import serve_web
 
-            web_task = asyncio.create_task(serve_web(hub, "127.0.0.1", port))
+            hub.supervisor.spawn(serve_web(hub, "127.0.0.1", port), name="web", owner="web")
             try:
                 await console
             finally:
-                await cancel_and_wait([web_task])
+                await hub.supervisor.stop_owner("web")
 
     asyncio.run(main())
     return EXIT_OK
@@ -251,8 +249,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
-            if hub.polls is not None:
-                hub.polls.start_timers()
+            hub.polls.start_timers()
             await serve_web(hub, args.host, args.port)
 
     try:

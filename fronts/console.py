@@ -16,10 +16,11 @@ from typing import TextIO
 
 from bot.announce.fanout import DELIVERY_KEY
 from bot.commands import dispatch, intercept, parse_line
+from bot.context import Caller
 from bot.doc import Reply, render_plain
 from bot.failures import failure_text
 from bot.files import write_atomic
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.i18n import t
 from bot.polls import replies as poll_replies
 from bot.polls.model import Poll
@@ -114,11 +115,9 @@ class Console:
         self.announcements: list[str] = []
         self._out: TextIO | None = None
         self._result_tasks: set[asyncio.Task[None]] = set()
-        if hub.polls is not None:
-            hub.polls.on_close(self._poll_closed)
+        hub.polls.on_close(self._poll_closed)
         self.outbox = ConsoleOutbox(self)
-        if hub.announcer is not None:
-            hub.announcer.register(self.outbox)
+        hub.announcer.register(self.outbox)
 
     def _poll_closed(self, poll: Poll) -> None:
         """A console poll closed by its timer: show its final result to everyone (the chart is
@@ -249,10 +248,8 @@ def _prompt() -> str:
 
 async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | None = None) -> None:
     console = Console(hub, locale=locale, files_dir=files_dir)
-    if hub.polls is not None:
-        hub.polls.start_timers()
-    if hub.announcer is not None:
-        await hub.announcer.start()  # the clock's speed drives it (--speed N)
+    hub.polls.start_timers()
+    await hub.announcer.start()  # the clock's speed drives it (--speed N)
     if sys.stdin.isatty():
         forum = hub.programme.forum.name.get(hub.prefs(console.caller(console.default_user)).lang)
         now = hub.clock.now().astimezone(hub.programme.zone)
@@ -263,5 +260,5 @@ async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | Non
     try:
         await console.run(sys.stdin, sys.stdout, echo=not sys.stdin.isatty())
     finally:
-        if hub.announcer is not None:
-            await hub.announcer.stop()
+        # the console stops: only its outbox goes; the announcer is shared (build_app stops it)
+        hub.announcer.unregister(console.outbox.front)

@@ -72,8 +72,7 @@ def run_fronts(
             if use_web:
                 from fronts.web.app import serve_web
 
-                if hub.polls is not None:
-                    hub.polls.start_timers()
+                hub.polls.start_timers()
                 jobs.append(serve_web(hub))
             await first_failure(jobs)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.app import build_app
+from bot.clock import Clock, FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import Programme, load_programme
 from bot.store import Store
@@ -63,8 +66,12 @@ def config() -> Config:
 
 
 @pytest.fixture
-def hub(config: Config, programme: Programme, store: Store, clock: FrozenClock) -> Hub:
-    return Hub(config, programme, store, clock)
+async def hub(
+    config: Config, programme: Programme, store: Store, clock: FrozenClock, db_path: Path
+) -> AsyncIterator[Hub]:
+    """The application as production builds it (``bot.app.build_app``), on the test store."""
+    async with build_app(config, programme, store, clock, db=db_path) as app:
+        yield app
 
 
 def caller(user: str = "ana", *, front: str = "console", locale: str | None = None) -> Caller:
@@ -79,13 +86,26 @@ def text_of(reply: object) -> str:
     return reply.plain().replace("\u202f", " ").replace("\xa0", " ")
 
 
+#: The type of the ``app_of`` fixture.
+AppOf = Callable[..., Awaitable[Hub]]
+
+
 @pytest.fixture
-async def polls(hub: Hub, db_path: Path, clock: FrozenClock) -> AsyncIterator[Polls]:
-    """The polls service on the test database, attached to ``hub`` (as ``open_hub`` does)."""
-    opened = await Polls.open(db_path, clock)
-    hub.polls = opened
-    yield opened
-    await opened.close()
+async def app_of() -> AsyncIterator[AppOf]:
+    """``await app_of(config, programme, store, clock)``: one more application built by
+    ``bot.app.build_app`` (another config, a restart), closed at the end of the test."""
+    async with AsyncExitStack() as stack:
+
+        async def make(config: Config, programme: Programme, store: Store, clock: Clock) -> Hub:
+            return await stack.enter_async_context(build_app(config, programme, store, clock))
+
+        yield make
+
+
+@pytest.fixture
+def polls(hub: Hub) -> Polls:
+    """The hub's polls service on the test database (``build_app`` opens and closes it)."""
+    return hub.polls
 
 
 # -- Matrix: one real Synapse per session, started only when a test asks for it ----------------

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.announce.announcer import Announcer
 from bot.clock import FrozenClock
 from bot.hub import Hub
 from tests.fronts_under_test import Front, open_front
@@ -174,12 +173,11 @@ async def test_only_moderators_export_or_close_the_form(front: Front) -> None:
 # -- announcements and reminders ---------------------------------------------------------------
 @pytest.fixture(params=FRONTS)
 async def announcing(request: pytest.FixtureRequest, hub: Hub) -> AsyncIterator[Front]:
-    announcer = await Announcer.open(hub)
+    announcer = hub.announcer
     env = request.getfixturevalue("matrix_env") if request.param == "matrix" else None
     async with open_front(request.param, hub, env) as f:
         await announcer.start()  # Discord's cog and the Matrix bot have started it already
         yield f
-    await announcer.stop()
 
 
 async def test_a_follower_is_reminded_privately_in_their_zone(

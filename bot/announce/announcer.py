@@ -1,13 +1,14 @@
 """The announcer: plans every announcement and reminder, runs them when due, exactly once.
 
-A front creates nothing itself; ``fronts.app.open_hub`` opens the announcer on the hub, and each
-front registers its :class:`~bot.outbox.Outbox` and starts it::
+A front creates nothing itself; ``bot.app.build_app`` makes and loads the announcer of the hub
+(and stops it when the app closes), and each front registers its :class:`~bot.outbox.Outbox`
+and starts it (starting twice is harmless)::
 
-    announcer = hub.announcer                 # Announcer.open(hub) was called by open_hub
+    announcer = hub.announcer                 # made and loaded by build_app
     announcer.register(MyOutbox(...))         # outbox.front names the front ("matrix")
     await announcer.start()                   # catch up, schedule, start workers and watcher
     ...
-    await announcer.stop()
+    announcer.unregister("matrix")            # that front stops; the others go on
 
 Exactly once: every delivery has a stable key; it is claimed in the ledger ('sending', committed)
 before it is sent and marked 'sent' after. At start-up, what fell due while the bot was down is
@@ -20,17 +21,15 @@ idempotency key (Discord ``nonce`` + ``enforce_nonce``), so the platform drops a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import logging
 from collections import Counter
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.announce import digest, texts
-from bot.announce.changes import ReloadOutcome, change_deliveries, diff
+from bot.announce.changes import change_deliveries
 from bot.announce.fanout import FanOut, Status
 from bot.announce.follow_book import FollowBook, User
 from bot.announce.group_plan import GroupPlanning
@@ -40,13 +39,17 @@ from bot.announce.model import Change, Delivery, Follow
 from bot.announce.persist import persist
 from bot.announce.plan import FollowIndex, latest_announcements, plan
 from bot.announce.repo import AnnounceRepo
-from bot.hub import Hub
 from bot.outbox import DeliveryError, Outbox
-from bot.programme import Programme, ProgrammeError, load_programme
+from bot.programme import Programme
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
 
 log = logging.getLogger(__name__)
 FAR = datetime(9999, 1, 1, tzinfo=UTC)
 FINAL = frozenset({"sent", "skipped", "failed"})
+OWNER = "announcer"  # its tasks and jobs in the supervisor
+WATCH_JOB = "schedule-watch"
 PLAN_SLICE = 50  # sessions planned between two yields to the event loop
 
 
@@ -75,17 +78,16 @@ class Announcer(FollowBook, GroupPlanning):
         self.fanout = FanOut(
             repo, hub.clock, self.settings, self._send, self._permanent, self._settled
         )
-        self.jobs = DueJobs(hub.clock, self._job)
-        self.watch: FileWatch | None = None
+        self.jobs = DueJobs(hub.clock, self._job, hub.supervisor)
+        self.watch: FileWatch | None = None  # run by the supervisor while started
         self.started = False
-        self._tasks: set[asyncio.Task[object]] = set()
         self._dirty: set[User] | None = None
         self._replanning = asyncio.Lock()
+        hub.programmes.subscribe(self._programme_changed)
+        hub.programmes.on_changes(self._programme_changes)
 
-    @classmethod
-    async def open(cls, hub: Hub) -> Announcer:
-        """Load follows and the ledger, and attach to ``hub`` (``hub.announcer``)."""
-        self = cls(hub, AnnounceRepo(hub.store.db))
+    async def load(self) -> None:
+        """Load follows, unreachable users and the ledger (``bot.app.build_app`` does, once)."""
         for f in await self.repo.follows():
             self._follows.setdefault(f.user, {})[(f.target_type, f.target)] = f
             self._count(f, 1)
@@ -93,15 +95,17 @@ class Announcer(FollowBook, GroupPlanning):
         self._ledger = await self.repo.ledger()
         self._watermark = await self.repo.watermark()
         await self.groups.load()
-        hub.announcer = self
-        hub.programme_listeners.append(self._programme_changed)
-        return self
 
     def register(self, outbox: Outbox) -> None:
         """Deliver ``outbox.front``'s announcements and reminders through ``outbox``."""
         self.outboxes[outbox.front] = outbox
         if self.started:
             self._spawn(self._replan(), "announce-replan")
+
+    def unregister(self, front: str) -> None:
+        """``front`` stops: its deliveries wait (retried) until it registers again; the other
+        fronts' go on (the announcer is shared: only the app stops it)."""
+        self.outboxes.pop(front, None)
 
     async def start(self) -> None:
         """Plan, send what is due (within the grace), and run on: jobs, workers, file watch."""
@@ -114,22 +118,14 @@ class Announcer(FollowBook, GroupPlanning):
         await self.run_due()
         speed = self.hub.clock.speed
         if self.settings.watch_schedule and speed > 0 and self.watch is None:
-            self.watch = FileWatch(
-                Path(self.hub.schedule_path), self.settings.watch_seconds, self._file_changed
-            )
-            self.watch.start()
+            self.watch = self.hub.programmes.file_watch(self.settings.watch_seconds)
+            self.hub.supervisor.every(WATCH_JOB, self.watch.seconds, self.watch.check, owner=OWNER)
 
     async def stop(self) -> None:
         self.started = False  # a job APScheduler had already begun now does nothing
         self.jobs.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self.watch is not None:
-            await self.watch.stop()
-            self.watch = None
+        await self.hub.supervisor.stop_owner(OWNER)  # its tasks and the file watch's job
+        self.watch = None
         await self.fanout.stop()
 
     # -- planning ----------------------------------------------------------------------------
@@ -243,14 +239,7 @@ class Announcer(FollowBook, GroupPlanning):
 
     # -- running -----------------------------------------------------------------------------
     def _spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
-        task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[object]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("announcer task %s failed", task.get_name(), exc_info=task.exception())
+        self.hub.supervisor.spawn(work, name=name, owner=OWNER)
 
     async def _job(self, at: datetime) -> None:
         """An APScheduler job: hand over at once (the job ends; a full queue never holds the
@@ -337,8 +326,7 @@ class Announcer(FollowBook, GroupPlanning):
 
     async def drain(self) -> None:
         """Wait until the due work handed over so far is queued and every message settled."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.hub.supervisor.idle(OWNER)
         await self.fanout.drain()
 
     async def deliver_due(self, now: datetime | None = None) -> int:
@@ -414,38 +402,10 @@ class Announcer(FollowBook, GroupPlanning):
         if self.started:
             await self._replan()
 
-    async def reload(self, path: Path | None = None) -> ReloadOutcome:
-        """Read the schedule file again. A file with problems changes nothing; a good one
-        replaces the base programme (approved open-space sessions stay), re-plans every job and
-        announces what moved, was cancelled or was added."""
-        from bot.proposals.sessions import rebuild_programme
-
-        source = Path(path or self.hub.schedule_path)
-        if self.watch is not None:
-            self.watch.accept()
-        try:  # in a worker thread: a big file takes seconds, and the bot keeps answering
-            base = await asyncio.to_thread(load_programme, source)
-        except ProgrammeError as exc:
-            return ReloadOutcome(False, exc.lines())
-        old = self.hub.programme
-        self.hub.base_programme = base
-        self.hub.schedule_path = source
-        await rebuild_programme(self.hub)  # tells the listeners: _replan
-        changes = diff(old, self.hub.programme, self.hub.clock.now())
-        if changes and self.started:
+    async def _programme_changes(self, changes: list[Change]) -> None:
+        """A reload moved, cancelled or added sessions: announce them (once running)."""
+        if self.started:
             await self._announce_changes(changes)
-        return ReloadOutcome(True, [], changes)
-
-    async def _file_changed(self) -> None:
-        outcome = await self.reload()
-        if not outcome.ok:
-            log.warning(
-                "%s changed but has problems; the running programme is kept:\n%s",
-                self.hub.schedule_path,
-                "\n".join(outcome.problems),
-            )
-        else:
-            log.info("%s reloaded: %d change(s)", self.hub.schedule_path, len(outcome.changes))
 
     async def _announce_changes(self, changes: list[Change]) -> None:
         planned = change_deliveries(

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING
 from bot import listing
 from bot.announce.model import Follow, TargetType
 from bot.announce.texts import duration
+from bot.context import Ctx
 from bot.doc import Code, Reply, Strong, Text, error
-from bot.hub import Ctx, Hub
+from bot.hub import Hub
 from bot.i18n import t, tn
 from bot.programme import KINDS, LANGS, Session, fold
 from bot.render import session_item, zone_note
 
 if TYPE_CHECKING:
-    from bot.announce.announcer import Announcer
+    pass
 
 MAX_LEAD = 24 * 60
 MAX_LISTED = 5  # sessions listed in a /remind answer; /agenda lists them all
@@ -138,18 +139,8 @@ def describe(ctx: Ctx, target_type: TargetType, target: str) -> str:
     return session.title.get(ctx.lang)
 
 
-def _unavailable(ctx: Ctx) -> Reply:
-    return error(t(ctx.lang, "remind.unavailable"))
-
-
-def _announcer(hub: Hub) -> Announcer | None:
-    return getattr(hub, "announcer", None)
-
-
 async def remind(ctx: Ctx, text: str, lead: int | None = None, dm: bool = False) -> Reply:
-    announcer = _announcer(ctx.hub)
-    if announcer is None:
-        return _unavailable(ctx)
+    announcer = ctx.hub.announcer
     lang = ctx.lang
     if not text.strip():
         return error(t(lang, "remind.usage", cmd=f"{ctx.caller.prefix}remind"))
@@ -225,9 +216,7 @@ def _lead_text(ctx: Ctx, lead: int) -> str:
 
 
 def reminders(ctx: Ctx) -> Reply:
-    announcer = _announcer(ctx.hub)
-    if announcer is None:
-        return _unavailable(ctx)
+    announcer = ctx.hub.announcer
     lang = ctx.lang
     follows = announcer.follows_of(ctx.caller.front, ctx.caller.user_id)
     if not follows:
@@ -255,9 +244,7 @@ def _order(target_type: TargetType) -> int:
 
 
 async def unremind(ctx: Ctx, text: str) -> Reply:
-    announcer = _announcer(ctx.hub)
-    if announcer is None:
-        return _unavailable(ctx)
+    announcer = ctx.hub.announcer
     lang = ctx.lang
     front, user = ctx.caller.front, ctx.caller.user_id
     if not text.strip():
@@ -293,9 +280,7 @@ async def unremind(ctx: Ctx, text: str) -> Reply:
 def agenda(ctx: Ctx, text: str | None = None, *, page: str | int | None = None) -> Reply:
     """The sessions the reader follows that have not ended, in their zone, a page at a time
     (following ``all`` of a thousand-session programme would otherwise flood the chat)."""
-    announcer = _announcer(ctx.hub)
-    if announcer is None:
-        return _unavailable(ctx)
+    announcer = ctx.hub.announcer
     lang = ctx.lang
     options = listing.split_options(text, ("page",))
     if isinstance(options, str):
@@ -329,16 +314,10 @@ def agenda(ctx: Ctx, text: str | None = None, *, page: str | int | None = None) 
 async def followed_sessions(hub: Hub, front: str, user_id: str) -> list[Session]:
     """The sessions ``front``/``user_id`` follows (directly, by kind, or all), in programme
     order; timed ones only. For a user's agenda and calendar export."""
-    announcer = _announcer(hub)
-    if announcer is None:
-        return []
-    return announcer.followed(front, user_id)
+    return hub.announcer.followed(front, user_id)
 
 
 def lead_minutes(hub: Hub, front: str, user_id: str) -> dict[str, int]:
     """Session id → the reader's reminder lead for each timed session they follow (through
     their most specific follow, as the reminders are planned). For calendar alarms."""
-    announcer = _announcer(hub)
-    if announcer is None:
-        return {}
-    return announcer.leads(front, user_id)
+    return hub.announcer.leads(front, user_id)

@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.announce.model import stamp
 from bot.clock import Clock, real_seconds_until
+from bot.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "due:"
@@ -45,9 +46,20 @@ logging.getLogger("apscheduler.executors.default").addFilter(_QuietCancel())
 class DueJobs:
     """APScheduler jobs that call ``run(at)`` when the clock reaches each due instant."""
 
-    def __init__(self, clock: Clock, run: Callable[[datetime], Awaitable[object]]) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        run: Callable[[datetime], Awaitable[object]],
+        supervisor: Supervisor,
+        *,
+        prefix: str = JOB_PREFIX,
+    ) -> None:
+        """``prefix`` names these jobs in the one shared scheduler: each owner of due jobs needs
+        its own, or one's job would replace another's at the same instant."""
         self.clock = clock
         self._run = run
+        self._supervisor = supervisor
+        self._prefix = prefix
         self._scheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, datetime] = {}
 
@@ -58,13 +70,15 @@ class DueJobs:
     def start(self) -> None:
         if self.clock.speed <= 0 or self._scheduler is not None:
             return  # a frozen clock: due work runs only when a test asks
-        self._scheduler = AsyncIOScheduler(timezone=UTC)
-        self._scheduler.start()
+        self._scheduler = self._supervisor.scheduler_started()  # the one scheduler, shared
 
     def stop(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        """Remove these jobs (the scheduler is the supervisor's: other jobs run on)."""
+        if self._scheduler is not None and self._scheduler.running:
+            for job_id in self._jobs:
+                with contextlib.suppress(JobLookupError):
+                    self._scheduler.remove_job(job_id)
+        self._scheduler = None
         self._jobs.clear()
 
     def job_ids(self) -> set[str]:
@@ -77,7 +91,7 @@ class DueJobs:
         if self._scheduler is None:
             return
         now = self.clock.now()
-        wanted = {f"{JOB_PREFIX}{stamp(d)}": d for d in dues if d > now}
+        wanted = {f"{self._prefix}{stamp(d)}": d for d in dues if d > now}
         if replace:
             for job_id in [j for j in self._jobs if j not in wanted]:
                 with contextlib.suppress(JobLookupError):
@@ -95,7 +109,7 @@ class DueJobs:
         now = self.clock.now()
         for due in dues:
             if due > now:
-                self._add(f"{JOB_PREFIX}{stamp(due)}", due)
+                self._add(f"{self._prefix}{stamp(due)}", due)
 
     def _add(self, job_id: str, due: datetime) -> None:
         assert self._scheduler is not None
@@ -121,8 +135,9 @@ class DueJobs:
 
 
 class FileWatch:
-    """Polls a file's modification time and size every ``seconds`` real seconds and calls
-    ``changed()`` when they differ from the last seen (no extra dependency, works on any OS)."""
+    """Compares a file's modification time and size with the last seen and calls ``changed()``
+    when they differ (no extra dependency, works on any OS); the supervisor runs :meth:`check`
+    every ``seconds`` real seconds as an APScheduler job."""
 
     def __init__(
         self, path: Path, seconds: float, changed: Callable[[], Awaitable[object]]
@@ -131,7 +146,6 @@ class FileWatch:
         self.seconds = seconds
         self._changed = changed
         self._seen = self.signature()
-        self._task: asyncio.Task[None] | None = None
 
     def signature(self) -> tuple[int, int] | None:
         try:
@@ -152,22 +166,3 @@ class FileWatch:
         self._seen = now
         await self._changed()
         return True
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="schedule-watch")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.seconds)
-            try:
-                await self.check()
-            except Exception:
-                log.exception("checking %s for changes failed", self.path)

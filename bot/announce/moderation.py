@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bot.announce.changes import ReloadOutcome
-from bot.announce.follows import _announcer
 from bot.announce.texts import changes_reply
+from bot.context import Ctx
 from bot.doc import Code, Reply, error
-from bot.hub import Ctx
 from bot.i18n import t, tn
 from bot.moderators import moderators_only
 
@@ -17,12 +16,9 @@ async def reload(ctx: Ctx) -> Reply:
     lang = ctx.lang
     if not ctx.caller.is_moderator:
         return moderators_only(ctx, t(lang, "reload.refused"))
-    announcer = _announcer(ctx.hub)
-    if announcer is None:
-        return error(t(lang, "remind.unavailable"))
     live = ctx.hub.live_source
     source_problem = (await live.refresh()).problem if live is not None else None
-    outcome = await announcer.reload()
+    outcome = await ctx.hub.programmes.reload()
     if source_problem is not None:
         reply = _reload_reply(ctx, outcome)
         return reply.note(t(lang, "interchange.source_down")).item(Code(source_problem))

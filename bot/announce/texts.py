@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from babel.dates import format_timedelta
 
 from bot.announce.model import Change
+from bot.context import Caller, Ctx, Prefs
 from bot.doc import Code, Inline, Link, Reply, Stamp, Strong, Text
-from bot.hub import Caller, Ctx, Hub, Prefs
 from bot.i18n import t
 from bot.programme import Session, kind_text
 from bot.render import when_text, where_text
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
 
 
 def duration(minutes: float, lang: str) -> str:

@@ -12,8 +12,6 @@ the log and the moderators hear of it once per distinct failure (participants ne
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -33,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS_SHOWN = 5
+LIVE_JOB = "schedule-live"  # its periodic job in the supervisor
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,6 @@ class LiveSource:
         self.refresh_seconds = refresh_minutes * 60
         self.problem: str | None = None  # the current failure (logged once)
         self._told: str | None = None  # the failure the moderators were told of
-        self._task: asyncio.Task[None] | None = None
 
     @classmethod
     def from_config(
@@ -150,23 +148,15 @@ class LiveSource:
 
     # -- running -----------------------------------------------------------------------------
     def start(self, hub: Hub) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(hub), name="schedule-live")
+        """Refresh every ``refresh_seconds`` (a periodic job of the hub's supervisor)."""
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self, hub: Hub) -> None:
-        while True:
-            await asyncio.sleep(self.refresh_seconds)
+        async def refresh() -> None:
             try:
                 await self.update(hub)
             except Exception:
                 log.exception("refreshing the programme from %s failed", self.shown)
+
+        hub.supervisor.every(LIVE_JOB, self.refresh_seconds, refresh)
 
     async def update(self, hub: Hub) -> Refresh:
         """One refresh, applied: a changed programme is reloaded and announced; a new failure
@@ -176,8 +166,8 @@ class LiveSource:
             # also a failure that began at start-up, before any front could post
             await _tell_moderators(hub, outcome.problem)
         self._told = outcome.problem
-        if outcome.changed and hub.announcer is not None:
-            reload = await hub.announcer.reload(self.cache)
+        if outcome.changed:
+            reload = await hub.programmes.reload(self.cache)
             if not reload.ok:  # the copy was checked before it was written: not expected
                 log.warning("%s: %s", self.cache, "; ".join(reload.problems))
         return outcome
@@ -185,8 +175,6 @@ class LiveSource:
 
 async def _tell_moderators(hub: Hub, problem: str) -> None:
     announcer = hub.announcer
-    if announcer is None:
-        return
     from bot.announce.texts import channel_ctx
     from bot.doc import Code, Reply
     from bot.i18n import t

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.context import Ctx
 from bot.doc import Attachment, Code, Reply, Stamp, Strong, Text, error
-from bot.hub import Ctx
 from bot.i18n import LANGUAGES, catalog, fmt_time, t, tn
 from bot.moderators import moderators_only
 from bot.polls import chart
@@ -27,10 +27,7 @@ _POLL_ID = re.compile(r"^#?(\d{1,9})$")
 
 
 def polls_of(ctx: Ctx) -> Polls:
-    polls = getattr(ctx.hub, "polls", None)
-    if polls is None:
-        raise RuntimeError("polls are not open on this hub (fronts.app.open_hub opens them)")
-    return polls
+    return ctx.hub.polls
 
 
 def voter(ctx: Ctx) -> str:

@@ -7,8 +7,8 @@ lists the key statements of the session on now (then of the others) with their r
 
 from __future__ import annotations
 
+from bot.context import Ctx
 from bot.doc import Reply, error
-from bot.hub import Ctx
 from bot.i18n import t
 from bot.polls import replies
 from bot.polls.model import Poll

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from bot.context import Caller, Ctx
 from bot.doc import Reply, Strong, Text, error
-from bot.hub import Caller, Ctx, Hub
+from bot.hub import Hub
 from bot.i18n import LANGUAGES, t
 from bot.programme import fold
 from bot.proposals import service

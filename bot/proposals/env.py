@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.hub import Ctx, Hub
+from bot.context import Ctx
+from bot.hub import Hub
 from bot.proposals.form import FormEnv, SlotInfo
 from bot.proposals.repo import ProposalRepo
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.hub import Ctx
+from bot.context import Ctx
 from bot.i18n import (
     LANGUAGES,
     fmt_day_short,

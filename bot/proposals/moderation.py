@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.context import Caller, Ctx
 from bot.doc import Attachment, Reply, Strong, Text, error
-from bot.hub import Caller, Ctx, Hub
+from bot.hub import Hub
 from bot.i18n import t, tn
 from bot.moderators import moderators_only
 from bot.proposals.env import form_env, repo_of

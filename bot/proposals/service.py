@@ -1,5 +1,5 @@
 """The hosts' side of proposals, for every front: fill in (with a draft kept at every step),
-submit, edit, withdraw, list. Each operation takes a :class:`~bot.hub.Ctx`.
+submit, edit, withdraw, list. Each operation takes a :class:`~bot.context.Ctx`.
 
 A refusal never loses what the host typed; a proposal is committed before the receipt is shown.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.context import Ctx
 from bot.doc import Reply, Strong, Text, error
-from bot.hub import Ctx
 from bot.i18n import t, tn
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.form import BY_KEY, FIELDS, Field, FormEnv, normalize, validate

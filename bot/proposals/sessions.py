@@ -1,21 +1,27 @@
-"""Approved proposals as programme sessions, and the hub's programme: base + approved.
+"""Approved proposals as programme sessions.
 
-:func:`rebuild_programme` is the one place the shown programme is recomputed: at start-up and
-after every decision. ``Hub.set_programme`` then tells ``hub.programme_listeners`` (for example
-the announcements, to re-plan).
+:func:`approved_source` is what the programme service (:mod:`bot.programme.service`) adds to the
+base programme; :func:`rebuild_programme` asks the service to recompute the shown programme (at
+start-up and after every decision), which tells its subscribers (for example the announcements,
+to re-plan).
 """
 
 from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from bot.hub import Hub
 from bot.i18n import join_list, language_name, t
 from bot.programme import LANGS, LocalText, Programme, Session
 from bot.programme.model import kind_names, search_words
 from bot.proposals.model import Proposal
 from bot.proposals.repo import ProposalRepo
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
+    from bot.programme.service import SessionSource
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 SESSION_PREFIX = "proposal-"
@@ -78,9 +84,15 @@ def approved_sessions(base: Programme, approved: list[Proposal]) -> list[Session
     return out
 
 
+def approved_source(store: Store) -> SessionSource:
+    """The approved proposals in ``store``, as sessions of a base programme."""
+
+    async def approved(base: Programme) -> list[Session]:
+        return approved_sessions(base, await ProposalRepo(store.db).with_status(["approved"]))
+
+    return approved
+
+
 async def rebuild_programme(hub: Hub) -> Programme:
     """Make the hub's programme the base programme plus every approved proposal."""
-    approved = await ProposalRepo(hub.store.db).with_status(["approved"])
-    programme = hub.base_programme.with_sessions(approved_sessions(hub.base_programme, approved))
-    await hub.set_programme(programme)
-    return programme
+    return await hub.programmes.rebuild()

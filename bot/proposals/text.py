@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.context import Ctx
 from bot.doc import Code, Reply, error
-from bot.hub import Ctx
 from bot.i18n import t
 from bot.programme import fold
 from bot.proposals import conversation, moderation, service, window

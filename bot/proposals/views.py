@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.context import Ctx
 from bot.doc import Code, Reply, Strong, Text
-from bot.hub import Ctx
 from bot.i18n import fmt_day_short, fmt_time, t, tn
 from bot.proposals.form import FIELDS, FormEnv, SlotInfo, choice_label, slot_label
 from bot.proposals.model import Answers, Proposal

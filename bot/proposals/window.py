@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.context import Ctx
 from bot.doc import Reply, error
-from bot.hub import Ctx
 from bot.i18n import t
 from bot.proposals.env import form_env, repo_of
 from bot.proposals.moderation import refuse_unless_moderator

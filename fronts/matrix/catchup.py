@@ -17,7 +17,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from bot.hub import Caller
+from bot.context import Caller
 from bot.i18n import t
 from bot.outbox import DeliveryError
 from fronts.matrix import render

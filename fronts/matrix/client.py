@@ -99,7 +99,7 @@ class MatrixBot:
             api, self.state, hub.clock, max_wait=self.config.max_backoff_seconds
         )
         self.commands = Commands(self)
-        self.polls = MatrixPolls(self, hub.polls) if hub.polls is not None else None
+        self.polls = MatrixPolls(self, hub.polls)
         self.power = Power(api)
         self.names: dict[tuple[str, str], str] = {}
         self.moderation_rooms: list[str] = []
@@ -122,8 +122,7 @@ class MatrixBot:
                 self.moderation_rooms.append(await self.outbox.resolve(room))
             except DeliveryError as exc:
                 log.warning("moderation room %s: %s", room, exc)
-        if self.polls is not None:
-            self.polls.start()
+        self.polls.start()
         # Answers recorded but never acknowledged (a crash, an outage): first, so that a poll
         # started just before a crash is known before its responses come in.
         await self._resend_pending()
@@ -179,9 +178,8 @@ class MatrixBot:
                     await self._catch_up()
                     self.ready.set()
                     log.info("matrix: %s ready", self.user_id)
-                    if self.hub.announcer is not None:  # open_hub opened it and stops it
-                        self.hub.announcer.register(self.outbox)
-                        await self.hub.announcer.start()
+                    self.hub.announcer.register(self.outbox)  # build_app stops it
+                    await self.hub.announcer.start()
                     for callback in self.on_ready:
                         callback(self)
                 else:
@@ -192,8 +190,8 @@ class MatrixBot:
                     # one sync timeout
                     await self.commands.deliver_notices()
         finally:
-            if self.polls is not None:
-                await self.polls.stop()
+            self.hub.announcer.unregister(self.outbox.front)  # shared: the app stops it
+            await self.polls.stop()
 
     async def _catch_up(self) -> None:
         """After the first sync: the notices due, and old handled events forgotten."""
@@ -216,7 +214,7 @@ class MatrixBot:
             log.warning("answer to %s cannot be sent: %s", event_id, exc)
             sent = []
         for (room_id, kind, content), sent_id in zip(events, sent, strict=False):
-            if kind == START and self.polls is not None:
+            if kind == START:
                 await self.polls.started(int(content["org.local4action.poll_id"]), room_id, sent_id)
         await self.state.done(event_id)
 
@@ -287,15 +285,15 @@ class MatrixBot:
                 continue
             kind = event.get("type")
             try:
-                if kind in RESPONSE_TYPES and self.polls is not None:
+                if kind in RESPONSE_TYPES:
                     vote = self.polls.response(event)
                     if vote is not None:
                         votes.append(vote)
-                elif kind == REDACTION and self.polls is not None:
+                elif kind == REDACTION:
                     vote = await self.polls.redacted(event)
                     if vote is not None:
                         votes.append(vote)
-                elif kind in END_TYPES and self.polls is not None:
+                elif kind in END_TYPES:
                     await self.polls.ended(room_id, event)
                 elif (verdict := self.catch_up.verdict(event)) != ANSWER:
                     if verdict == SORRY and kind == "m.room.message":
@@ -312,8 +310,7 @@ class MatrixBot:
             failed = [r for r in results if isinstance(r, BaseException)]
             if failed:  # fetched again from the same token: votes are idempotent
                 raise VotesNotSaved(f"{len(failed)} poll response(s) not saved: {failed[0]!r}")
-            if self.polls is not None:
-                await self.polls.save()
+            await self.polls.save()
 
     async def _state_event(self, room_id: str, event: dict[str, Any]) -> None:
         kind, content = event.get("type"), event.get("content") or {}

@@ -21,9 +21,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import COMMANDS, DISCORD_ONLY, dispatch, intercept, parse_line
+from bot.context import Caller
 from bot.doc import Reply, error
 from bot.failures import failure_text
-from bot.hub import Caller
 from bot.i18n import t
 from bot.outbox import DeliveryError
 from bot.polls import text as poll_text
@@ -147,7 +147,7 @@ class Commands:
         if name == "poll" and poll_text.ACTIONS.get(fold(action)) == "results":
             polls = self.hub.polls
             number = rest.strip().lstrip("#")
-            poll = polls.get(int(number)) if polls is not None and number.isdigit() else None
+            poll = polls.get(int(number)) if number.isdigit() else None
             if poll is not None and poll.hide_results and poll.is_open:
                 return "matrix.results_in_dm"
         return None
@@ -184,7 +184,7 @@ class Commands:
                 )
         assert parsed is not None
         prefix, name, args = parsed
-        if name == "poll" and poll_text.is_start(args) and self.hub.polls is not None:
+        if name == "poll" and poll_text.is_start(args):
             ctx = self.hub.context(caller)
             reply, poll = await poll_text.start_poll(ctx, args.partition(" ")[2].strip())
             if poll is not None:

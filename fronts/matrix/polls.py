@@ -22,8 +22,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.context import Caller
 from bot.doc import render_plain
-from bot.hub import Caller
 from bot.i18n import t
 from bot.polls import replies
 from bot.polls.model import Poll

@@ -15,7 +15,8 @@ from urllib.parse import unquote
 import jinja2
 from aiohttp import web
 
-from bot.hub import Caller, Ctx, Hub, Prefs
+from bot.context import Caller, Ctx, Prefs
+from bot.hub import Hub
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, negotiate, t, tn
 from bot.zones import UserZone, ZoneError, load_zone
 

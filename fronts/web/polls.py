@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from bot.hub import Ctx
+from bot.context import Ctx
 from bot.i18n import t, tn
 from bot.polls import replies
 from bot.polls.model import Poll
@@ -49,10 +49,7 @@ class LiveTallies:
 
 
 def _polls(request: web.Request) -> Polls:
-    polls = request.app[HUB].polls
-    if polls is None:
-        raise web.HTTPNotFound()
-    return polls
+    return request.app[HUB].polls
 
 
 def _poll(request: web.Request) -> Poll:
@@ -68,7 +65,7 @@ def _poll(request: web.Request) -> Poll:
 
 def snapshot(ctx: Ctx, poll: Poll) -> dict[str, Any]:
     """What a screen shows: counts and percents (unless hidden while open), votes, and status."""
-    tally = ctx.hub.polls.tally(poll.id) if ctx.hub.polls else None
+    tally = ctx.hub.polls.tally(poll.id)
     counts = tally.counts if tally else [0] * poll.size
     show = not poll.hide_results or not poll.is_open
     lang = ctx.lang
@@ -174,8 +171,7 @@ async def _stream(
 
 def setup(app: web.Application) -> None:
     hub = app[HUB]
-    if hub.polls is not None:
-        app[LIVE] = LiveTallies(hub.polls)
+    app[LIVE] = LiveTallies(hub.polls)
     app.router.add_get("/v/{id}", vote_page, name="vote")
     app.router.add_post("/v/{id}", vote)
     app.router.add_get("/poll/{id}/screen", screen, name="screen")

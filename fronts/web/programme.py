@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from bot.agenda import _details
 from bot.calendar import MIME, calendar_bytes, programme_name
-from bot.hub import Ctx
+from bot.context import Ctx
 from bot.i18n import fmt_day, t
 from bot.programme import Session
 from bot.render import when_text, where_text

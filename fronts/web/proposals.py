@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from aiohttp import web
 from multidict import MultiMapping
 
+from bot.context import Ctx
 from bot.doc import Reply
-from bot.hub import Ctx
 from bot.i18n import t
 from bot.proposals import service
 from bot.proposals.env import form_env, repo_of

@@ -8,7 +8,8 @@ import io
 from datetime import timedelta
 
 from bot.clock import FrozenClock
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.polls import replies
 from bot.polls.model import make_spec
 from bot.polls.service import TIMER, Polls

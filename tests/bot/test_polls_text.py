@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import dispatch
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.polls.service import Polls
 from tests.conftest import text_of
 

@@ -75,7 +75,7 @@ async def test_reloading_a_big_bad_file_while_running_never_freezes_the_bot(
 
         ticking = asyncio.create_task(ticker())
         await asyncio.sleep(0.05)  # the ticker is running
-        outcome = await announcer.reload(big_with_one_error)
+        outcome = await hub.programmes.reload(big_with_one_error)
         done = True
         await ticking
         assert not outcome.ok and "25:99" in outcome.problems[0]

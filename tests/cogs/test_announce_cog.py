@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.announce.announcer import Announcer
 from bot.announce.fanout import nonce_for
 from bot.announce.repo import AnnounceRepo
 from bot.clock import FrozenClock
@@ -21,13 +20,13 @@ from bot.programme import Programme
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.discord_client import HubBot
-from tests.conftest import FORUM_GUILD_ID
+from tests.conftest import FORUM_GUILD_ID, AppOf
 from tests.support.discord_harness import DEFAULT_CHANNEL_ID, DiscordHarness
 
 
 @pytest.fixture
 async def announcing(
-    programme: Programme, db_path: Path, clock: FrozenClock
+    app_of: AppOf, programme: Programme, db_path: Path, clock: FrozenClock
 ) -> AsyncIterator[tuple[Hub, DiscordHarness]]:
     config = Config.model_validate(
         {
@@ -40,12 +39,12 @@ async def announcing(
         }
     )
     store = await Store.open(db_path, clock)
-    hub = Hub(config, programme, store, clock)
-    await Announcer.open(hub)
+    hub = await app_of(config, programme, store, clock)
     await rebuild_programme(hub)
     async with DiscordHarness(HubBot(hub, sync_commands=False)) as harness:
         yield hub, harness
-    assert hub.announcer is not None and not hub.announcer.started  # cog_unload stopped it
+    # cog_unload let go of Discord's outbox only: the announcer is shared (the app stops it)
+    assert hub.announcer.started and "discord" not in hub.announcer.outboxes
     await store.close()
 
 

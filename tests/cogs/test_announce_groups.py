@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.announce.announcer import Announcer
 from bot.announce.fanout import nonce_for
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.hub import Hub
 from bot.programme import Programme
-from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from cogs.announce import MENTIONS_PER_MESSAGE
 from fronts.discord_client import HubBot
@@ -46,12 +45,12 @@ async def discord_process(
     config: Config, programme: Programme, db_path: Path, clock: FrozenClock
 ) -> AsyncIterator[tuple[Hub, DiscordHarness]]:
     store = await Store.open(db_path, clock)
-    hub = Hub(config, programme, store, clock)
-    await Announcer.open(hub)
-    await rebuild_programme(hub)
     try:
-        async with DiscordHarness(HubBot(hub, sync_commands=False)) as harness:
-            await hub.announcer.drain()  # type: ignore[union-attr]
+        async with (
+            build_app(config, programme, store, clock) as hub,
+            DiscordHarness(HubBot(hub, sync_commands=False)) as harness,
+        ):
+            await hub.announcer.drain()
             yield hub, harness
     finally:
         await store.close()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.announce.announcer import Announcer
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.events_sync import EventsRepo
@@ -37,10 +37,11 @@ async def discord_process(
     config: Config, programme: Programme, db_path: Path, clock: FrozenClock
 ) -> AsyncIterator[tuple[Hub, DiscordHarness, EventFollowCog]]:
     store = await Store.open(db_path, clock)
-    hub = Hub(config, programme, store, clock)
-    await Announcer.open(hub)
     try:
-        async with DiscordHarness(HubBot(hub, sync_commands=False)) as h:
+        async with (
+            build_app(config, programme, store, clock) as hub,
+            DiscordHarness(HubBot(hub, sync_commands=False)) as h,
+        ):
             events = h.bot.get_cog("EventsCog")
             assert isinstance(events, EventsCog)
             await events.wait_idle()  # the first sync made the events

@@ -14,6 +14,7 @@ from bot.hub import Hub
 from bot.programme import LocalText, Programme
 from cogs.events import EventsCog
 from fronts.discord_client import HubBot
+from tests.conftest import AppOf
 from tests.support.discord_harness import DiscordHarness, FakeUser, http_error
 
 CREATE = "POST /guilds/{guild_id}/scheduled-events"
@@ -162,9 +163,11 @@ async def test_a_discord_failure_midway_is_reported_and_the_next_sync_finishes(
 
 
 @pytest.fixture
-async def auto_bot(programme: Programme, store, clock) -> AsyncIterator[DiscordHarness]:  # type: ignore[no-untyped-def]
+async def auto_bot(
+    app_of: AppOf, programme: Programme, store, clock
+) -> AsyncIterator[DiscordHarness]:  # type: ignore[no-untyped-def]
     config = Config.model_validate({"events": {"sync": True, "resync_minutes": 0}})
-    hub = Hub(config, programme, store, clock)
+    hub = await app_of(config, programme, store, clock)
     async with DiscordHarness(HubBot(hub, sync_commands=False)) as harness:
         yield harness
 
@@ -197,13 +200,14 @@ async def test_with_sync_on_the_bot_syncs_once_ready_and_after_each_programme_ch
 
 
 async def test_an_automatic_sync_without_permission_logs_one_clear_line(
+    app_of: AppOf,
     programme: Programme,
     store,
     clock,
     caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
     config = Config.model_validate({"events": {"sync": True, "resync_minutes": 0}})
-    hub = Hub(config, programme, store, clock)
+    hub = await app_of(config, programme, store, clock)
     bot = HubBot(hub, sync_commands=False)
     harness = DiscordHarness(bot)
     harness.http_fail["GET /guilds/{guild_id}/scheduled-events"] = http_error(403, 50013, "x")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.announce.announcer import Announcer
 from bot.clock import FrozenClock
 from bot.config import BUNDLED_SCHEDULE, Config
 from bot.hub import Hub
@@ -41,7 +40,6 @@ def config() -> Config:
 
 @pytest.fixture
 async def h(hub: Hub, polls: Polls) -> AsyncIterator[DiscordHarness]:
-    await Announcer.open(hub)
     await rebuild_programme(hub)
     async with DiscordHarness(HubBot(hub, sync_commands=False)) as harness:
         harness.add_channel("review", channel_id=REVIEW_CHANNEL)

@@ -17,6 +17,7 @@ from bot.proposals import service
 from bot.store import Store
 from fronts.discord_client import HubBot
 from tests.cogs.test_polls_cog import DURING_CLIMATE_DIALOGUE
+from tests.conftest import AppOf
 from tests.support.discord_harness import DiscordHarness, FakeUser, Sent
 from tests.support.proposals import answers, host
 
@@ -132,11 +133,11 @@ async def test_in_a_direct_message_others_hear_they_are_not_forum_moderators(
 
 
 async def test_the_forum_server_defaults_to_guild_ids(
-    programme: Programme, store: Store, clock: FrozenClock
+    app_of: AppOf, programme: Programme, store: Store, clock: FrozenClock
 ) -> None:
     from tests.conftest import FORUM_GUILD_ID
 
-    hub = Hub(
+    hub = await app_of(
         Config.model_validate({"discord": {"guild_ids": [FORUM_GUILD_ID]}}), programme, store, clock
     )
     async with DiscordHarness(HubBot(hub, sync_commands=False)) as h:
@@ -146,9 +147,13 @@ async def test_the_forum_server_defaults_to_guild_ids(
 
 
 async def test_with_no_forum_server_configured_nobody_is_a_moderator(
-    programme: Programme, store: Store, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+    app_of: AppOf,
+    programme: Programme,
+    store: Store,
+    clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    hub = Hub(Config(), programme, store, clock)
+    hub = await app_of(Config(), programme, store, clock)
     async with DiscordHarness(HubBot(hub, sync_commands=False)) as h:
         owner = h.user(user_id=h.owner_id, name="owner")
         refusal = only(await h.slash("proposals export", {}, user=owner))
@@ -157,7 +162,7 @@ async def test_with_no_forum_server_configured_nobody_is_a_moderator(
 
 
 async def test_automatic_event_syncs_leave_other_servers_alone(
-    programme: Programme, store: Store, clock: FrozenClock
+    app_of: AppOf, programme: Programme, store: Store, clock: FrozenClock
 ) -> None:
     from cogs.events import EventsCog
     from tests.conftest import FORUM_GUILD_ID
@@ -168,7 +173,7 @@ async def test_automatic_event_syncs_leave_other_servers_alone(
             "events": {"sync": True, "resync_minutes": 0},
         }
     )
-    h = DiscordHarness(HubBot(Hub(config, programme, store, clock), sync_commands=False))
+    h = DiscordHarness(HubBot(await app_of(config, programme, store, clock), sync_commands=False))
     other, _ = h.add_guild("Someone else's server")
     async with h:
         cog = h.bot.get_cog("EventsCog")

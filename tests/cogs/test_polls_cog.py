@@ -21,7 +21,7 @@ from bot.programme import Programme
 from bot.store import Store
 from cogs.polls import PollsCog
 from fronts.discord_client import HubBot
-from tests.conftest import forum_config
+from tests.conftest import AppOf, forum_config
 from tests.support.discord_harness import DiscordHarness, Sent
 
 DURING_CLIMATE_DIALOGUE = datetime(2021, 10, 5, 12, 0, tzinfo=UTC)  # 14:00 CEST, day 1
@@ -166,12 +166,11 @@ async def test_a_moderator_closes_a_poll_and_gets_the_result_and_export(
 
 
 async def test_after_a_restart_the_buttons_still_work(
-    config: Config, programme: Programme, db_path: Path, clock: FrozenClock
+    app_of: AppOf, config: Config, programme: Programme, db_path: Path, clock: FrozenClock
 ) -> None:
     clock.set(DURING_CLIMATE_DIALOGUE)
     store = await Store.open(db_path, clock)
-    hub = Hub(config, programme, store, clock)
-    hub.polls = await Polls.open(db_path, clock)
+    hub = await app_of(config, programme, store, clock)
     async with DiscordHarness(HubBot(hub, sync_commands=False)) as h:
         message = await start_poll(h, question="climate-dialogue/s1", duration="10m")
         await h.click("poll:1:0", message=message, user=h.user(name="ana"))

@@ -15,7 +15,7 @@ from bot.proposals.env import repo_of
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.discord_client import HubBot
-from tests.conftest import forum_config
+from tests.conftest import AppOf, forum_config
 from tests.support.discord_harness import DiscordHarness, FakeUser, Sent
 
 REVIEW_CHANNEL = 1_150_000_000_000_000_777
@@ -199,11 +199,11 @@ async def test_someone_else_cannot_withdraw_or_approve(h: DiscordHarness) -> Non
 
 
 async def test_a_moderator_approves_from_the_review_card_after_a_restart(
-    tmp_path: Path, programme: Programme, clock: FrozenClock
+    app_of: AppOf, tmp_path: Path, programme: Programme, clock: FrozenClock
 ) -> None:
     db = tmp_path / "restart.sqlite3"
     store = await Store.open(db, clock)
-    hub = Hub(forum_config(), programme, store, clock)
+    hub = await app_of(forum_config(), programme, store, clock)
     h = await _harness(hub)
     ana = _ana(h)
     try:
@@ -215,7 +215,7 @@ async def test_a_moderator_approves_from_the_review_card_after_a_restart(
         await store.close()
 
     store = await Store.open(db, clock)  # the bot restarts: nothing in memory survives
-    hub = Hub(forum_config(), programme, store, clock)
+    hub = await app_of(forum_config(), programme, store, clock)
     await rebuild_programme(hub)
     h = await _harness(hub)
     try:
@@ -242,11 +242,11 @@ async def test_a_moderator_approves_from_the_review_card_after_a_restart(
 
 
 async def test_a_form_page_opened_before_a_restart_is_taken_after_it(
-    tmp_path: Path, programme: Programme, clock: FrozenClock
+    app_of: AppOf, tmp_path: Path, programme: Programme, clock: FrozenClock
 ) -> None:
     db = tmp_path / "restart.sqlite3"
     store = await Store.open(db, clock)
-    h = await _harness(Hub(forum_config(), programme, store, clock))
+    h = await _harness(await app_of(forum_config(), programme, store, clock))
     ana = _ana(h)
     try:
         modal = _one(await h.slash("propose", user=ana))
@@ -254,7 +254,7 @@ async def test_a_form_page_opened_before_a_restart_is_taken_after_it(
         await h.close()
         await store.close()
     store = await Store.open(db, clock)
-    h = await _harness(Hub(forum_config(), programme, store, clock))
+    h = await _harness(await app_of(forum_config(), programme, store, clock))
     try:
         step = _one(await h.submit_modal(modal, PAGE_1, user=ana))
         assert "Parte 1 de 2 guardada" in step.text

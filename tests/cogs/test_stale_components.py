@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.clock import FrozenClock
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.proposals import service
 from bot.proposals.env import repo_of

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from icalendar import Calendar
 
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Config
-from bot.hub import Hub
 from bot.programme import Programme
-from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.cli import main
 from fronts.console import Console
@@ -28,12 +27,11 @@ def approve_one_proposal(db: Path, programme: Programme) -> None:
         clock = FrozenClock(FORUM_MORNING)
         store = await Store.open(db, clock)
         try:
-            hub = Hub(Config(), programme, store, clock)
-            await rebuild_programme(hub)
-            console = Console(hub)
-            for line in FORM:
-                await console.handle(f"@ana {line}")
-            assert "Approved" in (await console.handle("@moderator /approve 1") or "")
+            async with build_app(Config(), programme, store, clock) as hub:
+                console = Console(hub)
+                for line in FORM:
+                    await console.handle(f"@ana {line}")
+                assert "Approved" in (await console.handle("@moderator /approve 1") or "")
         finally:
             await store.close()
 

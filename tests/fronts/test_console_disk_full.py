@@ -15,7 +15,6 @@ from bot import files
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.hub import Hub
-from bot.polls.service import Polls
 from bot.programme import Programme
 from fronts.console import Console
 from tests.support.announce import FakeOutbox, running_bot
@@ -24,11 +23,7 @@ from tests.support.announce import FakeOutbox, running_bot
 @pytest.fixture
 async def bot(programme: Programme, db_path: Path, clock: FrozenClock) -> AsyncIterator[Hub]:
     async with running_bot(Config(), programme, db_path, clock, FakeOutbox(), start=False) as hub:
-        hub.polls = await Polls.open(db_path, clock)
-        try:
-            yield hub
-        finally:
-            await hub.polls.close()
+        yield hub
 
 
 async def _poll_with_a_vote(console: Console) -> None:

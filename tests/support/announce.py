@@ -11,13 +11,15 @@ from pathlib import Path
 
 from bot.announce.announcer import Announcer
 from bot.announce.fanout import DELIVERY_KEY
+from bot.announce.repo import AnnounceRepo
+from bot.app import build_app
 from bot.clock import Clock
 from bot.config import Config
+from bot.context import Caller
 from bot.doc import Reply
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.outbox import DeliveryError
 from bot.programme import Programme
-from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 
 
@@ -110,20 +112,22 @@ async def running_bot(
     """One bot process: store, hub, announcer with ``outbox``; stopped and closed on exit."""
     store = await Store.open(db, clock)
     try:
-        hub = Hub(config, programme, store, clock)
-        if schedule is not None:
-            hub.schedule_path = schedule
-        announcer = await Announcer.open(hub)
-        await rebuild_programme(hub)
-        announcer.register(outbox)
-        if start:
-            await announcer.start()
-        try:
+        async with build_app(config, programme, store, clock, schedule=schedule) as hub:
+            hub.announcer.register(outbox)
+            if start:
+                await hub.announcer.start()
             yield hub
-        finally:
-            await announcer.stop()
     finally:
         await store.close()
+
+
+async def restarted_announcer(hub: Hub) -> Announcer:
+    """A new announcer on ``hub``'s database, as a restarted process loads it (what the first
+    one had in memory is gone); the caller stops it."""
+    announcer = Announcer(hub, AnnounceRepo(hub.store.db))
+    await announcer.load()
+    hub.announcer = announcer
+    return announcer
 
 
 def person(name: str, *, front: str = "console", moderator: bool = False) -> Caller:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.hub import Caller, Ctx, Hub
+from bot.context import Caller, Ctx
+from bot.hub import Hub
 
 GOOD: dict[str, str] = {
     "host_name": "Ana Pérez",

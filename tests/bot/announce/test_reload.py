@@ -116,7 +116,7 @@ async def test_the_file_watcher_reloads_a_changed_file_and_ignores_a_broken_one(
         assert announcer is not None
         from bot.announce.jobs import FileWatch
 
-        watch = FileWatch(path, 1.0, announcer._file_changed)
+        watch = FileWatch(path, 1.0, hub.programmes.file_changed)
         assert not await watch.check()  # unchanged
         path.write_text("forum: [", encoding="utf-8")
         assert await watch.check()

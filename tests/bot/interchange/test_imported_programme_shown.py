@@ -14,6 +14,7 @@ import pytest
 from bot import agenda
 from bot.announce import texts
 from bot.announce.follows import parse_target
+from bot.app import build_app
 from bot.calendar import calendar_bytes
 from bot.clock import FrozenClock
 from bot.config import Config
@@ -37,7 +38,8 @@ async def ny_hub(tmp_path: Path, imported: Programme, config: Config) -> AsyncIt
     clock = FrozenClock(BEFORE)
     store = await Store.open(tmp_path / "db.sqlite3", clock)
     try:
-        yield Hub(config, imported, store, clock)
+        async with build_app(config, imported, store, clock) as hub:
+            yield hub
     finally:
         await store.close()
 

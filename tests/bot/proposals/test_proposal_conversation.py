@@ -5,11 +5,12 @@ from pathlib import Path
 from bot.clock import FrozenClock
 from bot.commands import dispatch, intercept, parse_line
 from bot.config import Config
-from bot.hub import Caller, Hub
+from bot.context import Caller
+from bot.hub import Hub
 from bot.programme import Programme
 from bot.proposals.env import repo_of
 from bot.store import Store
-from tests.conftest import text_of
+from tests.conftest import AppOf, text_of
 from tests.support.proposals import host, moderator
 
 ANSWERS = [
@@ -134,7 +135,7 @@ async def test_edit_starts_from_the_summary_of_the_current_proposal(hub: Hub) ->
 
 
 async def test_the_conversation_survives_a_restart(
-    hub: Hub, db_path: Path, clock: FrozenClock, programme: Programme
+    app_of: AppOf, hub: Hub, db_path: Path, clock: FrozenClock, programme: Programme
 ) -> None:
     ana = host()
     await say(hub, ana, "/propose")
@@ -142,7 +143,7 @@ async def test_the_conversation_survives_a_restart(
         await say(hub, ana, answer)
     store = await Store.open(db_path, clock)
     try:
-        fresh = Hub(Config(), programme, store, clock)
+        fresh = await app_of(Config(), programme, store, clock)
         resumed = await say(fresh, ana, "/propose")
         assert "(5/10) Preferred slot" in resumed
         assert "(6/10)" in await say(fresh, ana, "1")

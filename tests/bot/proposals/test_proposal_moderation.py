@@ -10,9 +10,8 @@ from bot.hub import Hub
 from bot.programme import Programme
 from bot.proposals import moderation, service
 from bot.proposals.env import repo_of
-from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
-from tests.conftest import text_of
+from tests.conftest import AppOf, text_of
 from tests.support.proposals import answers, ctx_for, host, moderator
 
 
@@ -60,14 +59,12 @@ async def test_every_decision_recomputes_the_programme_and_tells_listeners(hub: 
 
 
 async def test_the_programme_includes_approved_proposals_after_a_restart(
-    hub: Hub, db_path: Path, clock: FrozenClock, programme: Programme
+    app_of: AppOf, hub: Hub, db_path: Path, clock: FrozenClock, programme: Programme
 ) -> None:
     await _decide(hub, await _propose(hub), "approved")
     store = await Store.open(db_path, clock)
     try:
-        fresh = Hub(Config(), programme, store, clock)
-        assert "proposal-1" not in fresh.programme.by_id
-        await rebuild_programme(fresh)
+        fresh = await app_of(Config(), programme, store, clock)  # builds base + approved
         assert fresh.programme.by_id["proposal-1"].host == (
             "Ana Pérez (Municipalidad de Chefchaouen, Marruecos)"
         )

@@ -3,9 +3,9 @@ exactly once across a restart (the ledger, and transaction ids from its keys).""
 
 from __future__ import annotations
 
-from bot.announce.announcer import Announcer
 from bot.config import ChannelMap
 from bot.hub import Hub
+from tests.support.announce import restarted_announcer
 from tests.support.matrix_env import MatrixEnv, people, running_bot
 
 
@@ -17,7 +17,7 @@ async def test_a_session_is_announced_in_the_matrix_room_once_across_a_restart(
     async with people(env) as folks:
         ana = await folks.get("ana")
         for _ in range(2):  # the second start: same database, a new announcer and bot
-            announcer = await Announcer.open(hub)
+            announcer = await restarted_announcer(hub)
             try:
                 async with running_bot(hub, env):  # registers its outbox and starts it
                     await announcer.deliver_due()
@@ -54,7 +54,7 @@ async def test_thread_mode_reminds_all_followers_with_one_post_that_mentions_the
         ids = sorted(env.people[n].user_id for n in names)
         followed = hub.clock.now()
         for _ in range(2):  # the second start: same database, a new announcer and bot
-            announcer = await Announcer.open(hub)
+            announcer = await restarted_announcer(hub)
             try:
                 async with running_bot(hub, env):
                     if _ == 0:

@@ -116,7 +116,7 @@ async def test_commands_typed_before_the_bot_started_are_not_answered(
 async def test_a_decision_taken_elsewhere_reaches_the_host_at_the_next_sync(
     world: World, hub: Hub
 ) -> None:
-    from bot.hub import Caller
+    from bot.context import Caller
     from bot.proposals import moderation
     from tests.test_scenarios import PROPOSAL
 

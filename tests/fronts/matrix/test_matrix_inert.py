@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import dispatch
+from bot.context import Caller
 from bot.doc import Reply, Text
-from bot.hub import Caller, Hub
+from bot.hub import Hub
 from bot.polls import replies as poll_replies
 from bot.polls.service import Polls
 from bot.proposals import moderation, service

@@ -7,7 +7,6 @@ import re
 
 from aiohttp.test_utils import TestClient
 
-from bot.announce.announcer import Announcer
 from bot.config import Config
 from bot.hub import Hub
 from fronts.console import Console
@@ -18,7 +17,6 @@ BASE = "https://hub.example.org"
 async def test_a_feed_url_serves_the_agenda_with_alarms_until_it_is_reset(
     web: TestClient, hub: Hub
 ) -> None:
-    await Announcer.open(hub)
     console = Console(hub)
     assert "web front" in await console.handle("/ics feed")  # no base_url: says why
     hub.config = Config.model_validate({"web": {"base_url": BASE}})

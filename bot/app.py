@@ -1,0 +1,72 @@
+"""The one place the application is built: every service present, loaded, and closed again.
+
+Production (``fronts.app.open_hub``) and the tests (``tests/conftest.py``) both build their
+:class:`~bot.hub.Hub` here::
+
+    async with build_app(config, programme, store, clock, db=path) as hub:
+        ...   # hub.programmes, hub.polls, hub.announcer, hub.supervisor are all there
+
+On exit the announcer stops, the supervisor cancels every task and job left, and the polls'
+connection closes (the store is the caller's: it opened it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.dbfile import cannot_open
+from bot.hub import Hub
+from bot.polls.service import Polls
+from bot.programme import Programme
+from bot.proposals.sessions import approved_source
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.interchange.live import LiveSource
+
+
+@asynccontextmanager
+async def build_app(
+    config: Config,
+    programme: Programme,
+    store: Store,
+    clock: Clock,
+    *,
+    db: Path | None = None,
+    schedule: Path | None = None,
+    live: LiveSource | None = None,
+) -> AsyncIterator[Hub]:
+    """The hub on ``store`` (whose file is ``db``, by default ``store.path``), serving
+    ``programme`` (read from ``schedule``, else ``config.bot.schedule``) plus approved
+    open-space proposals. ``live``: the programme's
+    live source, refreshed by a periodic job while the app is open."""
+    db = db or store.path
+    if db is None:
+        raise ValueError("build_app needs the database file of the store")
+    try:
+        polls = await Polls.open(db, clock, synchronous=config.polls.synchronous)
+    except sqlite3.Error as exc:
+        raise cannot_open(db, exc) from exc
+    try:
+        hub = Hub(config, programme, store, clock, polls)
+        hub.programmes.add_sessions(approved_source(store))  # approved open-space proposals
+        if schedule is not None:
+            hub.schedule_path = schedule
+        hub.live_source = live
+        await hub.announcer.load()
+        await hub.programmes.rebuild()  # the base programme plus approved open-space proposals
+        if live is not None:
+            live.start(hub)
+        try:
+            yield hub
+        finally:
+            await hub.announcer.stop()
+            await hub.supervisor.stop()  # every task and job left (the live source's, fronts')
+    finally:
+        await polls.close()
