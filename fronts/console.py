@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.announce.fanout import DELIVERY_KEY
+from bot.announce.told import told_of
 from bot.commands import dispatch, intercept, parse_line
 from bot.doc import Reply, render_plain
 from bot.failures import failure_text
@@ -24,7 +25,6 @@ from bot.i18n import t
 from bot.polls import replies as poll_replies
 from bot.polls.model import Poll
 from bot.polls.service import TIMER
-from bot.proposals.moderation import due_notices, notice_sent
 from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ class ConsoleOutbox:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        #: While a command runs: the decisions told to hosts, shown after its answer.
+        self.capture: list[str] | None = None
 
     def _stamp(self) -> str:
         hub = self.console.hub
@@ -75,7 +77,7 @@ class ConsoleOutbox:
         committed before the message is printed."""
         key = DELIVERY_KEY.get()
         if key is None:
-            return True  # not an announcement or reminder (a decision on a proposal…)
+            return True  # not a delivery of the ledger
         db = self.console.hub.store.db
         cur = await db.execute(
             "INSERT OR IGNORE INTO console_printed (key, printed_at) VALUES (?, ?)",
@@ -96,7 +98,12 @@ class ConsoleOutbox:
             self.stamped(f"📣 #{channel}:", render_plain(reply))
 
     async def direct(self, user_id: str, reply: Reply) -> None:
-        if await self._first_time():
+        if not await self._first_time():
+            return
+        key = DELIVERY_KEY.get() or ""
+        if self.capture is not None and key.startswith("dec:"):
+            self.capture.append(f"✉ @{user_id}:\n{render_plain(reply)}")
+        else:
             self.stamped(f"✉ @{user_id}:", render_plain(reply))
 
 
@@ -117,6 +124,7 @@ class Console:
         if hub.polls is not None:
             hub.polls.on_close(self._poll_closed)
         self.outbox = ConsoleOutbox(self)
+        told_of(hub).register(self.outbox)
         if hub.announcer is not None:
             hub.announcer.register(self.outbox)
 
@@ -209,11 +217,12 @@ class Console:
 
     async def _notices(self) -> list[str]:
         """Private messages for console users (decisions on their proposals), shown addressed."""
-        out = []
-        for notice, reply in await due_notices(self.hub, FRONT):
-            out.append(f"✉ @{notice.user_id}:\n{render_plain(reply)}")
-            await notice_sent(self.hub, notice.id, delivered=True)
-        return out
+        self.outbox.capture = captured = []
+        try:
+            await told_of(self.hub).tell_decisions(FRONT)
+        finally:
+            self.outbox.capture = None
+        return captured
 
     async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:
         """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""

@@ -1,0 +1,177 @@
+"""Decisions told to hosts: deliveries through the ledger, like announcements and reminders.
+
+A moderator's decision queues a row in ``proposal_notices`` in the decision's own transaction
+(a trigger, see ``0003_proposals.sql``): that table is the committed outbox, so a crash between
+the decision and the message loses nothing. :meth:`Told.tell_decisions` turns each row not yet
+told on a front into a :class:`~bot.announce.model.Delivery` with the stable key
+``dec:<front>:<proposal>:<notice>`` and hands it to a :class:`~bot.announce.fanout.FanOut`:
+claimed in the ledger ('sending', committed) before it is sent, retried with back-off after a
+transient failure, 'failed' for good after a permanent one, logged, and sent again after a
+crash with the same key, which every outbox passes to its platform as an idempotency key
+(Discord nonce, Matrix transaction id, the console's printed keys), so a host is told once.
+
+Each front registers the same :class:`~bot.outbox.Outbox` it gives the announcer and asks for
+the decisions due after a command, a sync or a start::
+
+    told = told_of(hub)
+    told.register(outbox)
+    statuses = await told.tell_decisions("matrix")   # {proposal id: 'sent' | 'failed' | …}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from typing import Any
+
+from bot.announce.fanout import FanOut, Status
+from bot.announce.model import Delivery
+from bot.announce.repo import AnnounceRepo
+from bot.hub import Hub
+from bot.outbox import DeliveryError, Outbox
+from bot.proposals.repo import Notice
+
+log = logging.getLogger(__name__)
+FINAL = frozenset({"sent", "skipped", "failed"})
+#: How long a front waits for the decisions it asked for before answering anyway (a delivery
+#: still being retried then goes on in the background).
+WAIT_SECONDS = 5.0
+
+
+def decision_key(notice: Notice) -> str:
+    return f"dec:{notice.front}:{notice.proposal_id}:{notice.id}"
+
+
+class Told:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.repo = AnnounceRepo(hub.store.db)
+        self.outboxes: dict[str, Outbox] = {}
+        self.fanout = FanOut(
+            self.repo,
+            hub.clock,
+            hub.config.announcements,
+            self._send,
+            self._permanent,
+            self._settled,
+        )
+        self._notices: dict[str, Notice] = {}  # in flight, by key
+        self._waiting: dict[str, asyncio.Future[str]] = {}
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def register(self, outbox: Outbox) -> None:
+        """Tell ``outbox.front``'s hosts through ``outbox``."""
+        self.outboxes[outbox.front] = outbox
+
+    async def tell_decisions(self, front: str, *, wait: float = WAIT_SECONDS) -> dict[int, str]:
+        """Queue every decision not yet told on ``front``; wait up to ``wait`` seconds for them
+        to settle. Returns the status of each proposal's delivery settled by then ('sent',
+        'failed', 'skipped'); one still being retried is missing."""
+        if front not in self.outboxes:
+            return {}
+        async with self._lock:  # two commands at once never queue one decision twice
+            fresh = await self._due(front)
+            self.fanout.start()
+            for key, _ in fresh:
+                self._waiting[key] = asyncio.get_running_loop().create_future()
+            await self.fanout.submit(d for _, d in fresh)
+            watched = {k: n for k, n in self._notices.items() if n.front == front}
+        futures = {self._waiting[k]: n for k, n in watched.items() if k in self._waiting}
+        if futures and wait > 0:
+            await asyncio.wait(list(futures), timeout=wait)
+        return {n.proposal_id: f.result() for f, n in futures.items() if f.done()}
+
+    async def _due(self, front: str) -> list[tuple[str, Delivery]]:
+        from bot.proposals.env import repo_of
+
+        proposals = repo_of(self.hub)
+        notices = await proposals.undelivered(front)
+        keys = {decision_key(n): n for n in notices}
+        statuses = await self._statuses(list(keys))
+        now = self.hub.clock.now()
+        out = []
+        for key, n in keys.items():
+            if key in self._notices:
+                continue  # being sent (or retried) already
+            if statuses.get(key) in FINAL:  # settled before a crash left the row open
+                await self._close(n, statuses[key])
+                continue
+            self._notices[key] = n
+            d = Delivery(key, now, "decision", front, n.user_id, f"#{n.proposal_id}", None)
+            d.private = True
+            out.append((key, d))
+        return out
+
+    async def _statuses(self, keys: list[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        async with self.repo.db.execute(
+            f"SELECT key, status FROM announce_ledger WHERE key IN ({marks})", keys
+        ) as cur:
+            return {r[0]: r[1] for r in await cur.fetchall()}
+
+    async def _close(self, n: Notice, status: str) -> None:
+        from bot.proposals.moderation import notice_sent
+
+        await notice_sent(self.hub, n.id, delivered=status == "sent")
+
+    async def _send(self, d: Delivery) -> Status:
+        from bot.proposals.moderation import notice_reply
+
+        outbox = self.outboxes.get(d.front)
+        if outbox is None:
+            raise DeliveryError(f"no outbox for front {d.front!r}", permanent=False)
+        reply = await notice_reply(self.hub, self._notices[d.key])
+        if reply is None:
+            return "skipped"  # the proposal is gone
+        await outbox.direct(d.target, reply)
+        log.info("decision %s told to %s user %s", d.key, d.front, d.target)
+        return "sent"
+
+    async def _permanent(self, d: Delivery, exc: DeliveryError) -> None:
+        log.warning("cannot tell %s user %s of decision %s: %s", d.front, d.target, d.key, exc)
+
+    def _settled(self, d: Delivery, status: str) -> None:
+        notice = self._notices.pop(d.key, None)
+        future = self._waiting.pop(d.key, None)
+        if future is not None and not future.done():
+            future.set_result(status)
+        if notice is not None:
+            task = asyncio.create_task(self._close(notice, status), name=f"told-{d.key}")
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("noting a told decision failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait until every queued decision is settled and noted (tests, a clean stop)."""
+        await self.fanout.drain()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        await self.fanout.stop()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+_TOLD: weakref.WeakKeyDictionary[Hub, Told] = weakref.WeakKeyDictionary()
+
+
+def told_of(hub: Hub) -> Told:
+    """The hub's one :class:`Told` (made on first use)."""
+    told = _TOLD.get(hub)
+    if told is None:
+        told = _TOLD[hub] = Told(hub)
+    return told
+
+
+async def stop_told(hub: Hub) -> None:
+    told = _TOLD.pop(hub, None)
+    if told is not None:
+        await told.stop()
