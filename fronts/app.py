@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.announce.announcer import Announcer
+from bot.announce.told import stop_told
 from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
 from bot.dbfile import cannot_open
@@ -94,6 +95,7 @@ async def open_hub(
                 await live.stop()
             if hub.announcer is not None:
                 await hub.announcer.stop()
+            await stop_told(hub)
             await hub.polls.close()
     finally:
         await store.close()

@@ -105,7 +105,6 @@ class MatrixBot:
         self.moderation_rooms: list[str] = []
         self.catch_up = CatchUp(self)
         self.ready = asyncio.Event()
-        self.notice_lock = asyncio.Lock()
         self.syncs = 0  # completed sync batches (tests and the bench watch it)
         self._retry = False  # some recorded answer waits to be sent again
         self._told_encrypted: set[str] = set()  # rooms told (this run) that the bot cannot read
