@@ -136,13 +136,19 @@ class Told:
 
     def _settled(self, d: Delivery, status: str) -> None:
         notice = self._notices.pop(d.key, None)
-        future = self._waiting.pop(d.key, None)
-        if future is not None and not future.done():
-            future.set_result(status)
-        if notice is not None:
-            task = asyncio.create_task(self._close(notice, status), name=f"told-{d.key}")
-            self._tasks.add(task)
-            task.add_done_callback(self._done)
+        task = asyncio.create_task(self._noted(d.key, notice, status), name=f"told-{d.key}")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    async def _noted(self, key: str, notice: Notice | None, status: str) -> None:
+        """Close the notice's row, then wake whoever waits for it."""
+        try:
+            if notice is not None:
+                await self._close(notice, status)
+        finally:
+            future = self._waiting.pop(key, None)
+            if future is not None and not future.done():
+                future.set_result(status)
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
