@@ -127,7 +127,12 @@ class Told:
         reply = await notice_reply(self.hub, self._notices[d.key])
         if reply is None:
             return "skipped"  # the proposal is gone
-        await outbox.direct(d.target, reply)
+        try:
+            await outbox.direct(d.target, reply)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                log.warning("decision %s not told yet (tried again later): %s", d.key, exc)
+            raise
         log.info("decision %s told to %s user %s", d.key, d.front, d.target)
         return "sent"
 
