@@ -22,9 +22,6 @@ from bot.failures import failure_text
 from bot.files import write_atomic
 from bot.hub import Caller, Hub
 from bot.i18n import t
-from bot.polls import replies as poll_replies
-from bot.polls.model import Poll
-from bot.polls.service import TIMER
 from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
@@ -94,8 +91,10 @@ class ConsoleOutbox:
         self.console._announce(f"[{self._stamp()}] {head}\n{text}")
 
     async def post(self, channel: str, reply: Reply) -> None:
+        """A channel post; ``channel`` ``""``: the console itself (a timed poll's result, with
+        its chart saved like any attachment)."""
         if await self._first_time():
-            self.stamped(f"📣 #{channel}:", render_plain(reply))
+            self.stamped(f"📣 #{channel}:" if channel else "📣", self.console._render(reply))
 
     async def direct(self, user_id: str, reply: Reply) -> None:
         if not await self._first_time():
@@ -120,32 +119,14 @@ class Console:
         #: Messages nobody typed a command for (a poll closed by its timer), oldest first.
         self.announcements: list[str] = []
         self._out: TextIO | None = None
-        self._result_tasks: set[asyncio.Task[None]] = set()
-        if hub.polls is not None:
-            hub.polls.on_close(self._poll_closed)
         self.outbox = ConsoleOutbox(self)
         told_of(hub).register(self.outbox)
         if hub.announcer is not None:
             hub.announcer.register(self.outbox)
 
-    def _poll_closed(self, poll: Poll) -> None:
-        """A console poll closed by its timer: show its final result to everyone (the chart is
-        drawn in a worker thread, so the loop goes on meanwhile)."""
-        if poll.front != FRONT or poll.closed_by != TIMER:
-            return
-        task = asyncio.get_running_loop().create_task(self._print_result(poll))
-        self._result_tasks.add(task)
-        task.add_done_callback(self._result_tasks.discard)
-
     async def results_printed(self) -> None:
         """Wait until every timer-closed poll's result is printed (tests, shutdown)."""
-        while self._result_tasks:
-            await asyncio.gather(*self._result_tasks)
-
-    async def _print_result(self, poll: Poll) -> None:
-        ctx = self.hub.context(self.caller(self.default_user))
-        result = await poll_replies.result_async(ctx, poll, private=False, lang=poll.lang)
-        self.outbox.stamped("📣", self._render(result))  # stamped like announcements
+        await told_of(self.hub).drain()
 
     def _announce(self, text: str) -> None:
         text = terminal_safe(text)
@@ -260,6 +241,7 @@ async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | Non
     console = Console(hub, locale=locale, files_dir=files_dir)
     if hub.polls is not None:
         hub.polls.start_timers()
+    await told_of(hub).catch_up(FRONT)  # decisions and timed poll results not yet shown
     if hub.announcer is not None:
         await hub.announcer.start()  # the clock's speed drives it (--speed N)
     if sys.stdin.isatty():

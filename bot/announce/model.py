@@ -10,7 +10,7 @@ from typing import Literal
 from bot.programme import Session
 
 TargetType = Literal["session", "kind", "all"]
-DeliveryKind = Literal["announce", "remind", "change", "decision"]
+DeliveryKind = Literal["announce", "remind", "change", "decision", "poll"]
 #: Precedence when several follows cover one session: the most specific one sets the lead.
 PRECEDENCE: dict[str, int] = {"all": 0, "kind": 1, "session": 2}
 

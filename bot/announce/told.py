@@ -1,4 +1,5 @@
-"""Decisions told to hosts: deliveries through the ledger, like announcements and reminders.
+"""Decisions told to hosts and timed poll results: deliveries through the ledger, like
+announcements and reminders.
 
 A moderator's decision queues a row in ``proposal_notices`` in the decision's own transaction
 (a trigger, see ``0003_proposals.sql``): that table is the committed outbox, so a crash between
@@ -10,12 +11,21 @@ transient failure, 'failed' for good after a permanent one, logged, and sent aga
 crash with the same key, which every outbox passes to its platform as an idempotency key
 (Discord nonce, Matrix transaction id, the console's printed keys), so a host is told once.
 
+A poll closed by its timer is committed by the polls service (its ``closed_by`` row is the
+committed outbox); :meth:`Told.poll_closed` queues its final result, with the chart, as the
+delivery ``poll:<front>:<poll>:final``, posted in the poll's channel or room through
+:meth:`~bot.outbox.Outbox.post` (the front's outbox renders attachments). At start-up
+:meth:`Told.catch_up` queues the results of polls closed by their timer within the last
+``grace_minutes`` whose delivery is not settled, so a crash between the close and the post loses
+nothing, and a result is posted once.
+
 Each front registers the same :class:`~bot.outbox.Outbox` it gives the announcer and asks for
 the decisions due after a command, a sync or a start::
 
     told = told_of(hub)
     told.register(outbox)
     statuses = await told.tell_decisions("matrix")   # {proposal id: 'sent' | 'failed' | …}
+    await told.catch_up("matrix")                    # decisions and timed poll results
 """
 
 from __future__ import annotations
@@ -23,13 +33,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from datetime import timedelta
 from typing import Any
 
 from bot.announce.fanout import FanOut, Status
 from bot.announce.model import Delivery
 from bot.announce.repo import AnnounceRepo
-from bot.hub import Hub
+from bot.hub import Caller, Hub
 from bot.outbox import DeliveryError, Outbox
+from bot.polls.model import Poll
+from bot.polls.service import TIMER
 from bot.proposals.repo import Notice
 
 log = logging.getLogger(__name__)
@@ -41,6 +54,20 @@ WAIT_SECONDS = 5.0
 
 def decision_key(notice: Notice) -> str:
     return f"dec:{notice.front}:{notice.proposal_id}:{notice.id}"
+
+
+def poll_key(poll: Poll) -> str:
+    return f"poll:{poll.front}:{poll.id}:final"
+
+
+def result_target(poll: Poll) -> str | None:
+    """Where a timed poll's result goes: its channel or room (``""`` on the console, which has
+    none); ``None`` when it has nowhere to go (a Matrix poll never posted)."""
+    if poll.front == "console":
+        return poll.channel_id or ""
+    if poll.front == "matrix" and not poll.message_id:
+        return None
+    return poll.channel_id or None
 
 
 class Told:
@@ -57,13 +84,73 @@ class Told:
             self._settled,
         )
         self._notices: dict[str, Notice] = {}  # in flight, by key
+        self._polls: dict[str, Poll] = {}  # results in flight, by key
+        self._watching = False
         self._waiting: dict[str, asyncio.Future[str]] = {}
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def register(self, outbox: Outbox) -> None:
-        """Tell ``outbox.front``'s hosts through ``outbox``."""
+        """Tell ``outbox.front``'s hosts and rooms through ``outbox``."""
         self.outboxes[outbox.front] = outbox
+        if not self._watching and self.hub.polls is not None:
+            self._watching = True
+            self.hub.polls.on_close(self.poll_closed)
+
+    async def catch_up(self, front: str) -> None:
+        """After a start: the decisions not yet told and the timed poll results not posted."""
+        await self.tell_decisions(front)
+        polls = self.hub.polls
+        if polls is None:
+            return
+        since = self.hub.clock.now() - timedelta(
+            minutes=self.hub.config.announcements.grace_minutes
+        )
+        closed = [
+            p
+            for p in polls.all_polls()
+            if p.front == front and p.closed_by == TIMER and p.closed_at and p.closed_at >= since
+        ]
+        await self._post_results(closed)
+
+    # -- timed poll results ------------------------------------------------------------------
+    def poll_closed(self, poll: Poll) -> None:
+        """``Polls.on_close`` listener: a poll closed by its timer gets its result posted."""
+        if poll.closed_by != TIMER or poll.front not in self.outboxes:
+            return  # a front that is not running catches up when it starts
+        self._spawn(self._post_results([poll]), f"poll-result-{poll.id}")
+
+    async def _post_results(self, polls: list[Poll]) -> None:
+        async with self._lock:
+            fresh = [p for p in polls if p.front in self.outboxes and result_target(p) is not None]
+            fresh = [p for p in fresh if poll_key(p) not in self._polls]
+            statuses = await self._statuses([poll_key(p) for p in fresh])
+            now = self.hub.clock.now()
+            out = []
+            for p in fresh:
+                key = poll_key(p)
+                if statuses.get(key) in FINAL:
+                    continue
+                self._polls[key] = p
+                target = result_target(p) or ""
+                out.append(Delivery(key, now, "poll", p.front, target, f"poll:{p.id}", None))
+            self.fanout.start()
+            await self.fanout.submit(out)
+
+    async def _send_result(self, d: Delivery, outbox: Outbox) -> Status:
+        from bot.polls import replies
+
+        poll = self._polls[d.key]
+        ctx = self.hub.context(Caller(d.front, "", locale=poll.lang))
+        result = await replies.result_async(ctx, poll, private=False, lang=poll.lang)
+        try:
+            await outbox.post(d.target, result)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                log.warning("poll result %s not posted yet (tried again later): %s", d.key, exc)
+            raise
+        log.info("poll result %s posted in %s %r", d.key, d.front, d.target)
+        return "sent"
 
     async def tell_decisions(self, front: str, *, wait: float = WAIT_SECONDS) -> dict[int, str]:
         """Queue every decision not yet told on ``front``; wait up to ``wait`` seconds for them
@@ -124,6 +211,8 @@ class Told:
         outbox = self.outboxes.get(d.front)
         if outbox is None:
             raise DeliveryError(f"no outbox for front {d.front!r}", permanent=False)
+        if d.kind == "poll":
+            return await self._send_result(d, outbox)
         reply = await notice_reply(self.hub, self._notices[d.key])
         if reply is None:
             return "skipped"  # the proposal is gone
@@ -140,8 +229,12 @@ class Told:
         log.warning("cannot tell %s user %s of decision %s: %s", d.front, d.target, d.key, exc)
 
     def _settled(self, d: Delivery, status: str) -> None:
+        self._polls.pop(d.key, None)
         notice = self._notices.pop(d.key, None)
-        task = asyncio.create_task(self._noted(d.key, notice, status), name=f"told-{d.key}")
+        self._spawn(self._noted(d.key, notice, status), f"told-{d.key}")
+
+    def _spawn(self, work: Any, name: str) -> None:
+        task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
@@ -158,13 +251,16 @@ class Told:
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("noting a told decision failed", exc_info=task.exception())
+            log.error("task %s failed", task.get_name(), exc_info=task.exception())
 
     async def drain(self) -> None:
-        """Wait until every queued decision is settled and noted (tests, a clean stop)."""
-        await self.fanout.drain()
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait until every queued message is settled and noted (tests, a clean stop)."""
+        while True:
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await self.fanout.drain()
+            if not self._tasks:
+                return
 
     async def stop(self) -> None:
         await self.fanout.stop()
