@@ -100,6 +100,11 @@ class Told:
     async def catch_up(self, front: str) -> None:
         """After a start: the decisions not yet told and the timed poll results not posted."""
         await self.tell_decisions(front)
+        await self.post_missed_results(front)
+
+    async def post_missed_results(self, front: str) -> None:
+        """Queue the results of polls closed by their timer within the last ``grace_minutes``
+        whose delivery is not settled (a crash between the close and the post)."""
         polls = self.hub.polls
         if polls is None:
             return

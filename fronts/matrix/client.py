@@ -31,6 +31,7 @@ from mautrix.client import ClientAPI
 from mautrix.errors import MatrixInvalidToken
 from mautrix.types import RoomID
 
+from bot.announce.told import told_of
 from bot.hub import Hub
 from bot.outbox import DeliveryError
 from fronts.matrix import ratelimit
@@ -195,8 +196,10 @@ class MatrixBot:
                 await self.polls.stop()
 
     async def _catch_up(self) -> None:
-        """After the first sync: the notices due, and old handled events forgotten."""
+        """After the first sync: the notices and timed poll results due, and old handled
+        events forgotten."""
         await self.commands.deliver_notices()
+        await told_of(self.hub).post_missed_results(self.outbox.front)
         await self.state.prune(self.hub.clock.now())
 
     async def _resend_pending(self) -> None:
