@@ -189,8 +189,8 @@ class MatrixBot:
                         self._retry = False
                         await self._resend_pending()
                     # decisions taken elsewhere (on Discord, by the CLI) reach hosts within
-                    # one sync timeout
-                    await self.commands.deliver_notices()
+                    # one sync timeout (the sync loop does not wait for them)
+                    await self.commands.deliver_notices(wait=0)
         finally:
             if self.polls is not None:
                 await self.polls.stop()

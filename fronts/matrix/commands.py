@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bot.announce.told import told_of
+from bot.announce.told import WAIT_SECONDS, told_of
 from bot.commands import COMMANDS, DISCORD_ONLY, dispatch, intercept, parse_line
 from bot.doc import Reply, error
 from bot.failures import failure_text
@@ -226,9 +226,9 @@ class Commands:
                 "could not tell %s that encrypted messages are unreadable: %s", room_id, exc
             )
 
-    async def deliver_notices(self) -> None:
+    async def deliver_notices(self, *, wait: float = WAIT_SECONDS) -> None:
         """Tell hosts of the decisions on their proposals, in their direct room (ledger
-        deliveries: see ``bot.announce.told``)."""
+        deliveries: see ``bot.announce.told``), waiting up to ``wait`` seconds for them."""
         told = told_of(self.hub)
         told.register(self.bot.outbox)
-        await told.tell_decisions(FRONT)
+        await told.tell_decisions(FRONT, wait=wait)
