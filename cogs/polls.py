@@ -64,7 +64,6 @@ class PollsCog(commands.Cog):
         self.refresher: Refresher[int] = Refresher(
             self.refresh_card, hub.config.polls.refresh_seconds
         )
-        self._tasks: set[asyncio.Task[None]] = set()
         self._confirmations: dict[tuple[str, int, VoteResult], str] = {}
 
     async def cog_load(self) -> None:
@@ -83,8 +82,6 @@ class PollsCog(commands.Cog):
 
     async def idle(self) -> None:
         """Wait until the results posted by timers are sent (tests; a clean stop)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
         await told_of(self.hub).drain()
 
     def route(self, interaction: discord.Interaction) -> Coroutine[Any, Any, None] | None:
