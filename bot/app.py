@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.announce.told import stop_told
 from bot.clock import Clock
 from bot.config import Config
 from bot.dbfile import cannot_open
@@ -67,6 +68,7 @@ async def build_app(
             yield hub
         finally:
             await hub.announcer.stop()
+            await stop_told(hub)
             await hub.supervisor.stop()  # every task and job left (the live source's, fronts')
     finally:
         await polls.close()

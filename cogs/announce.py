@@ -22,7 +22,7 @@ from bot.outbox import DeliveryError
 from bot.programme import KINDS, fold
 from bot.render import when_text
 from cogs.common import FRONT, caller_from, caller_of, text
-from cogs.render import NO_PINGS, send_reply, to_messages
+from cogs.render import NO_PINGS, send_reply, to_files, to_messages
 
 log = logging.getLogger(__name__)
 CHOICE_LIMIT = 25
@@ -76,10 +76,13 @@ class DiscordOutbox:
         self, target: discord.abc.Messageable, reply: Reply, stamps: tuple[str, ...]
     ) -> None:
         key = DELIVERY_KEY.get()
-        for i, content in enumerate(to_messages(reply, stamps=stamps)):
+        messages = to_messages(reply, stamps=stamps)
+        for i, content in enumerate(messages):
             nonce = nonce_for(f"{key}:{i}") if key else None
+            last = i == len(messages) - 1
+            extra = {"files": to_files(reply)} if last and reply.attachments else {}
             try:
-                await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+                await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS, **extra)
             except discord.RateLimited as exc:
                 raise _rate_limited(exc) from None
             except discord.HTTPException as exc:

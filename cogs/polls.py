@@ -21,6 +21,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.announce.told import told_of
 from bot.context import Caller, Ctx
 from bot.doc import Reply, error
 from bot.hub import Hub
@@ -28,8 +29,9 @@ from bot.i18n import t
 from bot.polls import replies
 from bot.polls.model import Poll, search_candidates
 from bot.polls.refresh import Refresher
-from bot.polls.service import TIMER, Polls, voter_key
+from bot.polls.service import Polls, voter_key
 from bot.polls.store import VoteResult
+from cogs.announce import DiscordOutbox
 from cogs.common import FRONT, add_route, caller_from, caller_of, remove_route, text
 from cogs.poll_parts import (
     POLL_CUSTOM_ID,
@@ -61,7 +63,6 @@ class PollsCog(commands.Cog):
         self.refresher: Refresher[int] = Refresher(
             self.refresh_card, hub.config.polls.refresh_seconds
         )
-        self._tasks: set[asyncio.Task[None]] = set()
         self._confirmations: dict[tuple[str, int, VoteResult], str] = {}
 
     async def cog_load(self) -> None:
@@ -70,8 +71,9 @@ class PollsCog(commands.Cog):
                 self.bot.add_view(poll_view(poll))
         add_route(self.bot, self.route)
         self.polls.on_change(self._changed)
-        self.polls.on_close(self._closed)
+        told_of(self.hub).register(DiscordOutbox(self.bot))  # timed results: bot.announce.told
         self.polls.start_timers()  # closes polls whose timer ran out while the bot was down
+        await told_of(self.hub).post_missed_results(FRONT)
 
     async def cog_unload(self) -> None:
         remove_route(self.bot, self.route)
@@ -79,8 +81,7 @@ class PollsCog(commands.Cog):
 
     async def idle(self) -> None:
         """Wait until the results posted by timers are sent (tests; a clean stop)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await told_of(self.hub).drain()
 
     def route(self, interaction: discord.Interaction) -> Coroutine[Any, Any, None] | None:
         """A ``poll:`` button no persistent view answers (a poll the store does not know, an
@@ -116,12 +117,6 @@ class PollsCog(commands.Cog):
             if poll is not None and poll.front == FRONT and poll.message_id:
                 self.refresher.mark(poll_id)
 
-    def _closed(self, poll: Poll) -> None:
-        if poll.front == FRONT and poll.closed_by == TIMER and poll.channel_id:
-            task = asyncio.create_task(self._post_result(poll))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
     def _room(self, poll: Poll) -> Ctx:
         return self.hub.context(Caller(FRONT, "0", locale=poll.lang))
 
@@ -137,18 +132,6 @@ class PollsCog(commands.Cog):
             await message.edit(content=content, view=poll_view(poll), allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not update the message of poll %s", poll_id, exc_info=True)
-
-    async def _post_result(self, poll: Poll) -> None:
-        """A poll closed by its timer: post the final result and chart where it was asked."""
-        assert poll.channel_id is not None
-        reply = await replies.result_async(self._room(poll), poll, private=False, lang=poll.lang)
-        channel = self.bot.get_partial_messageable(int(poll.channel_id))
-        try:
-            await channel.send(
-                to_messages(reply)[0], files=to_files(reply), allowed_mentions=NO_PINGS
-            )
-        except discord.HTTPException:
-            log.warning("could not post the result of poll %s", poll.id, exc_info=True)
 
     # -- voting ---------------------------------------------------------------------------------
     async def vote_button(

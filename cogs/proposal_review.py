@@ -11,14 +11,13 @@ custom_ids: ``l4a:prop:review:<approve|reject|changes>:<id>``, ``l4a:prop:slot:<
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
-import weakref
 from typing import Any
 
 import discord
 
+from bot.announce.told import told_of
 from bot.context import Caller
 from bot.doc import Reply, error
 from bot.hub import Hub
@@ -28,6 +27,7 @@ from bot.proposals.env import form_env, repo_of
 from bot.proposals.form import FormEnv
 from bot.proposals.model import Decision, Proposal
 from bot.proposals.views import review_card, slot_use
+from cogs.announce import DiscordOutbox
 from cogs.common import FRONT
 from cogs.proposal_common import (
     OPTION_MAX,
@@ -239,30 +239,15 @@ def _again(file: discord.File) -> discord.File:
     return file
 
 
-_DELIVERING: weakref.WeakKeyDictionary[Hub, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
 async def deliver_notices(bot: discord.Client, hub: Hub) -> list[int]:
-    """Send hosts the decisions not yet told; the ids of proposals whose host was unreachable.
-    One delivery at a time, so two decisions at once never send a message twice."""
-    async with _DELIVERING.setdefault(hub, asyncio.Lock()):
-        return await _deliver(bot, hub)
-
-
-async def _deliver(bot: discord.Client, hub: Hub) -> list[int]:
-    failed = []
-    for notice, reply in await moderation.due_notices(hub, FRONT):
-        try:
-            user = bot.get_user(int(notice.user_id)) or await bot.fetch_user(int(notice.user_id))
-            for content in to_messages(reply):
-                await user.send(content, allowed_mentions=NO_PINGS)
-        except (discord.HTTPException, ValueError):
-            log.info("could not tell the host of proposal #%s", notice.proposal_id)
-            await moderation.notice_sent(hub, notice.id, delivered=False)
-            failed.append(notice.proposal_id)
-        else:
-            await moderation.notice_sent(hub, notice.id, delivered=True)
-    return failed
+    """Send hosts the decisions not yet told (ledger deliveries, see ``bot.announce.told``);
+    the ids of proposals whose host could not be told."""
+    told = told_of(hub)
+    outbox = told.outboxes.get(FRONT)
+    if not isinstance(outbox, DiscordOutbox) or outbox.bot is not bot:
+        told.register(DiscordOutbox(bot))
+    statuses = await told.tell_decisions(FRONT)
+    return [proposal_id for proposal_id, status in statuses.items() if status == "failed"]
 
 
 async def decide_and_tell(

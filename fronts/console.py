@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.announce.fanout import DELIVERY_KEY
+from bot.announce.told import told_of
 from bot.commands import dispatch, intercept, parse_line
 from bot.context import Caller
 from bot.doc import Reply, render_plain
@@ -22,10 +23,6 @@ from bot.failures import failure_text
 from bot.files import write_atomic
 from bot.hub import Hub
 from bot.i18n import t
-from bot.polls import replies as poll_replies
-from bot.polls.model import Poll
-from bot.polls.service import TIMER
-from bot.proposals.moderation import due_notices, notice_sent
 from bot.text import strip_controls
 
 log = logging.getLogger(__name__)
@@ -65,6 +62,8 @@ class ConsoleOutbox:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        #: While a command runs: the decisions told to hosts, shown after its answer.
+        self.capture: list[str] | None = None
 
     def _stamp(self) -> str:
         hub = self.console.hub
@@ -76,7 +75,7 @@ class ConsoleOutbox:
         committed before the message is printed."""
         key = DELIVERY_KEY.get()
         if key is None:
-            return True  # not an announcement or reminder (a decision on a proposal…)
+            return True  # not a delivery of the ledger
         db = self.console.hub.store.db
         cur = await db.execute(
             "INSERT OR IGNORE INTO console_printed (key, printed_at) VALUES (?, ?)",
@@ -93,11 +92,18 @@ class ConsoleOutbox:
         self.console._announce(f"[{self._stamp()}] {head}\n{text}")
 
     async def post(self, channel: str, reply: Reply) -> None:
+        """A channel post; ``channel`` ``""``: the console itself (a timed poll's result, with
+        its chart saved like any attachment)."""
         if await self._first_time():
-            self.stamped(f"📣 #{channel}:", render_plain(reply))
+            self.stamped(f"📣 #{channel}:" if channel else "📣", self.console._render(reply))
 
     async def direct(self, user_id: str, reply: Reply) -> None:
-        if await self._first_time():
+        if not await self._first_time():
+            return
+        key = DELIVERY_KEY.get() or ""
+        if self.capture is not None and key.startswith("dec:"):
+            self.capture.append(f"✉ @{user_id}:\n{render_plain(reply)}")
+        else:
             self.stamped(f"✉ @{user_id}:", render_plain(reply))
 
 
@@ -114,29 +120,13 @@ class Console:
         #: Messages nobody typed a command for (a poll closed by its timer), oldest first.
         self.announcements: list[str] = []
         self._out: TextIO | None = None
-        self._result_tasks: set[asyncio.Task[None]] = set()
-        hub.polls.on_close(self._poll_closed)
         self.outbox = ConsoleOutbox(self)
+        told_of(hub).register(self.outbox)
         hub.announcer.register(self.outbox)
-
-    def _poll_closed(self, poll: Poll) -> None:
-        """A console poll closed by its timer: show its final result to everyone (the chart is
-        drawn in a worker thread, so the loop goes on meanwhile)."""
-        if poll.front != FRONT or poll.closed_by != TIMER:
-            return
-        task = asyncio.get_running_loop().create_task(self._print_result(poll))
-        self._result_tasks.add(task)
-        task.add_done_callback(self._result_tasks.discard)
 
     async def results_printed(self) -> None:
         """Wait until every timer-closed poll's result is printed (tests, shutdown)."""
-        while self._result_tasks:
-            await asyncio.gather(*self._result_tasks)
-
-    async def _print_result(self, poll: Poll) -> None:
-        ctx = self.hub.context(self.caller(self.default_user))
-        result = await poll_replies.result_async(ctx, poll, private=False, lang=poll.lang)
-        self.outbox.stamped("📣", self._render(result))  # stamped like announcements
+        await told_of(self.hub).drain()
 
     def _announce(self, text: str) -> None:
         text = terminal_safe(text)
@@ -208,11 +198,12 @@ class Console:
 
     async def _notices(self) -> list[str]:
         """Private messages for console users (decisions on their proposals), shown addressed."""
-        out = []
-        for notice, reply in await due_notices(self.hub, FRONT):
-            out.append(f"✉ @{notice.user_id}:\n{render_plain(reply)}")
-            await notice_sent(self.hub, notice.id, delivered=True)
-        return out
+        self.outbox.capture = captured = []
+        try:
+            await told_of(self.hub).tell_decisions(FRONT)
+        finally:
+            self.outbox.capture = None
+        return captured
 
     async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:
         """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""
@@ -249,6 +240,7 @@ def _prompt() -> str:
 async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | None = None) -> None:
     console = Console(hub, locale=locale, files_dir=files_dir)
     hub.polls.start_timers()
+    await told_of(hub).catch_up(FRONT)  # decisions and timed poll results not yet shown
     await hub.announcer.start()  # the clock's speed drives it (--speed N)
     if sys.stdin.isatty():
         forum = hub.programme.forum.name.get(hub.prefs(console.caller(console.default_user)).lang)

@@ -10,7 +10,7 @@ from typing import Literal
 from bot.programme import Session
 
 TargetType = Literal["session", "kind", "all"]
-DeliveryKind = Literal["announce", "remind", "change", "group", "member"]
+DeliveryKind = Literal["announce", "remind", "change", "group", "member", "decision", "poll"]
 #: How a group of followers is reached: one post in the session's thread, or in its channel.
 GroupMode = Literal["thread", "mentions"]
 #: Precedence when several follows cover one session: the most specific one sets the lead.

@@ -171,16 +171,23 @@ def _choose_slot(env: FormEnv, p: Proposal, info: SlotInfo | None, why: str) -> 
 
 
 # -- notices to hosts ------------------------------------------------------------------------
+async def notice_reply(hub: Hub, n: Notice) -> Reply | None:
+    """The private message telling ``n``'s host of the decision, in the host's language
+    (``None`` when the proposal is gone). Sent by ``bot.announce.told``."""
+    p = await repo_of(hub).get(n.proposal_id)
+    if p is None:
+        return None
+    ctx = hub.context(Caller(n.front, n.user_id, p.host_name, locale=p.lang))
+    return notice(await form_env(ctx), p)
+
+
 async def due_notices(hub: Hub, front: str) -> list[tuple[Notice, Reply]]:
     """Decisions not yet told to their hosts on ``front``, each written for its host."""
-    repo = repo_of(hub)
     out = []
-    for n in await repo.undelivered(front):
-        p = await repo.get(n.proposal_id)
-        if p is None:
-            continue
-        ctx = hub.context(Caller(n.front, n.user_id, p.host_name, locale=p.lang))
-        out.append((n, notice(await form_env(ctx), p)))
+    for n in await repo_of(hub).undelivered(front):
+        reply = await notice_reply(hub, n)
+        if reply is not None:
+            out.append((n, reply))
     return out
 
 

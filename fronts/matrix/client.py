@@ -31,6 +31,7 @@ from mautrix.client import ClientAPI
 from mautrix.errors import MatrixInvalidToken
 from mautrix.types import RoomID
 
+from bot.announce.told import told_of
 from bot.hub import Hub
 from bot.outbox import DeliveryError
 from fronts.matrix import ratelimit
@@ -105,7 +106,6 @@ class MatrixBot:
         self.moderation_rooms: list[str] = []
         self.catch_up = CatchUp(self)
         self.ready = asyncio.Event()
-        self.notice_lock = asyncio.Lock()
         self.syncs = 0  # completed sync batches (tests and the bench watch it)
         self._retry = False  # some recorded answer waits to be sent again
         self._told_encrypted: set[str] = set()  # rooms told (this run) that the bot cannot read
@@ -187,15 +187,17 @@ class MatrixBot:
                         self._retry = False
                         await self._resend_pending()
                     # decisions taken elsewhere (on Discord, by the CLI) reach hosts within
-                    # one sync timeout
-                    await self.commands.deliver_notices()
+                    # one sync timeout (the sync loop does not wait for them)
+                    await self.commands.deliver_notices(wait=0)
         finally:
             self.hub.announcer.unregister(self.outbox.front)  # shared: the app stops it
             await self.polls.stop()
 
     async def _catch_up(self) -> None:
-        """After the first sync: the notices due, and old handled events forgotten."""
+        """After the first sync: the notices and timed poll results due, and old handled
+        events forgotten."""
         await self.commands.deliver_notices()
+        await told_of(self.hub).post_missed_results(self.outbox.front)
         await self.state.prune(self.hub.clock.now())
 
     async def _resend_pending(self) -> None:

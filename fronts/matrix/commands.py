@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.announce.told import WAIT_SECONDS, told_of
 from bot.commands import COMMANDS, DISCORD_ONLY, dispatch, intercept, parse_line
 from bot.context import Caller
 from bot.doc import Reply, error
@@ -29,7 +30,6 @@ from bot.outbox import DeliveryError
 from bot.polls import text as poll_text
 from bot.polls.qr import add_web_link
 from bot.programme import fold
-from bot.proposals.moderation import due_notices, notice_sent
 from fronts.matrix import render
 from fronts.matrix.outbox import FRONT
 from fronts.matrix.polls import START, start_content
@@ -226,16 +226,9 @@ class Commands:
                 "could not tell %s that encrypted messages are unreadable: %s", room_id, exc
             )
 
-    async def deliver_notices(self) -> None:
-        """Tell hosts of the decisions on their proposals, in their direct room."""
-        async with self.bot.notice_lock:
-            for n, reply in await due_notices(self.hub, FRONT):
-                try:
-                    await self.bot.outbox.direct(n.user_id, reply, key=f"notice:{n.id}")
-                except DeliveryError as exc:
-                    log.warning("notice %s to %s not delivered: %s", n.id, n.user_id, exc)
-                    if exc.permanent:
-                        await notice_sent(self.hub, n.id, delivered=False)
-                        continue
-                    return  # the homeserver is away: the next command or start-up retries
-                await notice_sent(self.hub, n.id, delivered=True)
+    async def deliver_notices(self, *, wait: float = WAIT_SECONDS) -> None:
+        """Tell hosts of the decisions on their proposals, in their direct room (ledger
+        deliveries: see ``bot.announce.told``), waiting up to ``wait`` seconds for them."""
+        told = told_of(self.hub)
+        told.register(self.bot.outbox)
+        await told.tell_decisions(FRONT, wait=wait)

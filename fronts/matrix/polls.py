@@ -27,7 +27,7 @@ from bot.doc import render_plain
 from bot.i18n import t
 from bot.polls import replies
 from bot.polls.model import Poll
-from bot.polls.service import TIMER, Polls, voter_key
+from bot.polls.service import Polls, voter_key
 from bot.polls.store import VoteResult
 from fronts.matrix import render
 from fronts.matrix.errors import VotesNotSaved, describe
@@ -228,8 +228,9 @@ class MatrixPolls:
             "m.mentions": {},
         }
         events = [(poll.channel_id, END, end)]
-        if poll.closed_by == TIMER or poll.id in self._client_ended:
-            # nobody typed !poll close: show the result and chart too
+        if poll.id in self._client_ended:
+            # nobody typed !poll close: show the result and chart too (after a timer, the
+            # result is a ledger delivery: bot.announce.told)
             events += await self.bot.outbox.contents(poll.channel_id, result)
         try:
             await self.bot.outbox.send_all(events, key=f"poll-end:{poll.id}")
