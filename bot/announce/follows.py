@@ -18,6 +18,7 @@ from bot.doc import Code, Reply, Strong, Text, error
 from bot.hub import Ctx, Hub
 from bot.i18n import t, tn
 from bot.programme import KINDS, LANGS, Session, fold
+from bot.registry import Command, Invocation, Param
 from bot.render import session_item, zone_note
 
 if TYPE_CHECKING:
@@ -312,3 +313,28 @@ async def followed_sessions(hub: Hub, front: str, user_id: str) -> list[Session]
     if announcer is None:
         return []
     return announcer.followed(front, user_id)
+
+
+async def _remind(inv: Invocation) -> Reply:
+    return await remind(inv.hub.context(inv.caller), inv.args)
+
+
+async def _reminders(inv: Invocation) -> Reply:
+    return reminders(inv.hub.context(inv.caller))
+
+
+async def _unremind(inv: Invocation) -> Reply:
+    return await unremind(inv.hub.context(inv.caller), inv.args)
+
+
+async def _agenda(inv: Invocation) -> Reply:
+    return agenda(inv.hub.context(inv.caller), inv.args or None)
+
+
+#: Discord: cogs/announce.py (autocomplete of sessions and follows).
+COMMANDS = (
+    Command("remind", (Param("what", required=True), Param("lead")), _remind, discord_ui=True),
+    Command("reminders", (), _reminders, discord_ui=True),
+    Command("unremind", (Param("what", required=True),), _unremind, discord_ui=True),
+    Command("agenda", (Param("page"),), _agenda, discord_ui=True),
+)
