@@ -331,10 +331,10 @@ async def _agenda(inv: Invocation) -> Reply:
     return agenda(inv.hub.context(inv.caller), inv.args or None)
 
 
-#: Discord: cogs/announce.py (autocomplete of sessions and follows).
+#: Discord: cogs/announce.py (autocomplete of sessions and follows); /reminders is generated.
 COMMANDS = (
     Command("remind", (Param("what", required=True), Param("lead")), _remind, discord_ui=True),
-    Command("reminders", (), _reminders, discord_ui=True),
+    Command("reminders", (), _reminders),
     Command("unremind", (Param("what", required=True),), _unremind, discord_ui=True),
     Command("agenda", (Param("page"),), _agenda, discord_ui=True),
 )
