@@ -27,6 +27,7 @@ Handler = Callable[["Invocation"], Awaitable[Reply] | Reply]
 CONSOLE, MATRIX, DISCORD = "console", "matrix", "discord"
 ALL_FRONTS = frozenset({CONSOLE, MATRIX, DISCORD})
 TEXT_FRONTS = frozenset({CONSOLE, MATRIX})
+RESERVED_PARAMS = frozenset({"name", "description"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,12 @@ class Command:
     #: A cog in ``cogs/`` declares this Discord command by hand (modals, buttons, autocomplete,
     #: typed options); without it Discord gets a generated command with one text option a param.
     discord_ui: bool = False
+
+    def __post_init__(self) -> None:
+        # slash.<name>.name and cmd.<name>.description are the command's own catalog keys
+        clash = [p.name for p in self.params if p.name in RESERVED_PARAMS]
+        if clash:
+            raise ValueError(f"command {self.name!r}: a param may not be called {clash[0]!r}")
 
     @property
     def text_only(self) -> bool:

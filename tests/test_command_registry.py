@@ -157,3 +157,16 @@ async def test_a_generated_discord_command_answers_like_the_text_front(
     [reply] = await discord_bot.slash("reminders", user=discord_bot.user(name="gen"))
     console = text_of(await dispatch(hub, caller("gen"), "/", "reminders", ""))
     assert console.splitlines()[0] in reply.content
+
+
+def test_a_param_named_like_the_commands_own_keys_is_refused() -> None:
+    from bot.registry import Command, Param
+
+    with pytest.raises(ValueError, match="may not be called 'name'"):
+        Command("speakers", (Param("name"),), lambda inv: None)  # type: ignore[arg-type,return-value]
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [n for n in COMMANDS if not re.search(rf"(^|[`\s])/{n}\b", readme, re.MULTILINE)]
+    assert missing == [], "add them to README's Commands table"
