@@ -30,7 +30,7 @@ from bot.doc import Attachment, Code, Reply
 from bot.hub import Ctx
 from bot.i18n import t, tn
 from bot.programme import Programme, Session, format_text, kind_text
-from bot.registry import DISCORD, Command, Invocation, Param
+from bot.registry import Command, Invocation, Param
 from bot.revisions import Revision, record_revisions
 
 MIME = "text/calendar"
@@ -251,14 +251,5 @@ async def _ics(inv: Invocation) -> Reply:
     return await ics_command(inv.hub.context(inv.caller), inv.args)
 
 
-async def _events(inv: Invocation) -> Reply:  # never reached: Discord's cog answers /events
-    raise NotImplementedError("/events is answered by cogs/events.py")
-
-
-#: Discord: cogs/calendar.py (boolean options, a file), cogs/events.py (scheduled events).
-COMMANDS = (
-    Command("ics", (Param("all"),), _ics, discord_ui=True),
-    Command(
-        "events", (), _events, fronts=frozenset({DISCORD}), moderator_only=True, discord_ui=True
-    ),
-)
+#: Discord: cogs/calendar.py (boolean options, a file).
+COMMANDS = (Command("ics", (Param("all"),), _ics, discord_ui=True),)

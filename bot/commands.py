@@ -1,7 +1,7 @@
 """The command registry: every feature's commands, and the text-command parser of the chat fronts.
 
 Each feature declares its commands in its own module (a ``COMMANDS`` tuple of
-:class:`bot.registry.Command`); :data:`FEATURES` lists those modules and :data:`COMMANDS` is
+:class:`bot.registry.Command`); :data:`FEATURES` lists those tuples and :data:`COMMANDS` is
 their union. The console and Matrix read lines such as ``/next 3`` or ``!timezone asia/kathmandu``
 and call :func:`dispatch`; Discord builds its command tree from the same specs (``cogs/setup.py``);
 ``/help`` on every front lists :func:`commands_for` that front. A command's Discord names in every
@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from types import ModuleType
 
-from bot import agenda, calendar, settings
+from bot import agenda, calendar, events_sync, settings
 from bot.announce import follows, moderation
 from bot.doc import Code, Reply, error
 from bot.hub import Caller, Hub
@@ -31,20 +30,26 @@ async def _help(inv: Invocation) -> Reply:
     return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang, inv.caller.front))
 
 
-#: The modules whose ``COMMANDS`` make the registry, in ``/help`` order.
-FEATURES: tuple[ModuleType, ...] = (agenda, settings, poll_text, follows, moderation, calendar)
-_HELP = Command("help", (), _help, discord_ui=True)  # Discord: cogs/settings.py
+HELP = (Command("help", (), _help, discord_ui=True),)  # Discord: cogs/settings.py
+
+#: Every feature's ``COMMANDS`` (declared in its own module), in ``/help`` order. A new feature
+#: module adds its tuple here (tests/test_command_registry.py fails if one is left out).
+FEATURES: tuple[tuple[Command, ...], ...] = (
+    agenda.COMMANDS,
+    settings.COMMANDS,
+    poll_text.COMMANDS,
+    follows.COMMANDS,
+    moderation.COMMANDS,
+    calendar.COMMANDS,
+    HELP,
+    proposals.COMMANDS,
+    events_sync.COMMANDS,
+)
 
 
 def _collect() -> dict[str, Command]:
-    specs: list[Command] = []
-    for module in FEATURES:
-        specs.extend(module.COMMANDS)
-    # /help's place in the list, then the proposals, as the table always had them
-    ics_at = next(i for i, c in enumerate(specs) if c.name == "ics") + 1
-    specs[ics_at:ics_at] = [_HELP, *proposals.COMMANDS]
     table: dict[str, Command] = {}
-    for spec in specs:
+    for spec in (spec for feature in FEATURES for spec in feature):
         if spec.name in table:
             raise ValueError(f"two commands are named {spec.name!r}")
         table[spec.name] = spec

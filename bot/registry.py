@@ -1,10 +1,11 @@
 """What a command is, declared once by the feature that owns it.
 
 Each feature module (``bot/agenda.py``, ``bot/settings.py``, ``bot/polls/text.py``…) lists its
-commands in a module-level ``COMMANDS`` tuple of :class:`Command`; ``bot.commands`` collects them
-into the registry that the console and Matrix parsers dispatch from, that every front's ``/help``
-lists, and that Discord's command tree is built from (``cogs/generic.py`` makes a plain slash
-command for each spec that no cog claims; ``discord_ui=True`` says a cog gives it special UI).
+commands in a module-level ``COMMANDS`` tuple of :class:`Command`; ``bot.commands.FEATURES``
+lists those tuples: the registry the console and Matrix parsers dispatch from, that every
+front's ``/help`` lists, and that Discord's command tree is built from (``cogs/generic.py`` makes
+a plain slash command for each spec no cog claims; ``discord_ui=True`` says a cog gives it a
+special UI).
 Catalog keys a spec implies (all languages): ``cmd.<name>.description``, ``params.<param>``, on
 Discord ``slash.<name>.name`` and, for a generated command, ``slash.<name>.<param>`` (option name)
 and ``cmd.<name>.<param>`` (option description). ``tests/test_command_registry.py`` checks them.
@@ -59,10 +60,6 @@ class Command:
         clash = [p.name for p in self.params if p.name in RESERVED_PARAMS]
         if clash:
             raise ValueError(f"command {self.name!r}: a param may not be called {clash[0]!r}")
-
-    @property
-    def text_only(self) -> bool:
-        return DISCORD not in self.fronts
 
     def usage(self, lang: str = "en") -> str:
         """``session <query>``, with the arguments named in ``lang`` (``session <búsqueda>``)."""
