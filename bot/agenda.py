@@ -13,6 +13,7 @@ from bot.days import programme_today, schedule_days
 from bot.doc import Code, Emph, Link, Reply, Strong, Text, error
 from bot.i18n import fmt_day, fmt_time, language_name, t
 from bot.programme import Session, kind_text
+from bot.registry import Command, Invocation, Param
 from bot.render import session_item, when, where_text, zone_note
 
 MAX_NEXT = 10
@@ -205,9 +206,8 @@ def _day_heading(ctx: Ctx, reply: Reply, day: date, filters: listing.Filters) ->
 
 
 def _bad_word(ctx: Ctx, name: str, word: str) -> Reply:
-    from bot.commands import COMMANDS  # the command table imports this module
-
-    usage = f"{ctx.caller.prefix}{COMMANDS[name].usage(ctx.lang)}"
+    spec = next(c for c in COMMANDS if c.name == name)
+    usage = f"{ctx.caller.prefix}{spec.usage(ctx.lang)}"
     return error(
         t(ctx.lang, "listing.bad_word", cmd=ctx.caller.command(name), value=word[:40], usage=usage)
     )
@@ -288,3 +288,32 @@ def _details(ctx: Ctx, s: Session) -> Reply:
         reply.para(Link(hub.form_url, t(lang, "session.hub_form")))
     reply.note(t(lang, "session.id", id=s.id))
     return zone_note(ctx, reply)
+
+
+async def _next(inv: Invocation) -> Reply:
+    ctx = inv.hub.context(inv.caller)
+    count = parse_count(inv.args, ctx.lang)
+    return count if isinstance(count, Reply) else next_sessions(ctx, count)
+
+
+async def _now(inv: Invocation) -> Reply:
+    return now_sessions(inv.hub.context(inv.caller), inv.args or None)
+
+
+async def _schedule(inv: Invocation) -> Reply:
+    return schedule(inv.hub.context(inv.caller), inv.args or None)
+
+
+async def _session(inv: Invocation) -> Reply:
+    return session_details(inv.hub.context(inv.caller), inv.args)
+
+
+_FILTERS = (Param("room"), Param("kind"), Param("page"))
+
+#: The programme's commands (Discord: cogs/programme.py, with typed options and autocomplete).
+COMMANDS = (
+    Command("next", (Param("count"),), _next, discord_ui=True),
+    Command("now", _FILTERS, _now, discord_ui=True),
+    Command("schedule", (Param("day"), *_FILTERS), _schedule, discord_ui=True),
+    Command("session", (Param("query", required=True),), _session, discord_ui=True),
+)

@@ -34,6 +34,7 @@ from bot.context import Ctx
 from bot.doc import Attachment, Code, Reply
 from bot.i18n import t, tn
 from bot.programme import Programme, Session, format_text, kind_text
+from bot.registry import Command, Invocation, Param
 from bot.revisions import Revision, record_revisions
 
 MIME = "text/calendar"
@@ -262,3 +263,11 @@ async def ics_command(ctx: Ctx, args: str) -> Reply:
             t(ctx.lang, "calendar.unknown_scope", scope=args.strip()[:40], usage=usage)
         )
     return await programme_calendar(ctx) if scope else await my_calendar(ctx)
+
+
+async def _ics(inv: Invocation) -> Reply:
+    return await ics_command(inv.hub.context(inv.caller), inv.args)
+
+
+#: Discord: cogs/calendar.py (boolean options, a file).
+COMMANDS = (Command("ics", (Param("all"),), _ics, discord_ui=True),)

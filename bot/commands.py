@@ -1,157 +1,90 @@
-"""The command table shared by every front, and the text-command parser of the chat fronts.
+"""The command registry: every feature's commands, and the text-command parser of the chat fronts.
 
-Discord registers the same names as slash commands; the console and Matrix read lines such as
-``/next 3`` or ``!timezone asia/kathmandu`` and call :func:`dispatch`.
+Each feature declares its commands in its own module (a ``COMMANDS`` tuple of
+:class:`bot.registry.Command`); :data:`FEATURES` lists those tuples and :data:`COMMANDS` is
+their union. The console and Matrix read lines such as ``/next 3`` or ``!timezone asia/kathmandu``
+and call :func:`dispatch`; Discord builds its command tree from the same specs (``cogs/setup.py``);
+``/help`` on every front lists :func:`commands_for` that front. A command's Discord names in every
+language (``slash.<name>.name``: ``/siguiente``, ``/suivant``) also work as text commands.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-from bot import agenda, calendar, settings
+from bot import agenda, calendar, events_sync, settings
 from bot.announce import follows, moderation
 from bot.context import Caller
 from bot.doc import Code, Reply, error
 from bot.hub import Hub
-from bot.i18n import t
+from bot.i18n import LANGUAGES, catalog, t
 from bot.polls import text as poll_text
 from bot.proposals import text as proposals
+from bot.registry import DISCORD, Command, Invocation, Param
 
-Handler = Callable[["Invocation"], Awaitable[Reply] | Reply]
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    name: str
-    required: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str
-    params: tuple[Param, ...]
-    handler: Handler
-    #: Only for text fronts (console, Matrix); Discord offers buttons instead.
-    text_only: bool = False
-
-    def usage(self, lang: str = "en") -> str:
-        """``session <query>``, with the arguments named in ``lang`` (``session <búsqueda>``)."""
-        names = [t(lang, f"params.{p.name}") for p in self.params]
-        args = " ".join(
-            f"<{n}>" if p.required else f"[{n}]" for p, n in zip(self.params, names, strict=True)
-        )
-        return f"{self.name} {args}".strip()
-
-
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    hub: Hub
-    caller: Caller
-    args: str
-    prefix: str
-
-
-async def _next(inv: Invocation) -> Reply:
-    ctx = inv.hub.context(inv.caller)
-    count = agenda.parse_count(inv.args, ctx.lang)
-    return count if isinstance(count, Reply) else agenda.next_sessions(ctx, count)
-
-
-async def _now(inv: Invocation) -> Reply:
-    return agenda.now_sessions(inv.hub.context(inv.caller), inv.args or None)
-
-
-async def _schedule(inv: Invocation) -> Reply:
-    return agenda.schedule(inv.hub.context(inv.caller), inv.args or None)
-
-
-async def _session(inv: Invocation) -> Reply:
-    return agenda.session_details(inv.hub.context(inv.caller), inv.args)
-
-
-async def _timezone(inv: Invocation) -> Reply:
-    return await settings.timezone(inv.hub.context(inv.caller), inv.args or None)
-
-
-async def _language(inv: Invocation) -> Reply:
-    return await settings.language(inv.hub.context(inv.caller), inv.args or None)
-
-
-async def _poll(inv: Invocation) -> Reply:
-    return await poll_text.poll_command(inv.hub.context(inv.caller), inv.args)
-
-
-async def _vote(inv: Invocation) -> Reply:
-    return await poll_text.vote_command(inv.hub.context(inv.caller), inv.args)
-
-
-async def _remind(inv: Invocation) -> Reply:
-    return await follows.remind(inv.hub.context(inv.caller), inv.args)
-
-
-async def _reminders(inv: Invocation) -> Reply:
-    return follows.reminders(inv.hub.context(inv.caller))
-
-
-async def _unremind(inv: Invocation) -> Reply:
-    return await follows.unremind(inv.hub.context(inv.caller), inv.args)
-
-
-async def _agenda(inv: Invocation) -> Reply:
-    return follows.agenda(inv.hub.context(inv.caller), inv.args or None)
-
-
-async def _reload(inv: Invocation) -> Reply:
-    return await moderation.reload(inv.hub.context(inv.caller))
-
-
-async def _ics(inv: Invocation) -> Reply:
-    return await calendar.ics_command(inv.hub.context(inv.caller), inv.args)
+__all__ = ["COMMANDS", "Command", "Invocation", "Param", "commands_for", "dispatch", "parse_line"]
 
 
 async def _help(inv: Invocation) -> Reply:
     ctx = inv.hub.context(inv.caller)
-    return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang))
+    return settings.help_reply(ctx, inv.prefix, describe_commands(ctx.lang, inv.caller.front))
 
 
-_FILTERS = (Param("room"), Param("kind"), Param("page"))
+HELP = (Command("help", (), _help, discord_ui=True),)  # Discord: cogs/settings.py
 
-COMMANDS: dict[str, Command] = {
-    c.name: c
-    for c in (
-        Command("next", (Param("count"),), _next),
-        Command("now", _FILTERS, _now),
-        Command("schedule", (Param("day"), *_FILTERS), _schedule),
-        Command("session", (Param("query", required=True),), _session),
-        Command("timezone", (Param("zone"),), _timezone),
-        Command("language", (Param("code"),), _language),
-        Command("poll", (Param("action", required=True), Param("args")), _poll),
-        Command("vote", (Param("poll", required=True), Param("choice", required=True)), _vote),
-        Command("remind", (Param("what", required=True), Param("lead")), _remind),
-        Command("reminders", (), _reminders),
-        Command("unremind", (Param("what", required=True),), _unremind),
-        Command("agenda", (Param("page"),), _agenda),
-        Command("reload", (), _reload),
-        Command("ics", (Param("all"),), _ics),
-        Command("help", (), _help),
-        Command("propose", (), proposals.propose),
-        Command("myproposals", (), proposals.myproposals),
-        Command("edit", (Param("id", required=True),), proposals.edit, True),
-        Command("withdraw", (Param("id", required=True),), proposals.withdraw, True),
-        Command("proposals", (Param("action"),), proposals.proposals),
-        Command("review", (Param("id"),), proposals.review, True),
-        Command("approve", (Param("id", required=True), Param("slot")), proposals.approve, True),
-        Command("reject", (Param("id", required=True), Param("reason")), proposals.reject, True),
-        Command("changes", (Param("id", required=True), Param("reason")), proposals.changes, True),
-    )
-}
+#: Every feature's ``COMMANDS`` (declared in its own module), in ``/help`` order. A new feature
+#: module adds its tuple here (tests/test_command_registry.py fails if one is left out).
+FEATURES: tuple[tuple[Command, ...], ...] = (
+    agenda.COMMANDS,
+    settings.COMMANDS,
+    poll_text.COMMANDS,
+    follows.COMMANDS,
+    moderation.COMMANDS,
+    calendar.COMMANDS,
+    HELP,
+    proposals.COMMANDS,
+    events_sync.COMMANDS,
+)
 
 
-#: Slash commands that exist only on Discord (cogs/): a text front names where they work.
-DISCORD_ONLY = frozenset({"events"})
+def _collect() -> dict[str, Command]:
+    table: dict[str, Command] = {}
+    for spec in (spec for feature in FEATURES for spec in feature):
+        if spec.name in table:
+            raise ValueError(f"two commands are named {spec.name!r}")
+        table[spec.name] = spec
+    return table
+
+
+COMMANDS: dict[str, Command] = _collect()
+
+
+def commands_for(front: str) -> list[Command]:
+    """The commands ``front`` offers, in ``/help`` order."""
+    return [c for c in COMMANDS.values() if front in c.fronts]
+
+
+def _aliases() -> dict[str, str]:
+    """Other names a text front accepts -> the command: declared aliases and the command's
+    Discord name in every language. A command's own name always wins."""
+    out: dict[str, str] = {}
+    for spec in COMMANDS.values():
+        names = list(spec.aliases)
+        names += [catalog(lang).get(f"slash.{spec.name}.name", "") for lang in LANGUAGES]
+        for alias in names:
+            alias = alias.casefold()
+            if alias and alias not in COMMANDS:
+                out.setdefault(alias, spec.name)
+    return out
+
+
+ALIASES: dict[str, str] = _aliases()
+
+
+def lookup(name: str) -> Command | None:
+    """The command called ``name`` (its own name, an alias or a localized Discord name)."""
+    return COMMANDS.get(name) or COMMANDS.get(ALIASES.get(name, ""))
 
 
 async def intercept(hub: Hub, caller: Caller, line: str) -> Reply | None:
@@ -160,8 +93,9 @@ async def intercept(hub: Hub, caller: Caller, line: str) -> Reply | None:
     return await proposals.conversation.handle_line(hub, caller, line)
 
 
-def describe_commands(lang: str) -> list[tuple[str, str]]:
-    return [(c.usage(lang), t(lang, f"cmd.{c.name}.description")) for c in COMMANDS.values()]
+def describe_commands(lang: str, front: str) -> list[tuple[str, str]]:
+    """(usage, description) of every command ``front`` offers, for ``/help``."""
+    return [(c.usage(lang), t(lang, f"cmd.{c.name}.description")) for c in commands_for(front)]
 
 
 def parse_line(line: str, prefixes: tuple[str, ...]) -> tuple[str, str, str] | None:
@@ -174,18 +108,21 @@ def parse_line(line: str, prefixes: tuple[str, ...]) -> tuple[str, str, str] | N
             rest = tail[0] if tail else ""
             if not head or not head[0].isalpha():
                 return None
-            return prefix, head.casefold(), rest.strip()
+            name = head.casefold()
+            return prefix, name if name in COMMANDS else ALIASES.get(name, name), rest.strip()
     return None
 
 
 async def dispatch(hub: Hub, caller: Caller, prefix: str, name: str, args: str) -> Reply:
-    command = COMMANDS.get(name)
-    if command is None and name in DISCORD_ONLY:
+    command = lookup(name)
+    if command is not None and caller.front not in command.fronts:
         lang = hub.prefs(caller).lang
-        return error(t(lang, "errors.discord_only", command=f"{prefix}{name}"))
+        if command.fronts == {DISCORD}:
+            return error(t(lang, "errors.discord_only", command=f"{prefix}{command.name}"))
+        command = None  # a front that lacks it: as if it did not exist
     if command is None:
         lang = hub.prefs(caller).lang
-        close = difflib.get_close_matches(name, list(COMMANDS), n=3)
+        close = difflib.get_close_matches(name, [c.name for c in commands_for(caller.front)], n=3)
         reply = error(t(lang, "errors.unknown_command", command=f"{prefix}{name[:40]}"))
         if close:
             reply.para(t(lang, "errors.did_you_mean"), " ", Code(f"{prefix}{close[0]}"))

@@ -20,6 +20,7 @@ from bot.doc import Reply, error
 from bot.events import EventSpec, LiveEvent, Mapped, Plan, plan
 from bot.i18n import t, tn
 from bot.programme import Programme
+from bot.registry import DISCORD, Command, Invocation
 
 log = logging.getLogger(__name__)
 
@@ -219,3 +220,15 @@ def sync_reply(result: SyncResult, lang: str) -> Reply:
     if result.error is not None:
         reply.para(t(lang, "events.failed", error=result.error[:200]))
     return reply
+
+
+async def _events(inv: Invocation) -> Reply:  # never reached: a text front says "Discord only"
+    raise NotImplementedError("/events is answered by cogs/events.py")
+
+
+#: Discord's alone (cogs/events.py): a text front names where it works.
+COMMANDS = (
+    Command(
+        "events", (), _events, fronts=frozenset({DISCORD}), moderator_only=True, discord_ui=True
+    ),
+)

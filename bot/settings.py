@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Ctx
 from bot.doc import Code, Reply, Strong, Text, error
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, language_name, parse_language, t, tn
+from bot.registry import Command, Invocation, Param
 from bot.render import when_phrase
 from bot.zones import ZoneError, resolve_zone
 
@@ -92,3 +93,18 @@ def help_reply(ctx: Ctx, prefix: str, commands: list[tuple[str, str]]) -> Reply:
         reply.item(Strong(f"{prefix}{usage}"), Text(f" — {description}"))
     reply.note(t(lang, "help.zone_hint", prefix=prefix))
     return reply
+
+
+async def _timezone(inv: Invocation) -> Reply:
+    return await timezone(inv.hub.context(inv.caller), inv.args or None)
+
+
+async def _language(inv: Invocation) -> Reply:
+    return await language(inv.hub.context(inv.caller), inv.args or None)
+
+
+#: Discord: cogs/settings.py (zone autocomplete, language choices).
+COMMANDS = (
+    Command("timezone", (Param("zone"),), _timezone, discord_ui=True),
+    Command("language", (Param("code"),), _language, discord_ui=True),
+)

@@ -272,12 +272,7 @@ class AnnounceCog(commands.Cog):
                 out.insert(0, _choice(f"{s.title.get(lang)} · {when_text(ctx, s)}", s.id))
         return out[:CHOICE_LIMIT]
 
-    @app_commands.command(
-        name=text("slash.reminders.name"), description=text("cmd.reminders.description")
-    )
-    async def reminders(self, interaction: discord.Interaction) -> None:
-        ctx = self.hub.context(caller_from(interaction, self.hub))
-        await send_reply(interaction, follows.reminders(ctx))
+    # /reminders has no special UI: cogs/generic.py makes it from its spec (bot.announce.follows)
 
     @app_commands.command(
         name=text("slash.unremind.name"), description=text("cmd.unremind.description")

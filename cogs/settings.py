@@ -7,11 +7,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import settings
-from bot.commands import COMMANDS
+from bot.commands import commands_for
 from bot.hub import Hub
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, catalog, t
 from bot.zones import suggest_zones
-from cogs.common import caller_from, client_lang, text
+from cogs.common import FRONT, caller_from, client_lang, text
 from cogs.render import send_reply
 
 LANGUAGE_CHOICES = [app_commands.Choice(name=LANGUAGE_NAMES[c], value=c) for c in LANGUAGES]
@@ -53,9 +53,7 @@ class SettingsCog(commands.Cog):
         ctx = self.hub.context(caller_from(interaction, self.hub))
         names = catalog(client_lang(interaction))
         usages = []
-        for command in COMMANDS.values():
-            if command.text_only:
-                continue
+        for command in commands_for(FRONT):
             name = names.get(f"slash.{command.name}.name", command.name)
             args = " ".join(
                 f"[{names.get(f'slash.{command.name}.{p.name}', p.name)}]" for p in command.params

@@ -1,4 +1,5 @@
-"""Adding every cog to a bot, with the hub injected (no global state)."""
+"""Adding every cog to a bot, with the hub injected (no global state), and a generated slash
+command for every registry command that no cog declares (``cogs/generic.py``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from cogs.calendar import CalendarCog
 from cogs.common import CatalogTranslator, log_moderator_servers, on_app_command_error
 from cogs.event_follow import EventFollowCog, FollowOffer
 from cogs.events import EventsCog
+from cogs.generic import add_generated_commands
 from cogs.polls import PollsCog
 from cogs.programme import ProgrammeCog
 from cogs.proposal_form import CancelButton, FormButton, WithdrawButton
@@ -32,6 +34,7 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     )
     await bot.add_cog(PollsCog(bot, hub))
     await bot.add_cog(AnnounceCog(bot, hub))
+    add_generated_commands(bot.tree, hub)  # every registry command no cog declares
 
     async def handle(interaction, exc):  # type: ignore[no-untyped-def]
         await on_app_command_error(interaction, exc, hub)

@@ -19,6 +19,7 @@ from bot.doc import Code, Reply, Strong, Text, error
 from bot.hub import Hub
 from bot.i18n import t, tn
 from bot.programme import KINDS, LANGS, Session, fold
+from bot.registry import Command, Invocation, Param
 from bot.render import session_item, zone_note
 
 if TYPE_CHECKING:
@@ -321,3 +322,28 @@ def lead_minutes(hub: Hub, front: str, user_id: str) -> dict[str, int]:
     """Session id → the reader's reminder lead for each timed session they follow (through
     their most specific follow, as the reminders are planned). For calendar alarms."""
     return hub.announcer.leads(front, user_id)
+
+
+async def _remind(inv: Invocation) -> Reply:
+    return await remind(inv.hub.context(inv.caller), inv.args)
+
+
+async def _reminders(inv: Invocation) -> Reply:
+    return reminders(inv.hub.context(inv.caller))
+
+
+async def _unremind(inv: Invocation) -> Reply:
+    return await unremind(inv.hub.context(inv.caller), inv.args)
+
+
+async def _agenda(inv: Invocation) -> Reply:
+    return agenda(inv.hub.context(inv.caller), inv.args or None)
+
+
+#: Discord: cogs/announce.py (autocomplete of sessions and follows); /reminders is generated.
+COMMANDS = (
+    Command("remind", (Param("what", required=True), Param("lead")), _remind, discord_ui=True),
+    Command("reminders", (), _reminders),
+    Command("unremind", (Param("what", required=True),), _unremind, discord_ui=True),
+    Command("agenda", (Param("page"),), _agenda, discord_ui=True),
+)

@@ -8,6 +8,7 @@ from bot.context import Ctx
 from bot.doc import Code, Reply, error
 from bot.i18n import t, tn
 from bot.moderators import moderators_only
+from bot.registry import Command, Invocation
 
 MAX_PROBLEM_LINES = 20
 
@@ -42,3 +43,11 @@ def _reload_reply(ctx: Ctx, outcome: ReloadOutcome) -> Reply:
     fresh = ctx.hub.context(ctx.caller)
     # The public wording: the moderator reloaded the file, they need not follow these sessions.
     return reply.extend(changes_reply(fresh, outcome.changes, private=False))
+
+
+async def _reload(inv: Invocation) -> Reply:
+    return await reload(inv.hub.context(inv.caller))
+
+
+#: Discord: cogs/announce.py (answers "thinking…" first).
+COMMANDS = (Command("reload", (), _reload, moderator_only=True, discord_ui=True),)

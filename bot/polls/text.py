@@ -13,6 +13,7 @@ from bot.i18n import t
 from bot.polls import replies
 from bot.polls.model import Poll
 from bot.programme import fold
+from bot.registry import Command, Invocation, Param
 
 ACTIONS: dict[str, str] = {
     **dict.fromkeys(("start", "iniciar", "lancer", "new"), "start"),
@@ -105,3 +106,23 @@ async def start_poll(ctx: Ctx, text: str) -> tuple[Reply, Poll | None]:
 
 async def vote_command(ctx: Ctx, args: str) -> Reply:
     return await replies.vote_text(ctx, args)
+
+
+async def _poll(inv: Invocation) -> Reply:
+    return await poll_command(inv.hub.context(inv.caller), inv.args)
+
+
+async def _vote(inv: Invocation) -> Reply:
+    return await vote_command(inv.hub.context(inv.caller), inv.args)
+
+
+#: Discord: cogs/polls.py (a group with subcommands, buttons, autocomplete).
+COMMANDS = (
+    Command("poll", (Param("action", required=True), Param("args")), _poll, discord_ui=True),
+    Command(
+        "vote",
+        (Param("poll", required=True), Param("choice", required=True)),
+        _vote,
+        discord_ui=True,
+    ),
+)

@@ -1,4 +1,4 @@
-"""The proposals' text commands (console, Matrix), registered in ``bot.commands.COMMANDS``.
+"""The proposals' text commands (console, Matrix), declared in ``COMMANDS`` below.
 
 Hosts: ``propose``, ``myproposals``, ``edit ID``, ``withdraw ID``. Moderators: ``review [ID]``,
 ``approve ID [slot]``, ``reject ID reason``, ``changes ID reason`` and
@@ -7,8 +7,6 @@ Hosts: ``propose``, ``myproposals``, ``edit ID``, ``withdraw ID``. Moderators: `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.context import Ctx
 from bot.doc import Code, Reply, error
 from bot.i18n import t
@@ -16,9 +14,7 @@ from bot.programme import fold
 from bot.proposals import conversation, moderation, service, window
 from bot.proposals.conversation import is_word
 from bot.proposals.model import parse_ref
-
-if TYPE_CHECKING:
-    from bot.commands import Invocation
+from bot.registry import TEXT_FRONTS, Command, Invocation, Param
 
 ACTIONS = ("status", "review", "open", "close", "auto", "export")
 
@@ -110,3 +106,26 @@ async def proposals(inv: Invocation) -> Reply:
     for action in ACTIONS:
         reply.item(Code(f"{inv.prefix}proposals {action}"))
     return reply
+
+
+_ID = Param("id", required=True)
+
+#: Discord: cogs/proposals.py (modals; edit, withdraw and review are buttons there).
+COMMANDS = (
+    Command("propose", (), propose, confidential=True, discord_ui=True),
+    Command("myproposals", (), myproposals, confidential=True, discord_ui=True),
+    Command("edit", (_ID,), edit, fronts=TEXT_FRONTS, confidential=True),
+    Command("withdraw", (_ID,), withdraw, fronts=TEXT_FRONTS, confidential=True),
+    Command("proposals", (Param("action"),), proposals, discord_ui=True),
+    Command(
+        "review",
+        (Param("id"),),
+        review,
+        fronts=TEXT_FRONTS,
+        moderator_only=True,
+        confidential=True,
+    ),
+    Command("approve", (_ID, Param("slot")), approve, fronts=TEXT_FRONTS, moderator_only=True),
+    Command("reject", (_ID, Param("reason")), reject, fronts=TEXT_FRONTS, moderator_only=True),
+    Command("changes", (_ID, Param("reason")), changes, fronts=TEXT_FRONTS, moderator_only=True),
+)

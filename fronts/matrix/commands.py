@@ -21,7 +21,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.announce.told import WAIT_SECONDS, told_of
-from bot.commands import COMMANDS, DISCORD_ONLY, dispatch, intercept, parse_line
+from bot.commands import dispatch, intercept, lookup, parse_line
 from bot.context import Caller
 from bot.doc import Reply, error
 from bot.failures import failure_text
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("l4a.matrix")
 PREFIXES = ("!",)
-#: Answered in the asker's direct room even when typed in a room: the form (one answer per
-#: line), and what shows a host's proposals or contact e-mail.
-MOVE_TO_DIRECT = frozenset({"propose", "edit", "myproposals", "withdraw", "review"})
 PRIVATE_ACTIONS = frozenset({"review", "export"})  # ``proposals review|export``
 MAX_LINE = 4000
 THREAD = "m.thread"
@@ -50,7 +47,7 @@ THREAD = "m.thread"
 
 def ours(parsed: tuple[str, str, str] | None) -> bool:
     """A command of this bot (another bot's ``!ping`` is not)."""
-    return parsed is not None and (parsed[1] in COMMANDS or parsed[1] in DISCORD_ONLY)
+    return parsed is not None and lookup(parsed[1]) is not None
 
 
 def thread_root(event: dict[str, Any]) -> str | None:
@@ -138,7 +135,10 @@ class Commands:
     def _private(self, name: str, args: str) -> str | None:
         """The note for the room when this answer goes to the asker's direct room, else None."""
         action, _, rest = args.partition(" ")
-        if name in MOVE_TO_DIRECT or (name == "proposals" and action.casefold() in PRIVATE_ACTIONS):
+        spec = lookup(name)  # confidential: the form (one answer per line), a host's proposals
+        if (spec is not None and spec.confidential) or (
+            name == "proposals" and action.casefold() in PRIVATE_ACTIONS
+        ):
             return "matrix.moved_to_dm"
         if name == "vote":  # the confirmation names the choice
             return "matrix.vote_in_dm"

@@ -157,3 +157,10 @@ async def test_review_typed_in_a_room_is_answered_in_the_moderators_direct_room(
         lambda evs: next((e for e in evs if "#1" in e["content"].get("body", "")), None),
     )
     assert "ana@example.org" in card["content"]["body"]  # the contact, for moderators only
+
+
+async def test_discords_localized_names_work_as_matrix_commands(world: World) -> None:
+    answer = await world.ask("ana", "!siguiente 1")
+    assert "hub-oct-6" in answer["content"]["formatted_body"]
+    refused = await world.ask("ana", "!eventos")
+    assert "!events works on Discord only" in refused["content"]["body"]
