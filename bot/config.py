@@ -236,6 +236,14 @@ def _check_kinds(value: dict[str, _T]) -> dict[str, _T]:
 MIN_DM_PER_SECOND = 0.5
 
 
+#: The fronts a config section may name (announcement and moderator channels).
+FrontName = Literal["console", "discord", "matrix"]
+
+
+def _default_channels() -> dict[FrontName, ChannelMap]:
+    return {"console": ChannelMap(default="announcements")}
+
+
 class AnnouncementsSection(_Section):
     """Channel announcements and personal reminders (see ``bot/announce``)."""
 
@@ -243,9 +251,7 @@ class AnnouncementsSection(_Section):
     leads: list[Minutes] = Field(default_factory=lambda: [15, 0], max_length=10)
     kind_leads: dict[str, list[Minutes]] = Field(default_factory=dict)
     language: Language | None = None
-    channels: dict[Literal["console", "discord", "matrix"], ChannelMap] = Field(
-        default_factory=lambda: {"console": ChannelMap(default="announcements")}
-    )
+    channels: dict[FrontName, ChannelMap] = Field(default_factory=_default_channels)
     reminder_lead: Minutes = 10
     grace_minutes: float = Field(default=30.0, ge=0, le=24 * 60)
     watch_schedule: bool = True

@@ -92,7 +92,7 @@ async def feed_calendar(hub: Hub, front: str, user_id: str, now: datetime) -> by
             if follow is not None:
                 leads[s.id] = follow.lead_minutes
     revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
-    name = t(ctx.lang, "calendar.agenda_name", hub=hub.programme.forum.hub.name.get(ctx.lang))
+    name = t(ctx.lang, "calendar.agenda_name", hub=hub.programme.forum.hub_name(ctx.lang))
     zone = ctx.prefs.zone.key if ctx.prefs.zone_set and "/" in ctx.prefs.zone.key else None
     return await asyncio.to_thread(
         functools.partial(

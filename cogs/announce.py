@@ -65,7 +65,8 @@ class DiscordOutbox:
         for i, content in enumerate(to_messages(reply, stamps=stamps)):
             nonce = nonce_for(f"{key}:{i}") if key else None
             try:
-                await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS)
+                # discord.py's overloads omit the None (no nonce) its implementation takes
+                await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS)  # type: ignore[arg-type]
             except discord.HTTPException as exc:
                 raise _delivery_error(exc) from None
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:

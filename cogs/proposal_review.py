@@ -67,7 +67,7 @@ class ReviewButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ReviewButton:
         return cls(match["action"], int(match["id"]))
 
@@ -103,7 +103,7 @@ class ReasonModal(discord.ui.Modal):
             timeout=30 * 60,
         )
         self.proposal_id, self.decision = proposal_id, decision
-        self.reason = discord.ui.TextInput(
+        self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="reason",
             style=discord.TextStyle.paragraph,
             min_length=moderation.REASON_MIN,
@@ -139,9 +139,10 @@ class SlotSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> SlotSelect:
         select = cls(int(match["id"]))
+        assert isinstance(item, discord.ui.Select)  # the custom id is a select's
         select.item.options = item.options
         return select
 

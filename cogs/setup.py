@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.hub import Hub
@@ -30,7 +32,6 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
         await bot.add_cog(PollsCog(bot, hub))
     await bot.add_cog(AnnounceCog(bot, hub))
 
-    async def handle(interaction, exc):  # type: ignore[no-untyped-def]
+    @bot.tree.error
+    async def handle(interaction: discord.Interaction, exc: app_commands.AppCommandError) -> None:
         await on_app_command_error(interaction, exc, hub)
-
-    bot.tree.on_error = handle  # type: ignore[method-assign]

@@ -23,10 +23,10 @@ import asyncio
 import contextlib
 import heapq
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.announce import texts
 from bot.announce.changes import ReloadOutcome, change_deliveries, diff
@@ -37,7 +37,8 @@ from bot.announce.model import Change, Delivery, Follow
 from bot.announce.persist import persist
 from bot.announce.plan import FollowIndex, plan
 from bot.announce.repo import AnnounceRepo
-from bot.hub import Hub
+from bot.config import ChannelMap
+from bot.hub import Ctx, Hub
 from bot.outbox import DeliveryError, Outbox
 from bot.programme import Programme, ProgrammeError, load_programme
 
@@ -321,7 +322,7 @@ class Announcer(FollowBook):
             await outbox.post(d.target, reply)
         return "sent"
 
-    def _ctx(self, d: Delivery, now: datetime):  # type: ignore[no-untyped-def]
+    def _ctx(self, d: Delivery, now: datetime) -> Ctx:
         if d.private:
             locale = next((f.locale for f in self.follows_of(d.front, d.target) if f.locale), None)
             return texts.user_ctx(self.hub, d.front, d.target, now, locale)
@@ -388,7 +389,8 @@ class Announcer(FollowBook):
 
     async def _announce_changes(self, changes: list[Change]) -> None:
         planned = change_deliveries(
-            changes, self.outboxes.keys(), self.settings.channels, self.follow_index(),
+            changes, self.outboxes.keys(), cast(Mapping[str, ChannelMap], self.settings.channels),
+            self.follow_index(),
             self._closed, self.hub.clock.now(),
         )  # fmt: skip
         out = [d for d in planned if self._ledger.get(d.key) not in FINAL]

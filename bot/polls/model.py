@@ -236,7 +236,7 @@ def make_spec(
     elif options and options.strip():
         raise SpecError("polls.err.options_need_custom")
     timer = parse_duration(duration) if duration and duration.strip() else None
-    return PollSpec(q, chosen, opts, timer, hide_results)  # type: ignore[arg-type]
+    return PollSpec(q, chosen, opts, timer, hide_results)
 
 
 @dataclass(slots=True)

@@ -349,15 +349,15 @@ class PollStore(Transactions):
 
         # Committed: now memory follows, and only now is anyone told.
         for (poll_id, voter), choice in final.items():
-            ballots, counts = self._ballots[poll_id], self._counts[poll_id]
-            prev = ballots.get(voter)
+            voters, tally = self._ballots[poll_id], self._counts[poll_id]
+            prev = voters.get(voter)
             if prev is not None:
-                counts[prev] -= 1
+                tally[prev] -= 1
             if choice is None:
-                ballots.pop(voter, None)
+                voters.pop(voter, None)
             else:
-                counts[choice] += 1
-                ballots[voter] = choice
+                tally[choice] += 1
+                voters[voter] = choice
         closed: list[Poll] = []
         for c in closing.values():
             poll = self.polls[c.poll_id]

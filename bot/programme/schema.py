@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -87,6 +87,10 @@ class _Model(BaseModel):
 class _LocalTextBase(_Model):
     """A text in the programme's languages: one field per language of :data:`LANGS`."""
 
+    if TYPE_CHECKING:  # the fields :data:`LocalText` adds, as the type checker sees them
+        es: str
+        en: str
+
     @model_validator(mode="before")
     @classmethod
     def _one_text(cls, value: object) -> object:
@@ -115,13 +119,16 @@ def _text_fields() -> dict[str, Any]:
     return fields
 
 
-LocalText = create_model(  # a class whose fields are the languages of the catalogs
-    "LocalText",
-    __base__=_LocalTextBase,
-    __doc__="A text in es and en, and optionally in any other language of the bot.",
-    __module__=__name__,
-    **_text_fields(),
-)
+if TYPE_CHECKING:  # a class built at run time: the checker knows it by its base
+    LocalText = _LocalTextBase
+else:
+    LocalText = create_model(  # a class whose fields are the languages of the catalogs
+        "LocalText",
+        __base__=_LocalTextBase,
+        __doc__="A text in es and en, and optionally in any other language of the bot.",
+        __module__=__name__,
+        **_text_fields(),
+    )
 
 
 class HubIn(_Model):
