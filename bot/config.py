@@ -387,11 +387,11 @@ def _describe(path: Path, err: object) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         section = err["loc"][0] if len(err["loc"]) > 1 else None
-        known = (
-            list(Config.model_fields[section].annotation.model_fields)  # type: ignore[union-attr]
-            if section in Config.model_fields
-            else list(Config.model_fields)
-        )
+        model = Config.model_fields[section].annotation if section in Config.model_fields else None
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            known = list(model.model_fields)
+        else:
+            known = list(Config.model_fields)
         close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{path}: unknown key {loc}{hint}"

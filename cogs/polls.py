@@ -99,7 +99,7 @@ class PollsCog(commands.Cog):
             return self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
         choice = int(match["choice"]) if match else -1
         canonical = poll is not None and custom_id == f"poll:{poll.id}:{choice}"
-        if canonical and poll.front == FRONT and choice < poll.size:  # type: ignore[union-attr]
+        if canonical and poll is not None and poll.front == FRONT and choice < poll.size:
             return None  # the poll's persistent view answers it
         return self._stale(interaction, poll)
 

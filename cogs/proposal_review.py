@@ -210,6 +210,7 @@ async def refresh_review(bot: discord.Client, hub: Hub, proposal_id: int) -> Non
     post = await repo.review_post(proposal.id, FRONT)
     try:
         if post is not None:
+            # a guild channel (the only kind configured) has it; discord.py's Messageable does not
             message = channel.get_partial_message(int(post.message_id))  # type: ignore[attr-defined]
             try:
                 await message.edit(

@@ -250,7 +250,11 @@ def _validate_parts(
         problems.append(
             Problem(line_of(lines, ("kinds",)), "kinds: expected a mapping of id: name")
         )
-    for key, model, target in (("days", Day, parts.days), ("sessions", SessionIn, parts.sessions)):
+    sections: tuple[tuple[str, type[BaseModel], list[Any]], ...] = (
+        ("days", Day, parts.days),
+        ("sessions", SessionIn, parts.sessions),
+    )
+    for key, model, target in sections:
         items = data.get(key)
         if items is None:
             continue
@@ -266,7 +270,7 @@ def _validate_parts(
                         parts.raw_kinds.append((i, k, value[k]))
             item = _validate(model, value, (key, i), data, lines, problems)
             if item is not None:
-                target.append((i, item))  # type: ignore[arg-type]
+                target.append((i, item))
     return parts
 
 

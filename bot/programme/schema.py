@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -36,9 +36,9 @@ LANGS: tuple[Lang, ...] = REQUIRED_LANGS + tuple(
 Kind = Literal[
     "high_level_dialogue", "special_session", "plenary", "open_space", "visit", "welcome", "closing"
 ]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+KINDS: tuple[str, ...] = get_args(Kind)
 Format = Literal["virtual", "hybrid", "in_person"]
-FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
+FORMATS: tuple[str, ...] = get_args(Format)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
