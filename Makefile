@@ -1,6 +1,6 @@
 # Two entry points (see README.md): `make demo` and `make test`. Both create .venv and install
 # the project into it from pyproject.toml; nothing needs installing by hand. `make demo` installs
-# only what the bot needs; `make test` (and the benches) add the `test` extra (pytest, ruff, and
+# only what the bot needs; `make test` (and the benches) add the `test` extra (pytest, ruff, mypy and
 # Synapse for the Matrix tests). Each has its own stamp, so either may run first.
 PYTHON ?= python3
 VENV ?= .venv
@@ -61,4 +61,4 @@ bench-web: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_web
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info
