@@ -1,6 +1,6 @@
 # Two entry points (see README.md): `make demo` and `make test`. Both create .venv and install
 # the project into it from pyproject.toml; nothing needs installing by hand. `make demo` installs
-# only what the bot needs; `make test` (and the benches) add the `test` extra (pytest, ruff, and
+# only what the bot needs; `make test` (and the benches) add the `test` extra (pytest, ruff, mypy and
 # Synapse for the Matrix tests). Each has its own stamp, so either may run first.
 PYTHON ?= python3
 VENV ?= .venv
@@ -36,6 +36,7 @@ chromium:
 test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
@@ -63,4 +64,4 @@ bench-reach: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_reach
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

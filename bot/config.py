@@ -270,6 +270,14 @@ class ReminderDelivery(_Section):
         return mode
 
 
+#: The fronts a config section may name (announcement and moderator channels).
+FrontName = Literal["console", "discord", "matrix"]
+
+
+def _default_channels() -> dict[FrontName, ChannelMap]:
+    return {"console": ChannelMap(default="announcements")}
+
+
 class AnnouncementsSection(_Section):
     """Channel announcements and personal reminders (see ``bot/announce``)."""
 
@@ -277,9 +285,7 @@ class AnnouncementsSection(_Section):
     leads: list[Minutes] = Field(default_factory=lambda: [15, 0], max_length=10)
     kind_leads: dict[str, list[Minutes]] = Field(default_factory=dict)
     language: Language | None = None
-    channels: dict[Literal["console", "discord", "matrix"], ChannelMap] = Field(
-        default_factory=lambda: {"console": ChannelMap(default="announcements")}
-    )
+    channels: dict[FrontName, ChannelMap] = Field(default_factory=_default_channels)
     reminder_lead: Minutes = 10
     grace_minutes: float = Field(default=30.0, ge=0, le=24 * 60)
     watch_schedule: bool = True
@@ -419,11 +425,11 @@ def _describe(path: Path, err: object) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         section = err["loc"][0] if len(err["loc"]) > 1 else None
-        known = (
-            list(Config.model_fields[section].annotation.model_fields)  # type: ignore[union-attr]
-            if section in Config.model_fields
-            else list(Config.model_fields)
-        )
+        model = Config.model_fields[section].annotation if section in Config.model_fields else None
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            known = list(model.model_fields)
+        else:
+            known = list(Config.model_fields)
         close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{path}: unknown key {loc}{hint}"

@@ -212,18 +212,18 @@ def plan(
     for session in wanted:
         spec = event_spec(session, programme, lang)
         assert spec is not None
-        m = mapped.get(session.id)
-        if m is not None and exists(m.event_id):
-            if m.fingerprint == spec.fingerprint:
+        existing = mapped.get(session.id)
+        if existing is not None and exists(existing.event_id):
+            if existing.fingerprint == spec.fingerprint:
                 out.unchanged += 1
             else:
-                updates.append(Op("update", session.id, m.event_id, spec))
+                updates.append(Op("update", session.id, existing.event_id, spec))
             continue
         orphan = orphans.pop((spec.name, spec.start), None)
         if orphan is not None:
             updates.append(Op("update", session.id, orphan.event_id, spec))
             continue
-        if m is not None:
+        if existing is not None:
             out.recreated += 1
         creates.append(Op("create", session.id, None, spec))
     for orphan in orphans.values():  # ours, upcoming, and no session of the programme matches

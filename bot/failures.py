@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
+from collections.abc import Iterator
 
 from bot.i18n import t
 
@@ -20,7 +21,7 @@ _STORAGE_WORDS = ("disk is full", "database is locked", "readonly database", "di
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO}
 
 
-def _chain(exc: BaseException | None):  # type: ignore[no-untyped-def]
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

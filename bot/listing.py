@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from bot.context import Ctx
-from bot.doc import Code, Reply, error
+from bot.doc import Code, Inline, Reply, error
 from bot.i18n import LANGUAGES, catalog, negotiate, t
 from bot.programme import KINDS, Programme, Session, fold
 from bot.programme.model import kind_names, search_words
@@ -235,7 +235,7 @@ def page(
     start = (filters.page - 1) * PAGE_SIZE
     shown = list(sessions[start : start + PAGE_SIZE])
     if pages > 1:
-        parts: list[object] = [t(ctx.lang, "listing.page", page=filters.page, pages=pages)]
+        parts: list[Inline | str] = [t(ctx.lang, "listing.page", page=filters.page, pages=pages)]
         if filters.page < pages:
             parts += [
                 " · ",
@@ -243,5 +243,5 @@ def page(
                 " ",
                 Code(next_command(filters.page + 1)),
             ]
-        footer.note(*parts)  # type: ignore[arg-type]
+        footer.note(*parts)
     return shown, None, footer

@@ -20,6 +20,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.programme import LANGS, Programme, Session
+from bot.programme.schema import LocalText
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +32,10 @@ class Revision:
 def fingerprint(session: Session, programme: Programme) -> str:
     """A digest of everything a calendar shows of ``session``, in every language."""
 
-    def texts(value: object) -> object:
+    def texts(value: LocalText | None) -> list[str] | None:
         if value is None:
             return None
-        return [value.get(lang) for lang in LANGS]  # type: ignore[attr-defined]
+        return [value.get(lang) for lang in LANGS]
 
     places = [programme.places.get(p) for p in session.places]
     data = {

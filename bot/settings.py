@@ -37,12 +37,12 @@ async def timezone(ctx: Ctx, text: str | None) -> Reply:
         zone = fresh.prefs.zone.describe(fresh.now)
         return Reply().para(t(lang, "zone.reset", zone=zone))
     try:
-        zone = resolve_zone(text)
+        chosen = resolve_zone(text)
     except ZoneError as exc:
         return _zone_refusal(lang, text, exc)
-    await store.set_zone(caller.front, caller.user_id, zone.key)
+    await store.set_zone(caller.front, caller.user_id, chosen.key)
     fresh = ctx.hub.context(caller)
-    reply = Reply().para(t(lang, "zone.set", zone=zone.describe(fresh.now)))
+    reply = Reply().para(t(lang, "zone.set", zone=chosen.describe(fresh.now)))
     return _zone_example(fresh, reply)
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import yaml
 
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader]
 try:  # libyaml's parser when available: several times faster on large programmes
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - wheels ship libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 Path = tuple[str | int, ...]
 

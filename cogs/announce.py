@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Final
 
 import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import MISSING
 
 from bot import listing
 from bot.announce import follows, moderation
@@ -38,8 +40,8 @@ TRANSIENT_CODES = {40003}
 #: ids, and a message at most 2,000 characters, ~22 of them per ``<@id>`` (README).
 MENTIONS_PER_MESSAGE = 80
 THREAD_NAME_MAX = 100
-PRIVATE_THREAD = 12  # channel type: members see it, others do not
-WEEK = 10080  # the longest auto-archive duration, in minutes
+PRIVATE_THREAD: Final = 12  # channel type: members see it, others do not
+WEEK: Final = 10080  # the longest auto-archive duration, in minutes
 ARCHIVED_THREAD = 50083  # "Operation cannot be performed on an archived thread"
 
 
@@ -80,9 +82,15 @@ class DiscordOutbox:
         for i, content in enumerate(messages):
             nonce = nonce_for(f"{key}:{i}") if key else None
             last = i == len(messages) - 1
-            extra = {"files": to_files(reply)} if last and reply.attachments else {}
+            files = to_files(reply) if last and reply.attachments else []
             try:
-                await target.send(content, nonce=nonce, allowed_mentions=NO_PINGS, **extra)
+                # discord.py's overloads omit the None (no nonce) its implementation takes
+                await target.send(
+                    content,
+                    nonce=nonce,  # type: ignore[arg-type]
+                    allowed_mentions=NO_PINGS,
+                    files=files or MISSING,
+                )
             except discord.RateLimited as exc:
                 raise _rate_limited(exc) from None
             except discord.HTTPException as exc:
@@ -121,7 +129,7 @@ class DiscordOutbox:
             group, lambda: self.bot.http.remove_user_from_thread(group, user_id)
         )
 
-    async def _thread_call(self, thread: str, call) -> None:  # type: ignore[no-untyped-def]
+    async def _thread_call(self, thread: str, call: Callable[[], Awaitable[object]]) -> None:
         for attempt in (0, 1):
             try:
                 await call()
@@ -170,7 +178,8 @@ class DiscordOutbox:
         for i, (content, allowed) in enumerate(messages):
             nonce = nonce_for(f"{key}:{i}") if key else None
             try:
-                await target.send(content, nonce=nonce, allowed_mentions=allowed)
+                # discord.py's overloads omit the None (no nonce) its implementation takes
+                await target.send(content, nonce=nonce, allowed_mentions=allowed)  # type: ignore[arg-type]
             except discord.RateLimited as exc:
                 raise _rate_limited(exc) from None
             except discord.HTTPException as exc:

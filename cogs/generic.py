@@ -22,7 +22,7 @@ from cogs.common import FRONT, caller_from, text
 from cogs.render import send_reply
 
 
-def generated(hub: Hub, spec: Command) -> app_commands.Command:  # type: ignore[type-arg]
+def generated(hub: Hub, spec: Command) -> app_commands.Command:
     """The slash command for ``spec``."""
 
     async def callback(interaction: discord.Interaction, **options: str | None) -> None:
@@ -58,7 +58,7 @@ def generated(hub: Hub, spec: Command) -> app_commands.Command:  # type: ignore[
     )
 
 
-def add_generated_commands(tree: app_commands.CommandTree, hub: Hub) -> None:  # type: ignore[type-arg]
+def add_generated_commands(tree: app_commands.CommandTree, hub: Hub) -> None:
     """Add a generated command for every Discord command no cog declares."""
     for spec in commands_for(FRONT):
         if not spec.discord_ui:

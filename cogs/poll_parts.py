@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from typing import Any
 
 import discord
 
@@ -72,7 +73,8 @@ class PollButton(discord.ui.Button[discord.ui.View]):
         self.choice = choice
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("PollsCog")  # type: ignore[attr-defined]
+        # the client is HubBot (a commands.Bot); the cog is PollsCog (which imports this module)
+        cog: Any = interaction.client.get_cog("PollsCog")  # type: ignore[attr-defined]
         if cog is not None:
             await cog.vote_button(interaction, self.poll_id, self.choice)
 

@@ -89,7 +89,8 @@ class PollsCog(commands.Cog):
         interaction failed". Synchronous and cheap: every vote click of a burst passes here."""
         if interaction.type is not discord.InteractionType.component:
             return None
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        data = interaction.data
+        custom_id = str(data.get("custom_id", "")) if data else ""
         if not custom_id.startswith("poll:"):
             return None
         match = POLL_CUSTOM_ID.fullmatch(custom_id)
@@ -98,7 +99,7 @@ class PollsCog(commands.Cog):
             return self.vote_button(interaction, int(match["poll"]), int(match["choice"]))
         choice = int(match["choice"]) if match else -1
         canonical = poll is not None and custom_id == f"poll:{poll.id}:{choice}"
-        if canonical and poll.front == FRONT and choice < poll.size:  # type: ignore[union-attr]
+        if canonical and poll is not None and poll.front == FRONT and choice < poll.size:
             return None  # the poll's persistent view answers it
         return self._stale(interaction, poll)
 
@@ -149,13 +150,13 @@ class PollsCog(commands.Cog):
             await send_reply(interaction, error(t(lang, "polls.err.no_poll", id=poll_id)))
             return
         future = self.polls.submit_vote(poll_id, voter_key(FRONT, user_id), choice)
-        deferring: asyncio.Task[None] | None = None
+        deferring: asyncio.Task[object] | None = None
         timer = None
         if not future.done():  # the disk is slow: keep the interaction alive past Discord's 3 s
             timer = asyncio.get_running_loop().call_later(
                 ack_delay(interaction), lambda: self._defer(interaction, future, holder)
             )
-            holder: list[asyncio.Task[None]] = []
+            holder: list[asyncio.Task[object]] = []
         try:
             result: VoteResult | None = await future
         except Exception:  # not committed (disk full, database locked…): say so, count nothing
@@ -186,7 +187,7 @@ class PollsCog(commands.Cog):
         self,
         interaction: discord.Interaction,
         future: asyncio.Future[VoteResult],
-        holder: list[asyncio.Task[None]],
+        holder: list[asyncio.Task[object]],
     ) -> None:
         if not future.done():
             holder.append(asyncio.create_task(interaction.response.defer(ephemeral=True)))

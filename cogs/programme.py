@@ -111,7 +111,8 @@ class ProgrammeCog(commands.Cog):
         q = fold(current)
         out = []
         for d in self.hub.programme.days:
-            label = f"{d.title.get(ctx.lang)} — {fmt_day(d.date, ctx.lang)}"
+            day = fmt_day(d.date, ctx.lang)
+            label = f"{d.title.get(ctx.lang)} — {day}" if d.title else day  # imported: untitled
             if q in fold(label) or q in d.date.isoformat():
                 out.append(app_commands.Choice(name=_choice_name(label), value=d.date.isoformat()))
         return out[:CHOICE_LIMIT]

@@ -68,7 +68,7 @@ class ReviewButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ReviewButton:
         return cls(match["action"], int(match["id"]))
 
@@ -104,7 +104,7 @@ class ReasonModal(discord.ui.Modal):
             timeout=30 * 60,
         )
         self.proposal_id, self.decision = proposal_id, decision
-        self.reason = discord.ui.TextInput(
+        self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="reason",
             style=discord.TextStyle.paragraph,
             min_length=moderation.REASON_MIN,
@@ -140,9 +140,10 @@ class SlotSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> SlotSelect:
         select = cls(int(match["id"]))
+        assert isinstance(item, discord.ui.Select)  # the custom id is a select's
         select.item.options = item.options
         return select
 
@@ -210,6 +211,7 @@ async def refresh_review(bot: discord.Client, hub: Hub, proposal_id: int) -> Non
     post = await repo.review_post(proposal.id, FRONT)
     try:
         if post is not None:
+            # a guild channel (the only kind configured) has it; discord.py's Messageable does not
             message = channel.get_partial_message(int(post.message_id))  # type: ignore[attr-defined]
             try:
                 await message.edit(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, cast
 
 import discord
 from discord import app_commands
@@ -107,7 +107,8 @@ class ProposalsCog(commands.Cog):
             if form is not None:
                 await submit_page(interaction, int(form["target"]), int(form["step"]), values)
             elif reason is not None:
-                decision: Decision = reason["decision"]  # type: ignore[assignment]
+                # REASON_MODAL's pattern lets only decisions through
+                decision = cast(Decision, reason["decision"])
                 text = str(values.get("reason", ""))
                 await decide_and_tell(interaction, int(reason["id"]), decision, reason=text)
         except Exception as exc:

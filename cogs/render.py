@@ -7,7 +7,7 @@ import re
 from urllib.parse import quote
 
 import discord
-from discord.utils import escape_mentions
+from discord.utils import MISSING, escape_mentions
 
 from bot.doc import Block, Code, Emph, Inline, Link, Reply, Stamp, Strong
 from bot.text import strip_controls
@@ -121,12 +121,12 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     ephemeral = reply.private
     for i, content in enumerate(messages):
         last = i == len(messages) - 1
-        extra = {"files": files} if last and files else {}
+        extra = files if last and files else MISSING  # MISSING: discord.py's "no files"
         if not interaction.response.is_done():
             await interaction.response.send_message(
-                content, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
+                content, ephemeral=ephemeral, allowed_mentions=NO_PINGS, files=extra
             )
         else:
             await interaction.followup.send(
-                content, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
+                content, ephemeral=ephemeral, allowed_mentions=NO_PINGS, files=extra
             )

@@ -3,6 +3,8 @@ command for every registry command that no cog declares (``cogs/generic.py``).""
 
 from __future__ import annotations
 
+import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.hub import Hub
@@ -36,7 +38,6 @@ async def add_cogs(bot: commands.Bot, hub: Hub) -> None:
     await bot.add_cog(AnnounceCog(bot, hub))
     add_generated_commands(bot.tree, hub)  # every registry command no cog declares
 
-    async def handle(interaction, exc):  # type: ignore[no-untyped-def]
+    @bot.tree.error
+    async def handle(interaction: discord.Interaction, exc: app_commands.AppCommandError) -> None:
         await on_app_command_error(interaction, exc, hub)
-
-    bot.tree.on_error = handle  # type: ignore[method-assign]

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.clock import parse_instant
-from bot.config import BUNDLED_SCHEDULE, ConfigError, load_config
+from bot.clock import Clock, parse_instant
+from bot.config import BUNDLED_SCHEDULE, Config, ConfigError, load_config
 from bot.i18n import LANGUAGES
 from bot.programme import ProgrammeError, load_programme
 from bot.store import StoreError
@@ -193,7 +193,7 @@ def cmd_check(path: Path) -> int:
     return EXIT_OK
 
 
-def _load(args: argparse.Namespace, *, demo: bool):  # type: ignore[no-untyped-def]
+def _load(args: argparse.Namespace, *, demo: bool) -> tuple[Config, Clock]:
     from fronts.app import make_clock
 
     config = load_config(args.config)

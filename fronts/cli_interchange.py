@@ -15,7 +15,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXPORT_FORMATS = ("frab-xml", "frab-json", "csv", "ics")
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp = sub.add_parser(
         "import",
         help="turn a frab/pretalx XML or JSON, CSV or iCalendar programme into schedule.yaml",

@@ -198,7 +198,8 @@ class Console:
 
     async def _notices(self) -> list[str]:
         """Private messages for console users (decisions on their proposals), shown addressed."""
-        self.outbox.capture = captured = []
+        captured: list[str] = []
+        self.outbox.capture = captured
         try:
             await told_of(self.hub).tell_decisions(FRONT)
         finally:

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -38,10 +39,10 @@ class HubBot(commands.Bot):
         self.hub = hub
         self.sync_commands = sync_commands
 
-    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         super().dispatch(event_name, *args, **kwargs)
         if event_name == "interaction" and args:
-            route_interaction(self, args[0])  # type: ignore[arg-type]
+            route_interaction(self, args[0])  # discord.py passes the Interaction
 
     async def setup_hook(self) -> None:
         await add_cogs(self, self.hub)

@@ -91,8 +91,8 @@ async def first_failure(jobs: list[Coroutine[Any, Any, None]]) -> None:
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
-            if task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+            if (exc := task.exception()) is not None:
+                raise exc
     finally:
         await cancel_and_wait(tasks)
 

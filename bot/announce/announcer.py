@@ -24,9 +24,9 @@ import asyncio
 import heapq
 import logging
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.announce import digest, texts
 from bot.announce.changes import change_deliveries
@@ -35,14 +35,16 @@ from bot.announce.follow_book import FollowBook, User
 from bot.announce.group_plan import GroupPlanning
 from bot.announce.groups import Groups, can_group
 from bot.announce.jobs import DueJobs, FileWatch
-from bot.announce.model import Change, Delivery, Follow
+from bot.announce.model import Change, Delivery, Follow, GroupMode
 from bot.announce.persist import persist
 from bot.announce.plan import FollowIndex, latest_announcements, plan
 from bot.announce.repo import AnnounceRepo
+from bot.config import ChannelMap
 from bot.outbox import DeliveryError, Outbox
 from bot.programme import Programme
 
 if TYPE_CHECKING:
+    from bot.context import Ctx
     from bot.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ class Announcer(FollowBook, GroupPlanning):
         #: Pending group posts by (front, session id), and how each session is delivered there
         #: (``thread``, ``mentions``; absent: private messages) as last planned.
         self._group_keys: dict[tuple[str, str], set[str]] = {}
-        self._modes: dict[tuple[str, str], str | None] = {}
+        self._modes: dict[tuple[str, str], GroupMode | None] = {}
         self.groups = Groups(self)
         self._inflight: set[str] = set()
         self._watermark: datetime | None = None
@@ -367,7 +369,7 @@ class Announcer(FollowBook, GroupPlanning):
             await outbox.post(d.target, reply)
         return "sent"
 
-    def _ctx(self, d: Delivery, now: datetime):  # type: ignore[no-untyped-def]
+    def _ctx(self, d: Delivery, now: datetime) -> Ctx:
         if d.private:
             locale = next((f.locale for f in self.follows_of(d.front, d.target) if f.locale), None)
             return texts.user_ctx(self.hub, d.front, d.target, now, locale)
@@ -409,7 +411,8 @@ class Announcer(FollowBook, GroupPlanning):
 
     async def _announce_changes(self, changes: list[Change]) -> None:
         planned = change_deliveries(
-            changes, self.outboxes.keys(), self.settings.channels, self.follow_index(),
+            changes, self.outboxes.keys(), cast(Mapping[str, ChannelMap], self.settings.channels),
+            self.follow_index(),
             self._closed, self.hub.clock.now(),
         )  # fmt: skip
         out = [d for d in planned if self._ledger.get(d.key) not in FINAL]

@@ -199,9 +199,11 @@ async def remind(ctx: Ctx, text: str, lead: int | None = None, dm: bool = False)
     if target_type != "session":
         for s in upcoming:
             if s.starts_at and s.starts_at - timedelta(minutes=lead) < ctx.now:
-                starts_in = duration((s.starts_at - ctx.now).total_seconds() / 60, lang)
+                minutes = (s.starts_at - ctx.now).total_seconds() / 60
                 title = s.title.get(lang)
-                reply.note(t(lang, "remind.too_late_one", title=title, starts_in=starts_in))
+                reply.note(
+                    t(lang, "remind.too_late_one", title=title, starts_in=duration(minutes, lang))
+                )
     if reopened:
         reply.note(t(lang, "remind.reopened"))
     if dm:

@@ -10,17 +10,17 @@ are gathered when it is sent.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from bot.announce.model import Delivery
+from bot.announce.model import Delivery, Follow, GroupMode
 from bot.announce.plan import FollowIndex, channel_for, group_members, group_mode, plan
 from bot.programme import Session
 
 if TYPE_CHECKING:
     from bot.announce.follow_book import User
-    from bot.config import AnnouncementsSection
+    from bot.config import AnnouncementsSection, ChannelMap
     from bot.hub import Hub
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -30,11 +30,11 @@ class GroupPlanning:
     hub: Hub
     settings: AnnouncementsSection
     _counts: Counter[tuple[str, str, str]]
-    _modes: dict[tuple[str, str], str | None]
+    _modes: dict[tuple[str, str], GroupMode | None]
     _session_keys: dict[tuple[str, str], set[str]]
     _pending: dict[str, Delivery]
     _closed: set[User]
-    _follows: dict[User, dict[tuple[str, str], object]]
+    _follows: dict[User, dict[tuple[str, str], Follow]]
 
     follow_index: Callable[[], FollowIndex]
     followed: Callable[[str, str], list[Session]]
@@ -50,7 +50,9 @@ class GroupPlanning:
         front = user[0]
         ids = before | {s.id for s in self.followed(*user)}
         index: FollowIndex | None = None
-        whole, mine, modes = [], [], {}
+        whole: list[Session] = []
+        mine: list[Session] = []
+        modes: dict[str, GroupMode | None] = {}
         for s in (s for s in self.hub.programme.sessions if s.id in ids):
             key = (front, s.id)
             mode = self._mode_of(s, front)
@@ -59,12 +61,10 @@ class GroupPlanning:
                 mine.append(s)
                 continue
             index = index or self.follow_index()
-            channels = self.settings.channels
-            self._modes[key] = group_mode(s, front, index.followers(s), self.settings, channels)
+            self._modes[key] = group_mode(s, front, index.followers(s), self.settings, self._maps())
             for k in self._session_keys.pop(key, set()):
                 self._pending.pop(k, None)
             whole.append(s)
-        common = {"closed": self._closed, "group_fronts": {front}, "announce": False}
         since, programme = self._since(), self.hub.programme
         planned: list[Delivery] = []
         if whole:
@@ -77,21 +77,27 @@ class GroupPlanning:
                 since,
                 FAR_FUTURE,
                 sessions=whole,
-                **common,
-            )  # type: ignore[arg-type]
+                closed=self._closed,
+                group_fronts={front},
+                announce=False,
+            )
         if mine:
             own = FollowIndex(self._follows.get(user, {}).values())
             planned += plan(
                 programme, own, self.settings, {front}, since, FAR_FUTURE, sessions=mine,
-                modes=modes, **common,
-            )  # type: ignore[arg-type]  # fmt: skip
+                modes=modes, closed=self._closed, group_fronts={front}, announce=False,
+            )  # fmt: skip
         return planned
 
-    def _mode_of(self, session: Session, front: str) -> str | None:
+    def _maps(self) -> Mapping[str, ChannelMap]:
+        """The channel maps by front name (the config's keys are the known front names)."""
+        return cast("Mapping[str, ChannelMap]", self.settings.channels)
+
+    def _mode_of(self, session: Session, front: str) -> GroupMode | None:
         """The session's delivery mode on ``front``, from counts of follows (a few lookups);
         counted exactly (every follower) only where the counts cannot tell."""
         reminders = self.settings.reminders
-        channel_map = self.settings.channels.get(front)  # type: ignore[call-overload]
+        channel_map = self._maps().get(front)
         if channel_map is None or channel_for(channel_map, session) is None:
             return None
         c = self._counts
@@ -104,9 +110,9 @@ class GroupPlanning:
         if mode == "auto" and lower > reminders.thread_max_members:
             return "mentions"
         if mode not in ("auto", "dm") and lower > 0:
-            return mode
+            return cast("GroupMode", mode)  # "thread" or "mentions"
         followers = self.follow_index().followers(session)
-        return group_mode(session, front, followers, self.settings, self.settings.channels)
+        return group_mode(session, front, followers, self.settings, self._maps())
 
     def delivery_mode(self, front: str, session_id: str) -> str | None:
         """How the followers of a session are reminded on ``front``: ``thread``, ``mentions``

@@ -131,12 +131,12 @@ class Groups:
             group = self.ids.get(name)
             if status == "sent" and group is not None:
                 try:
-                    await outbox.remove_member(mode, group, user_id)  # type: ignore[arg-type]
+                    await outbox.remove_member(mode, group, user_id)
                 except DeliveryError as exc:
                     log.info("could not take %s out of %s: %s", user_id, name, exc.reason)
             await persist(
                 f"{user_id} out of {name}",
-                lambda key=key: announcer.repo.forget([key]),  # type: ignore[misc]
+                lambda key=key: announcer.repo.forget([key]),
                 announcer.fanout.backoff,
             )
             announcer._ledger.pop(key, None)

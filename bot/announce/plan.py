@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import cast
 
 from bot.announce.model import (
     PRECEDENCE,
@@ -105,7 +106,9 @@ def plan(
     if not settings.enabled:
         return []
     index = follows if isinstance(follows, FollowIndex) else FollowIndex(follows)
-    channel_maps = settings.channels if channels is None else channels
+    channel_maps = (  # keyed by front names (the config's keys are the known ones)
+        cast(Mapping[str, ChannelMap], settings.channels) if channels is None else channels
+    )
     fronts = set(fronts)
     closed = set(closed)
     longest = max([settings.reminder_lead, *settings.leads, *_all_kind_leads(settings)])
@@ -118,7 +121,7 @@ def plan(
         if begins is None or begins < start or begins > horizon:
             continue
         for front in sorted(fronts) if announce else ():
-            channel_map = channel_maps.get(front)  # type: ignore[call-overload]
+            channel_map = channel_maps.get(front)
             channel = channel_for(channel_map, session) if channel_map is not None else None
             if channel is None:
                 continue
@@ -185,7 +188,7 @@ def group_mode(
     channel = channel_for(channel_map, session) if channel_map is not None else None
     if mode == "dm" or channel is None or not count:
         return None
-    return mode
+    return cast("GroupMode", mode)  # mode_for resolves "auto"; "dm" is handled above
 
 
 def _group(

@@ -240,13 +240,13 @@ class Draft:
             ("summary", e.abstract),
             ("description", e.description),
         ):
-            if _clean(value):
-                item[key] = value.strip()  # type: ignore[union-attr]
+            if cleaned := _clean(value):
+                item[key] = cleaned
         speakers = [s.strip() for s in e.speakers if s and s.strip()]
         if speakers:
             item["speakers"] = speakers
-        if _clean(e.language):
-            item["language"] = e.language.strip()  # type: ignore[union-attr]
+        if language := _clean(e.language):
+            item["language"] = language
         if e.url and is_web(e.url):
             item["url"] = e.url.strip()
         links = [

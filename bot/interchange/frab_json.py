@@ -176,8 +176,8 @@ def _event(
     duration = parse_duration(duration_text) if duration_text else None
     if duration_text and duration is None:
         problem(f"duration {duration_text!r} is not HH:MM")
-    persons = event.get("persons") if isinstance(event.get("persons"), list) else []
-    links = event.get("links") if isinstance(event.get("links"), list) else []
+    persons = found if isinstance(found := event.get("persons"), list) else []
+    links = found if isinstance(found := event.get("links"), list) else []
     source_id = _str(event.get("guid")) or _str(event.get("id"))
 
     return SourceEvent(

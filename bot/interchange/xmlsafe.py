@@ -26,7 +26,7 @@ class _LineBuilder(ET.TreeBuilder):
         self.lines: dict[ET.Element, int] = {}
         self.expat: object = None
 
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:  # type: ignore[override]
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
         element = super().start(tag, attrs)
         self.lines[element] = getattr(self.expat, "CurrentLineNumber", 0)
         return element

@@ -134,9 +134,13 @@ def candidates(programme: Programme, now: datetime) -> list[Candidate]:
     out: list[Candidate] = []
     for sessions in (ongoing, upcoming, rest):
         for s in sessions:
-            for source, texts in (("statement", s.key_statements), ("message", s.key_messages)):
+            kinds: tuple[tuple[Source, tuple[LocalText, ...]], ...] = (
+                ("statement", s.key_statements),
+                ("message", s.key_messages),
+            )
+            for source, texts in kinds:
                 for i, text in enumerate(texts):
-                    out.append(Candidate(f"{s.id}/{source[0]}{i + 1}", s, source, i, text))  # type: ignore[arg-type]
+                    out.append(Candidate(f"{s.id}/{source[0]}{i + 1}", s, source, i, text))
     return out
 
 
@@ -236,7 +240,7 @@ def make_spec(
     elif options and options.strip():
         raise SpecError("polls.err.options_need_custom")
     timer = parse_duration(duration) if duration and duration.strip() else None
-    return PollSpec(q, chosen, opts, timer, hide_results)  # type: ignore[arg-type]
+    return PollSpec(q, chosen, opts, timer, hide_results)
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.polls.model import Poll, Question
 
@@ -49,7 +50,7 @@ def dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC) if text else None
 
 
-def final_counts(row: dict[str, object], size: int) -> list[int] | None:
+def final_counts(row: dict[str, Any], size: int) -> list[int] | None:
     """The counts kept when the poll closed (``None``: open, or closed by an older version)."""
     text = row.get("final_counts")
     if not text:
@@ -58,27 +59,28 @@ def final_counts(row: dict[str, object], size: int) -> list[int] | None:
     return counts if len(counts) == size else None
 
 
-def poll_from_row(row: dict[str, object]) -> Poll:
+def poll_from_row(row: dict[str, Any]) -> Poll:
+    """A poll from its SQLite row (values as stored: the schema and the writer give their types)."""
     texts = json.loads(str(row["question"]))
     question = Question(
         texts,
-        row["source"],  # type: ignore[arg-type]
-        row["session_id"],  # type: ignore[arg-type]
-        row["source_index"],  # type: ignore[arg-type]
+        row["source"],
+        row["session_id"],
+        row["source_index"],
     )
     return Poll(
-        id=int(row["id"]),  # type: ignore[call-overload]
+        id=int(row["id"]),
         front=str(row["front"]),
         created_by=str(row["created_by"]),
         question=question,
-        scale=row["scale"],  # type: ignore[arg-type]
+        scale=row["scale"],
         options=tuple(json.loads(str(row["options"]))),
         hide_results=bool(row["hide_results"]),
         lang=str(row["lang"]),
-        created_at=dt(row["created_at"]) or datetime.min.replace(tzinfo=UTC),  # type: ignore[arg-type]
-        closes_at=dt(row["closes_at"]),  # type: ignore[arg-type]
-        closed_at=dt(row["closed_at"]),  # type: ignore[arg-type]
-        closed_by=row["closed_by"],  # type: ignore[arg-type]
-        channel_id=row["channel_id"],  # type: ignore[arg-type]
-        message_id=row["message_id"],  # type: ignore[arg-type]
+        created_at=dt(row["created_at"]) or datetime.min.replace(tzinfo=UTC),
+        closes_at=dt(row["closes_at"]),
+        closed_at=dt(row["closed_at"]),
+        closed_by=row["closed_by"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
     )

@@ -301,7 +301,7 @@ class PollStore(Transactions):
         closing: dict[int, _Close] = {}
         results: list[tuple[asyncio.Future[VoteResult], VoteResult]] = []
         closes: list[tuple[_Close, bool]] = []
-        polls, ballots, missing = self.polls, self._ballots, _MISSING
+        polls, ballots = self.polls, self._ballots
         for op in batch:
             if isinstance(op, _Close):
                 poll = polls.get(op.poll_id)
@@ -318,11 +318,9 @@ class PollStore(Transactions):
                 results.append((future, CLOSED))
             else:
                 key = (poll_id, voter)
-                prev = final.get(key, missing)
-                if prev is missing:
-                    prev = ballots[poll_id].get(voter)
+                prev = final[key] if key in final else ballots[poll_id].get(voter)
                 final[key] = choice
-                results.append((future, self._result(prev, choice)))  # type: ignore[arg-type]
+                results.append((future, self._result(prev, choice)))
 
         upserts: list[tuple[object, ...]] = [
             (p, v, c) for (p, v), c in final.items() if c is not None
@@ -349,15 +347,15 @@ class PollStore(Transactions):
 
         # Committed: now memory follows, and only now is anyone told.
         for (poll_id, voter), choice in final.items():
-            ballots, counts = self._ballots[poll_id], self._counts[poll_id]
-            prev = ballots.get(voter)
+            voters, tally = self._ballots[poll_id], self._counts[poll_id]
+            prev = voters.get(voter)
             if prev is not None:
-                counts[prev] -= 1
+                tally[prev] -= 1
             if choice is None:
-                ballots.pop(voter, None)
+                voters.pop(voter, None)
             else:
-                counts[choice] += 1
-                ballots[voter] = choice
+                tally[choice] += 1
+                voters[voter] = choice
         closed: list[Poll] = []
         for c in closing.values():
             poll = self.polls[c.poll_id]
@@ -377,9 +375,6 @@ class PollStore(Transactions):
                     listener(changed, closed)
                 except Exception:
                     log.exception("poll change listener failed")
-
-
-_MISSING = object()
 
 
 def _status(prev: int | None, choice: int | None) -> VoteStatus:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,11 +21,6 @@ from pydantic import (
     BaseModel,
     ValidationError,
 )
-
-try:  # optional fast parser (Rust); the PyYAML path below is the reference
-    import yaml_rs
-except ImportError:  # pragma: no cover - installed with the bot
-    yaml_rs = None
 
 from bot.programme.model import Programme, Session, kind_names, search_words
 from bot.programme.problems import (
@@ -47,6 +43,12 @@ from bot.programme.walltime import local_time as _local_time
 from bot.yamlsrc import Path as NodePath
 from bot.yamlsrc import YamlSourceError, line_of, load_with_lines
 from bot.zones import ZoneError, load_zone
+
+yaml_rs: ModuleType | None
+try:  # optional fast parser (Rust); the PyYAML path below is the reference
+    import yaml_rs
+except ImportError:  # pragma: no cover - installed with the bot
+    yaml_rs = None
 
 REQUIRED_SECTIONS = ("forum", "places", "days", "sessions")
 
@@ -248,7 +250,11 @@ def _validate_parts(
         problems.append(
             Problem(line_of(lines, ("kinds",)), "kinds: expected a mapping of id: name")
         )
-    for key, model, target in (("days", Day, parts.days), ("sessions", SessionIn, parts.sessions)):
+    sections: tuple[tuple[str, type[BaseModel], list[Any]], ...] = (
+        ("days", Day, parts.days),
+        ("sessions", SessionIn, parts.sessions),
+    )
+    for key, model, target in sections:
         items = data.get(key)
         if items is None:
             continue
@@ -264,7 +270,7 @@ def _validate_parts(
                         parts.raw_kinds.append((i, k, value[k]))
             item = _validate(model, value, (key, i), data, lines, problems)
             if item is not None:
-                target.append((i, item))  # type: ignore[arg-type]
+                target.append((i, item))
     return parts
 
 
@@ -321,8 +327,8 @@ def _build(
     raw_by_index = dict(parts.raw_ids)
     for i, key, kind in parts.raw_kinds:
         if kind not in KINDS and kind not in parts.kinds:
-            sid = raw_by_index.get(i)
-            where = f"session {sid!r}" if sid else f"session #{i + 1}"
+            raw_id = raw_by_index.get(i)
+            where = f"session {raw_id!r}" if raw_id else f"session #{i + 1}"
             known = ", ".join(repr(k) for k in [*KINDS, *sorted(parts.kinds)])
             problems.append(
                 Problem(

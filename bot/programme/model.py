@@ -127,7 +127,7 @@ class Programme:
             self._by_date.setdefault(s.date, []).append(s)
             if s.starts_at is None:
                 self._untimed_by_date.setdefault(s.date, []).append(s)
-        self._starts = [s.starts_at for s in self._timed]
+        self._starts = [s.starts_at for s in self._timed if s.starts_at]  # all of them
         self._max_duration = max(
             (s.ends_at - s.starts_at for s in self._timed if s.ends_at and s.starts_at),
             default=timedelta(0),

@@ -66,8 +66,7 @@ def _where(loc: NodePath, data: Any) -> str:
     i = 0
     while i < len(loc):
         key = loc[i]
-        if key == "sessions" and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-            idx = loc[i + 1]
+        if key == "sessions" and i + 1 < len(loc) and isinstance(idx := loc[i + 1], int):
             sessions = node.get("sessions") if isinstance(node, dict) else None
             sid = None
             if isinstance(sessions, list) and idx < len(sessions):
@@ -83,15 +82,18 @@ def _where(loc: NodePath, data: Any) -> str:
             parts.append(f"item #{key + 1}")
         else:
             parts.append(str(key))
-        node = node[key] if isinstance(node, dict | list) and _has(node, key) else None
+        node = _child(node, key)
         i += 1
     return " › ".join(parts)
 
 
-def _has(node: dict[str, Any] | list[Any], key: str | int) -> bool:
+def _child(node: Any, key: str | int) -> Any:
+    """``node[key]``, or ``None`` when ``node`` has no such key or item."""
     if isinstance(node, dict):
-        return key in node
-    return isinstance(key, int) and key < len(node)
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and key < len(node):
+        return node[key]
+    return None
 
 
 def _known_keys(loc: NodePath) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -36,9 +36,9 @@ LANGS: tuple[Lang, ...] = REQUIRED_LANGS + tuple(
 Kind = Literal[
     "high_level_dialogue", "special_session", "plenary", "open_space", "visit", "welcome", "closing"
 ]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+KINDS: tuple[str, ...] = get_args(Kind)
 Format = Literal["virtual", "hybrid", "in_person"]
-FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
+FORMATS: tuple[str, ...] = get_args(Format)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -87,6 +87,10 @@ class _Model(BaseModel):
 class _LocalTextBase(_Model):
     """A text in the programme's languages: one field per language of :data:`LANGS`."""
 
+    if TYPE_CHECKING:  # the fields :data:`LocalText` adds, as the type checker sees them
+        es: str
+        en: str
+
     @model_validator(mode="before")
     @classmethod
     def _one_text(cls, value: object) -> object:
@@ -115,13 +119,16 @@ def _text_fields() -> dict[str, Any]:
     return fields
 
 
-LocalText = create_model(  # a class whose fields are the languages of the catalogs
-    "LocalText",
-    __base__=_LocalTextBase,
-    __doc__="A text in es and en, and optionally in any other language of the bot.",
-    __module__=__name__,
-    **_text_fields(),
-)
+if TYPE_CHECKING:  # a class built at run time: the checker knows it by its base
+    LocalText = _LocalTextBase
+else:
+    LocalText = create_model(  # a class whose fields are the languages of the catalogs
+        "LocalText",
+        __base__=_LocalTextBase,
+        __doc__="A text in es and en, and optionally in any other language of the bot.",
+        __module__=__name__,
+        **_text_fields(),
+    )
 
 
 class HubIn(_Model):

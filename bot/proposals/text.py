@@ -101,7 +101,7 @@ async def proposals(inv: Invocation) -> Reply:
         return await moderation.export(ctx)
     for mode in ("open", "close", "auto"):
         if is_word(word, mode):
-            return await window.set_window(ctx, mode)  # type: ignore[arg-type]
+            return await window.set_window(ctx, mode)
     reply = error(t(ctx.lang, "proposals.bad_action", value=inv.args.strip()[:30]))
     for action in ACTIONS:
         reply.item(Code(f"{inv.prefix}proposals {action}"))

@@ -29,7 +29,7 @@ from typing import Any
 from mautrix.api import Method, Path
 from mautrix.client import ClientAPI
 from mautrix.errors import MatrixInvalidToken
-from mautrix.types import RoomID
+from mautrix.types import RoomID, SyncToken
 
 from bot.announce.told import told_of
 from bot.hub import Hub
@@ -47,7 +47,7 @@ log = logging.getLogger("l4a.matrix")
 MEMBER = "m.room.member"
 ENCRYPTION = "m.room.encryption"  # the room is end-to-end encrypted: the bot cannot read it
 ENCRYPTED = "m.room.encrypted"
-_ROOM_FILTER = {
+_ROOM_FILTER: dict[str, Any] = {
     "timeline": {
         "limit": 200,
         "types": [
@@ -135,8 +135,9 @@ class MatrixBot:
                 first = token is None
                 try:
                     resp = await self.api.sync(
-                        since=token,
+                        since=SyncToken(token) if token is not None else None,
                         timeout=0 if first or not self.ready.is_set() else timeout_ms,
+                        # mautrix types this as a FilterID; the spec also takes inline JSON
                         filter_id=FIRST_FILTER if first else FILTER,  # type: ignore[arg-type]
                     )
                 except MatrixInvalidToken as exc:
@@ -333,7 +334,7 @@ class MatrixBot:
 
     async def _invited(self, room_id: str, info: dict[str, Any]) -> None:
         events = (info.get("invite_state") or {}).get("events", [])
-        mine = next(
+        mine: dict[str, Any] = next(
             (e for e in events if e.get("type") == MEMBER and e.get("state_key") == self.user_id),
             {},
         )

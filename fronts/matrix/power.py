@@ -67,7 +67,7 @@ class Power:
     async def _creators(self, room_id: str) -> frozenset[str]:
         if room_id not in self.creators:
             try:  # the whole event (its sender), not only its content
-                event = await self.api.api.request(
+                event: Any = await self.api.api.request(  # JSON: a dict here
                     Method.GET,
                     Path.v3.rooms[RoomID(room_id)].state[CREATE][""],
                     query_params={"format": "event"},
@@ -86,7 +86,9 @@ class Power:
         levels = self.levels.get(room_id)
         if levels is None:
             try:
-                got = await self.api.get_state_event(RoomID(room_id), EventType.ROOM_POWER_LEVELS)
+                got: Any = await self.api.get_state_event(  # content, or a raw dict
+                    RoomID(room_id), EventType.ROOM_POWER_LEVELS
+                )
                 levels = got.serialize() if hasattr(got, "serialize") else dict(got)
             except Exception as exc:
                 log.warning("power levels of %s: %s", room_id, describe(exc))

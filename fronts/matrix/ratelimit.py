@@ -67,8 +67,8 @@ def install(api: ClientAPI) -> None:
     if getattr(http, MARK, False):
         return
 
-    async def send(*args: Any) -> tuple[Any, ClientResponse]:
-        return await _send(http, *args)
+    async def send(*args: Any, **kwargs: Any) -> tuple[Any, ClientResponse]:
+        return await _send(http, *args, **kwargs)
 
     http._send = send  # type: ignore[method-assign]
     setattr(http, MARK, True)

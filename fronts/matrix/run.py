@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import aiohttp
 from mautrix.client import ClientAPI
 from mautrix.errors import MatrixInvalidToken, MatrixRequestError
-from mautrix.types import UserID
+from mautrix.types import DeviceID, UserID
 
 from bot.config import MatrixSection
 from bot.hub import Hub
@@ -100,7 +100,7 @@ async def connect(
                     usage=True,
                     secrets=hide,
                 )
-            api.device_id = who.device_id
+            api.device_id = who.device_id or DeviceID("")  # "": mautrix's "unknown"
         else:
             await api.login(
                 identifier=UserID(section.user_id),

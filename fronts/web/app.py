@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -49,7 +50,7 @@ CSP = (
 
 
 #: No access log: private links and feed URLs carry secret tokens in their paths.
-RUNNER_OPTIONS: dict[str, object] = {"access_log": None}
+RUNNER_OPTIONS: dict[str, Any] = {"access_log": None}
 
 
 def web_secret() -> bytes:

@@ -26,7 +26,7 @@ MIN_GAP = 0.2
 QUIET = 15.0
 #: Projector streams open at once (a room has a few screens; this bounds a flood of them).
 MAX_STREAMS = 2000
-LIVE: web.AppKey[LiveTallies] = web.AppKey("live")  # type: ignore[arg-type]
+LIVE: web.AppKey[LiveTallies] = web.AppKey("live")
 
 
 class LiveTallies:

@@ -85,7 +85,7 @@ async def programme_page(request: web.Request) -> web.StreamResponse:
         "programme.html",
         title=programme_name(programme, lang),
         days=days,
-        day_titles={d.date: d.title.get(lang) for d in programme.days},
+        day_titles={d.date: d.title.get(lang) for d in programme.days if d.title},
         zone=ctx.prefs.zone.describe(ctx.now),
         zone_set=ctx.prefs.zone_set,
         zone_problem=zone_problem,

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.hub import Hub
 from tests.support.discord_harness import DiscordHarness
 
 HUB_SLOT_START = int(datetime(2021, 10, 6, 10, 0, tzinfo=UTC).timestamp())
@@ -55,6 +56,18 @@ async def test_day_autocomplete_offers_the_forum_days(discord_bot: DiscordHarnes
         "2021-10-07",
         "2021-10-08",
     ]
+
+
+async def test_day_autocomplete_offers_untitled_days_by_their_date(
+    discord_bot: DiscordHarness, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An imported programme's days have no title: each is offered by its date alone."""
+    untitled = [d.model_copy(update={"title": None}) for d in hub.programme.days]
+    monkeypatch.setattr(hub.programme, "days", untitled)
+    choices = await discord_bot.autocomplete("schedule", {"day": ""}, "day")
+    assert [c["value"] for c in choices] == [d.date.isoformat() for d in untitled]
+    assert all("None" not in c["name"] and " — " not in c["name"] for c in choices)
+    assert "6" in choices[1]["name"]
 
 
 async def test_a_long_answer_is_split_into_messages_within_discords_limit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.config import Config
@@ -45,3 +46,22 @@ async def test_a_feed_url_serves_the_agenda_with_alarms_until_it_is_reset(
     bob_url = re.search(rf"{BASE}(/feed/[A-Za-z0-9_-]+\.ics)", bob).group(1)
     assert "BEGIN:VEVENT" not in await (await web.get(bob_url)).text()
     assert (await web.get("/feed/guessed-token-guessed-token-guessed-1.ics")).status == 404
+
+
+async def test_a_programme_without_a_hub_serves_feeds_named_after_the_forum(
+    web: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An imported programme has no ``hub:`` section: the feed's calendar takes the forum's name."""
+    forum = hub.programme.forum
+    monkeypatch.setattr(hub.programme, "forum", forum.model_copy(update={"hub": None}))
+    hub.config = Config.model_validate({"web": {"base_url": BASE}})
+    console = Console(hub)
+    await console.handle("@ana /remind hub-oct-6")
+    answer = await console.handle("@ana /ics feed")
+    url = re.search(rf"{BASE}(/feed/[A-Za-z0-9_-]+\.ics)", answer).group(1)
+    resp = await web.get(url)
+    assert resp.status == 200
+    ics = (await resp.text()).replace("\r\n ", "")
+    [name] = re.findall(r"X-WR-CALNAME:(.*)\r\n", ics)
+    assert name.replace("\\,", ",") == "My agenda · " + forum.name.get("en")
+    assert "UID:hub-oct-6" in ics

@@ -3,6 +3,9 @@ zone from the cookie or the picker, now and next marked, session pages, .ics fil
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from aiohttp.test_utils import TestClient
 from icalendar import Calendar
 
@@ -63,3 +66,16 @@ async def test_the_calendar_files_hold_the_session_the_day_and_everything(
     everything = Calendar.from_ical(await (await web.get("/ics/all.ics")).read())
     assert len(everything.walk("VEVENT")) == len(hub.programme.sessions)
     assert (await web.get("/ics/day/9.ics")).status == 404
+
+
+async def test_untitled_days_are_headed_by_their_date(
+    web: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An imported programme's days have no title: the page heads each with its date alone."""
+    untitled = [d.model_copy(update={"title": None}) for d in hub.programme.days]
+    monkeypatch.setattr(hub.programme, "days", untitled)
+    resp = await web.get("/?lang=en")
+    assert resp.status == 200
+    html = await resp.text()
+    assert "None" not in html
+    assert re.search(r'<h2 id="day-1">[^<—]*5[^<—]*</h2>', html)
