@@ -91,9 +91,11 @@ AppOf = Callable[..., Awaitable[Hub]]
 
 
 @pytest.fixture
-async def app_of() -> AsyncIterator[AppOf]:
+async def app_of(store: Store) -> AsyncIterator[AppOf]:
     """``await app_of(config, programme, store, clock)``: one more application built by
-    ``bot.app.build_app`` (another config, a restart), closed at the end of the test."""
+    ``bot.app.build_app`` (another config, a restart), closed at the end of the test, before
+    the test's ``store`` closes (asking for it orders the teardowns: an announcer finishing a
+    batch never meets a closed database)."""
     async with AsyncExitStack() as stack:
 
         async def make(config: Config, programme: Programme, store: Store, clock: Clock) -> Hub:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.announce.fanout import nonce_for
 from bot.announce.repo import AnnounceRepo
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.hub import Hub
@@ -20,13 +21,13 @@ from bot.programme import Programme
 from bot.proposals.sessions import rebuild_programme
 from bot.store import Store
 from fronts.discord_client import HubBot
-from tests.conftest import FORUM_GUILD_ID, AppOf
+from tests.conftest import FORUM_GUILD_ID
 from tests.support.discord_harness import DEFAULT_CHANNEL_ID, DiscordHarness
 
 
 @pytest.fixture
 async def announcing(
-    app_of: AppOf, programme: Programme, db_path: Path, clock: FrozenClock
+    programme: Programme, db_path: Path, clock: FrozenClock
 ) -> AsyncIterator[tuple[Hub, DiscordHarness]]:
     config = Config.model_validate(
         {
@@ -39,13 +40,17 @@ async def announcing(
         }
     )
     store = await Store.open(db_path, clock)
-    hub = await app_of(config, programme, store, clock)
-    await rebuild_programme(hub)
-    async with DiscordHarness(HubBot(hub, sync_commands=False)) as harness:
-        yield hub, harness
-    # cog_unload let go of Discord's outbox only: the announcer is shared (the app stops it)
-    assert hub.announcer.started and "discord" not in hub.announcer.outboxes
-    await store.close()
+    try:
+        # The app closes (its announcer stopped, a batch in flight finished) before the store.
+        async with build_app(config, programme, store, clock) as hub:
+            await rebuild_programme(hub)
+            async with DiscordHarness(HubBot(hub, sync_commands=False)) as harness:
+                yield hub, harness
+            # cog_unload let go of Discord's outbox only: the announcer is shared (the app
+            # stops it)
+            assert hub.announcer.started and "discord" not in hub.announcer.outboxes
+    finally:
+        await store.close()
 
 
 async def test_starting_the_cog_posts_what_is_due_with_discord_time_stamps(

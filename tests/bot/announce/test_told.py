@@ -55,7 +55,8 @@ class _DiscordGateway:
             return
         if nonce is not None:
             self.nonces.add(nonce)
-        self.received.append(content + "".join(f"\n[{f.filename}]" for f in files))
+        # discord.utils.MISSING (no files) is falsy, as discord.py reads it
+        self.received.append(content + "".join(f"\n[{f.filename}]" for f in files or ()))
 
 
 class _MatrixRoom:
