@@ -208,8 +208,8 @@ async def run(
             store = await Store.open(db, clock)
             async with aiosqlite.connect(db) as con:
                 await con.executemany(
-                    "INSERT INTO announce_follows (front, user_id, target_type, target, lead_minutes,"
-                    " since, locale) VALUES (?, ?, 'session', ?, ?, ?, NULL)",
+                    "INSERT INTO announce_follows (front, user_id, target_type, target,"
+                    " lead_minutes, since, locale) VALUES (?, ?, 'session', ?, ?, ?, NULL)",
                     [(front, u, SESSION, LEAD, "2021-01-01T00:00:00+00:00") for u in users],
                 )
                 await con.commit()
