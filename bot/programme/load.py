@@ -407,7 +407,6 @@ def _build(
                 url=s.url,
                 links=tuple(s.links),
                 search_text=_search_text(s, parts.kinds),
-                search_extra=search_words(*s.summary.all()) if s.summary else "",
             )
         )
     if problems or forum is None:

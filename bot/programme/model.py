@@ -47,14 +47,25 @@ class Session:
     language: str | None = None
     url: str | None = None
     links: tuple[Link, ...] = ()
-    #: :func:`search_words` of the id, titles, subtitle, kind names and host (found first),
-    #: and of the summaries (found after those).
+    #: :func:`search_words` of the id, titles, subtitle, kind names and host (found first).
     search_text: str = field(default="", compare=False, repr=False)
-    search_extra: str = field(default="", compare=False, repr=False)
+    #: :attr:`search_extra` once a search has needed it.
+    _search_extra: str | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def timed(self) -> bool:
         return self.starts_at is not None
+
+    @property
+    def search_extra(self) -> str:
+        """:func:`search_words` of the summaries (found after :attr:`search_text`), folded the
+        first time a search falls back to them: most searches never do, and loading a big
+        programme should not fold every summary in every language."""
+        extra = self._search_extra
+        if extra is None:
+            extra = search_words(*self.summary.all()) if self.summary is not None else ""
+            object.__setattr__(self, "_search_extra", extra)  # a cache: sessions are frozen
+        return extra
 
 
 _COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -75,7 +86,10 @@ def _words(text: str) -> list[str]:
 def search_words(*texts: str) -> str:
     """Folded words of ``texts``, each after a space: ``find`` matches a typed word as the start
     of one of them (``eau`` finds "l'eau" and "eaux", never "niveau")."""
-    return "".join(f" {word}" for text in texts for word in _words(text))
+    # One fold and one regex pass over all the texts: a line break (not a word character, and a
+    # starter that stops any reordering of accents) keeps words of neighbouring texts apart.
+    words = _WORD_RE.findall(fold("\n".join(texts)))
+    return " " + " ".join(words) if words else ""
 
 
 def kind_names(kind: str) -> list[str]:

@@ -69,7 +69,6 @@ def proposal_session(p: Proposal, slot: Session) -> Session:
         search_text=search_words(
             session_id(p.id), p.title, p.host_name, p.organisation, *kind_names("open_space")
         ),
-        search_extra=search_words(p.description),
     )
 
 

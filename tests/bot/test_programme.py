@@ -371,3 +371,44 @@ def test_fast_parser_and_reference_parser_agree_on_the_bundled_programme(
 def test_values_the_fast_parser_types_differently_never_crash(snippet: str) -> None:
     with pytest.raises(ProgrammeError):
         parse_programme(snippet)
+
+
+# --- search words: folded in one pass, summaries only when a search needs them -------------
+
+
+def test_search_words_keeps_the_words_of_neighbouring_texts_apart() -> None:
+    from bot.programme.model import search_words
+
+    # one fold over all the texts must give what folding each text alone gives
+    assert search_words("Café", "au LAIT", "\u0301x", "Kütahya", "Straße") == (
+        " cafe au lait x kutahya strasse"
+    )
+    assert search_words() == ""
+    assert search_words("", "!! --") == ""
+
+
+def test_loading_leaves_summaries_unfolded_until_a_search_falls_back_to_them() -> None:
+    fresh = load_programme(SCHEDULE)
+    assert all(s._search_extra is None for s in fresh.sessions)  # loading did not fold them
+    assert ids(fresh.find("water justice")) == ["water-justice"]  # found by title
+    assert all(s._search_extra is None for s in fresh.sessions)
+    assert ids(fresh.find("apertura")) == ["opening-plenary"]  # only in the summary
+    assert " apertura" in fresh.by_id["opening-plenary"].search_extra
+    assert all(s._search_extra is not None for s in fresh.sessions)  # folded once, kept
+
+
+def test_a_proposal_session_is_found_by_words_of_its_description_only(prog: Programme) -> None:
+    from bot.proposals.model import Proposal
+    from bot.proposals.sessions import proposal_session
+
+    slot = prog.hub_slots()[0]
+    moment = datetime(2026, 10, 1, tzinfo=UTC)
+    proposal = Proposal(
+        id=7, front="console", user_id="u1", lang="en", host_name="Ana", organisation="Org",
+        title="Seeds", description="Guerrilla gardening in Kütahya", slot=slot.id,
+        language="en", capitals=(), format="workshop", cohosts="", email="",
+        status="approved", approved_slot=slot.id, reason=None, decided_by=None,
+        created_at=moment, updated_at=moment, decided_at=moment,
+    )  # fmt: skip
+    session = proposal_session(proposal, slot)
+    assert ids(prog.with_sessions([session]).find("kutahya guerrilla")) == [session.id]
