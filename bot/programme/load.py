@@ -274,14 +274,20 @@ def _validate_parts(
     return parts
 
 
-def _search_text(s: SessionIn, kinds: dict[str, LocalText]) -> str:
+def _search_text(s: SessionIn, kinds: dict[str, LocalText], kind_words: dict[str, str]) -> str:
+    """The session's :func:`search_words`; those of each kind's names are folded once per load
+    (``kind_words``) and appended, as words of separate texts simply follow one another."""
     texts = [s.id, *s.title.all(), *s.speakers]
-    for kind in (s.kind, s.track):
-        if kind is not None:
-            texts.extend(kinds[kind].all() if kind in kinds else kind_names(kind))
     if s.subtitle:
         texts.extend(s.subtitle.all())
-    return search_words(*texts)
+    words = search_words(*texts)
+    for kind in (s.kind, s.track):
+        if kind is not None:
+            if kind not in kind_words:
+                names = kinds[kind].all() if kind in kinds else kind_names(kind)
+                kind_words[kind] = search_words(*names)
+            words += kind_words[kind]
+    return words
 
 
 def _build(
@@ -315,6 +321,7 @@ def _build(
         if not first <= d.date <= last:
             problems.append(Problem(line, f"days › item #{i + 1}: {d.date} is outside the forum"))
     sessions: list[Session] = []
+    kind_words: dict[str, str] = {}
     ids: dict[str, int] = {}
     for i, sid in parts.raw_ids:  # every id written, even in sessions with other problems
         id_line = line_of(lines, ("sessions", i, "id"))
@@ -406,7 +413,7 @@ def _build(
                 language=s.language,
                 url=s.url,
                 links=tuple(s.links),
-                search_text=_search_text(s, parts.kinds),
+                search_text=_search_text(s, parts.kinds, kind_words),
             )
         )
     if problems or forum is None:
