@@ -21,9 +21,13 @@ the bot is not CPU-bound (the "real s" column: the run's real duration; compare 
 minimum ``followers / dm_per_second / K``). Runs that would take too long even scaled are
 *projected* from a measured run at the rate it achieved, and labelled so.
 
-``run(mode, followers, ...)`` takes the delivery mode: ``dm`` (a DM per follower, today's only
-path) or any mode ``announcements.reminder_delivery`` accepts once it exists (``thread``,
-``role``, ``mentions``…); a mode the code does not have prints "mode not available".
+``run(mode, followers, ...)`` takes the delivery mode, ``[announcements.reminders] mode``:
+``dm`` (a DM per follower), ``thread`` (one post in the session's thread, then its followers'
+mentions in batches) or ``mentions`` (the same in the session's channel); a mode the code does
+not have prints "mode not available". For a post for many, a follower is *reached* when the
+message that mentions them was accepted by the server (80 mentions a message on Discord, 100
+an event on Matrix). In ``thread`` mode the followers are added to the thread ahead of the due
+instant (``mem:`` deliveries, paced at ``members_per_second``): timed and counted apart.
 """
 
 from __future__ import annotations
@@ -58,9 +62,12 @@ from bot.store import Store
 SESSION = "hub-oct-6"
 LEAD = 10
 DM_PER_SECOND = 20.0  # the configured default pacing (config.example.toml)
-MODES = ("dm", "thread", "role", "mentions", "room")
+MODES = ("dm", "thread", "mentions")
+CHANNELS = {"discord": "300000000000000001", "matrix": "!announce:bench.local"}
+MEMBERS_PER_SECOND = 10.0  # thread-member additions a second (assumed bucket: sim_discord)
 GOAL_FOLLOWERS, GOAL_P99_S = 10_000, 60.0
 DISCORD_SCALE = 5.0  # at ×10 the bot is CPU-bound on 2 shared cores (~165 DMs/s real)
+GROUP_SCALE = 20.0  # a post for many sends few requests: not CPU-bound at ×20
 DM_OPENS_PER_MINUTE = 30  # assumed: Discord publishes no figure (see bench/sim_discord.py)
 
 
@@ -74,6 +81,9 @@ class Outcome:
     stats: dict[str, int] = field(default_factory=dict)
     real_s: float = 0.0
     projected_from: Outcome | None = None
+    began: float = 0.0  # monotonic instant of the due time (real)
+    members_s: float | None = None  # simulated seconds to add the followers ahead (thread mode)
+    member_stats: dict[str, int] = field(default_factory=dict)
 
     @property
     def share(self) -> float:
@@ -90,11 +100,11 @@ class Outcome:
 
 
 def mode_available(mode: str) -> bool:
-    """``dm`` always; another mode if ``announcements.reminder_delivery`` accepts it."""
+    """``dm`` always; another mode if ``[announcements.reminders] mode`` accepts it."""
     if mode == "dm":
         return True
     try:
-        Config.model_validate({"announcements": {"reminder_delivery": mode}})
+        Config.model_validate({"announcements": {"reminders": {"mode": mode}}})
     except ValidationError:
         return False
     return True
@@ -183,12 +193,15 @@ async def run(
     announcements: dict[str, Any] = {
         "channels": {},  # reminders only: no channel posts in the figures
         "retry_seconds": 2.0 / scale,
+        "reminders": {"mode": mode},
     }
-    if mode != "dm" or "reminder_delivery" in type(Config().announcements).model_fields:
-        announcements["reminder_delivery"] = mode
+    if mode != "dm":  # the session's channel, where its thread opens; no channel posts
+        announcements["channels"] = {front: {"default": CHANNELS[front]}}
+        announcements["leads"] = []
     config = Config.model_validate({"announcements": announcements})
-    # the pacing K times faster too (past the validated bound of 1000/s at K = 100)
+    # the pacing K times faster too (past the validated bounds)
     config.announcements.dm_per_second = DM_PER_SECOND * scale
+    config.announcements.reminders.members_per_second = MEMBERS_PER_SECOND * scale
     programme = load_programme(BUNDLED_SCHEDULE)
     starts = programme.by_id[SESSION].starts_at
     assert starts is not None
@@ -220,31 +233,60 @@ async def run(
                     else:
                         outbox, close = await _matrix_outbox(url, store, clock, users, scale)
                     try:
-                        await _deliver(hub.announcer, outbox, clock, due, outcome)
+                        await _deliver(hub.announcer, outbox, clock, due, outcome, url)
                     finally:
                         await close()
             finally:
                 await store.close()
-        async with aiohttp.ClientSession() as http, http.get(f"{url}/_bench/stats") as resp:
-            outcome.stats = await resp.json()
+        outcome.stats = await _stats(url)
+        if mode != "dm":  # reached when the message that mentions them was accepted
+            times = outcome.stats.pop("mention_times")
+            outcome.reached = [(t - outcome.began) * scale for t, n in times for _ in range(n)]
+        outcome.stats.pop("mention_times", None)
+        if outcome.member_stats:  # the due instant's requests only; the additions apart
+            ahead = outcome.member_stats
+            outcome.stats = {
+                k: v if k == "most_refusals" else v - ahead.get(k, 0)
+                for k, v in outcome.stats.items()
+            }
     finally:
         proc.terminate()
         await proc.wait()
     return outcome
 
 
+async def _stats(url: str) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/_bench/stats?times") as resp:
+        return dict(await resp.json())
+
+
 async def _deliver(
-    announcer: Announcer, outbox: Outbox, clock: FrozenClock, due: datetime, outcome: Outcome
+    announcer: Announcer,
+    outbox: Outbox,
+    clock: FrozenClock,
+    due: datetime,
+    outcome: Outcome,
+    url: str,
 ) -> None:
-    """Plan before the due instant, then run it and time every reminder leaving."""
+    """Plan before the due instant, then run it and time every reminder leaving. In thread
+    mode the followers are added to the session's thread first (their ``mem:`` deliveries are
+    due as soon as they follow: here, all at once a minute before the due instant, the clock
+    held until they are done — they take longer than that minute, see ``members_s``)."""
     announcer.register(outbox)
     announcer.fanout.record_times = True
-    await announcer.start()  # planned; nothing due yet
+    ahead = time.monotonic()
+    await announcer.start()  # planned; only the member additions are due
+    await announcer.drain()
+    if outcome.mode == "thread":
+        outcome.members_s = (time.monotonic() - ahead) * outcome.scale
+        outcome.member_stats = await _stats(url)
+        outcome.member_stats.pop("mention_times", None)
     clock.set(due)
     began = time.monotonic()
     await announcer.run_due()
     await announcer.drain()
     outcome.real_s = time.monotonic() - began
+    outcome.began = began
     outcome.reached = [
         (at - began) * outcome.scale
         for key, at in announcer.fanout.sent_at.items()
@@ -292,16 +334,29 @@ def line(o: Outcome) -> str:
     )
     verdict = "" if ok is None else (" OK" if ok else " MISSED")
     paced = o.followers / DM_PER_SECOND / o.scale
-    how = (
-        f"projected from {o.projected_from.followers:,}"
-        if o.projected_from
-        else f"measured at ×{o.scale:g}: {o.real_s:.1f} s real (paced minimum {paced:.1f} s)"
-    )
+    if o.projected_from:
+        how = f"projected from {o.projected_from.followers:,}"
+    elif o.mode == "dm":
+        how = f"measured at ×{o.scale:g}: {o.real_s:.1f} s real (paced minimum {paced:.1f} s)"
+    else:
+        how = f"measured at ×{o.scale:g}: {o.real_s:.1f} s real"
     return (
         f"| {o.label} | {o.followers:,} | {round(o.share * o.followers):,} | {_s(o.figure(50))} | "
         f"{_s(p99)} | {_s(max(o.reached) if o.reached else None)} | "
         f"{refused:,}{f' ({kinds})' if kinds else ''} | {st.get('refused_twice', 0):,} | "
         f"{how} |{verdict}"
+    )
+
+
+def members_line(o: Outcome) -> str:
+    """The thread mode's work ahead of the due instant: every follower added to the thread."""
+    st = o.member_stats
+    refused = st.get("refused_global", 0) + st.get("refused_route", 0) + st.get("refused", 0)
+    added = st.get("members_added", o.followers)
+    return (
+        f"| {o.label}: adding the followers ahead | {o.followers:,} | {added:,} added | "
+        f"all in {_s(o.members_s)} | | | {refused:,} | {st.get('refused_twice', 0):,} | "
+        f"before the due instant, paced {MEMBERS_PER_SECOND:g}/s |"
     )
 
 
@@ -345,10 +400,26 @@ async def main(quick: bool) -> None:
         if not mode_available(mode):
             print(f"| {mode} | — | — | — | — | — | — | — | mode not available |")
             continue
+        label = f"Discord {mode} (one post, {80} mentions a message)"
         for n in (1_000, big):
-            o = await run(mode, n, scale=DISCORD_SCALE, label=f"Discord {mode}")
+            o = await run(mode, n, scale=GROUP_SCALE, label=label)
             if o is not None:
                 print(line(o), flush=True)
+                if o.members_s is not None:
+                    print(members_line(o), flush=True)
+        if o is not None and not quick:
+            print(line(project(o, 50_000)), flush=True)
+    if mode_available("thread"):
+        for exempt_, scale, name in ((False, 100.0, "Synapse default rc_message"),
+                                     (True, GROUP_SCALE, "bot exempt"),):  # fmt: skip
+            label = f"Matrix thread (one post, 100 mentions an event; {name})"
+            for n in (1_000, big):
+                o = await run("thread", n, front="matrix", scale=scale, exempt=exempt_,
+                              label=label)  # fmt: skip
+                if o is not None:
+                    print(line(o), flush=True)
+            if o is not None and not quick:
+                print(line(project(o, 50_000)), flush=True)
     creation = 10_000 / 0.016
     print(
         f"\nMatrix DM rooms are taken as existing. Opening them is limited by Synapse's "

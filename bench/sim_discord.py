@@ -9,7 +9,13 @@ share the bot's event loop; it prints ``ready`` once listening. Only what the bo
   code 40003 "You are opening direct messages too fast." (as reported by bot authors, e.g.
   davidhozic/discord-advertisement-framework#82; Discord publishes no figure for this cap, so
   it is a parameter). ``--warm`` starts with every follower's DM channel already open;
-- ``POST /api/v10/channels/{id}/messages``: per-route bucket of 5 messages per 5 s per channel.
+- ``POST /api/v10/channels/{id}/messages``: per-route bucket of 5 messages per 5 s per channel
+  (a thread is a channel); each accepted message's time and number of ``<@user>`` mentions are
+  kept (``GET /_bench/stats?times``) to time a post for many;
+- ``POST /api/v10/channels/{id}/threads`` (open a session's private thread) and
+  ``PUT /api/v10/channels/{thread}/thread-members/{user}`` (add a follower): Discord publishes
+  no figure for these buckets; assumed :data:`THREAD_BUCKET` per parent channel and
+  :data:`MEMBER_BUCKET` per thread.
 
 Every request counts against the global limit: 50 requests per second per bot token (refused
 with 429, ``"global": true``, ``X-RateLimit-Global: true``, ``X-RateLimit-Scope: global``).
@@ -35,6 +41,9 @@ from aiohttp import web
 
 GLOBAL_PER_SECOND = 50
 MESSAGE_BUCKET = (5, 5.0)  # 5 messages per 5 s per channel (POST /channels/{id}/messages)
+# Not published by Discord (a bot reads them from the X-RateLimit headers); assumed here:
+THREAD_BUCKET = (5, 5.0)  # POST /channels/{id}/threads, per parent channel
+MEMBER_BUCKET = (10, 1.0)  # PUT /channels/{thread}/thread-members/{user}, per thread
 DM_OPEN_WINDOW = 60.0  # seconds over which new DM channels are counted
 
 
@@ -50,6 +59,8 @@ class Discord:
         self.refused: Counter[str] = Counter()  # identity of a request -> its refusals
         self.stats: Counter[str] = Counter()
         self.started = time.monotonic()
+        self.threads = 0
+        self.accepted: list[tuple[float, int]] = []  # (monotonic time, users it mentions)
 
     # -- limits ----------------------------------------------------------------------------
     def _global(self) -> web.Response | None:
@@ -153,6 +164,7 @@ class Discord:
             self._refuse(identity)
             return refused
         self.stats["messages"] += 1
+        self.accepted.append((time.monotonic(), str(body.get("content", "")).count("<@")))
         data = {
             "id": str(10**17 + self.stats["messages"]),
             "channel_id": channel,
@@ -172,10 +184,42 @@ class Discord:
         }
         return _json(data, headers=headers)
 
+    async def start_thread(self, request: web.Request) -> web.Response:
+        """POST /channels/{id}/threads (a private thread without a starter message)."""
+        parent = request.match_info["channel"]
+        body = await request.json()
+        self.stats["requests"] += 1
+        refused = self._global()
+        if refused is None:
+            refused, headers = self._bucket(f"thread:{parent}", *THREAD_BUCKET)
+        if refused is not None:
+            self._refuse(f"thread:{parent}:{body.get('name')}")
+            return refused
+        self.threads += 1
+        self.stats["threads"] += 1
+        data = {"id": str(9 * 10**17 + self.threads), "type": body.get("type", 12),
+                "parent_id": parent, "name": body.get("name", "")}  # fmt: skip
+        return _json(data, status=201, headers=headers)
+
+    async def add_member(self, request: web.Request) -> web.Response:
+        """PUT /channels/{thread}/thread-members/{user}: 204."""
+        thread, user = request.match_info["channel"], request.match_info["user"]
+        self.stats["requests"] += 1
+        refused = self._global()
+        if refused is None:
+            refused, headers = self._bucket(f"member:{thread}", *MEMBER_BUCKET)
+        if refused is not None:
+            self._refuse(f"member:{thread}:{user}")
+            return refused
+        self.stats["members_added"] += 1
+        return web.Response(status=204, headers=headers)
+
     async def report(self, request: web.Request) -> web.Response:
         twice = sum(1 for n in self.refused.values() if n >= 2)
         most = max(self.refused.values(), default=0)
-        return _json({**self.stats, "refused_twice": twice, "most_refusals": most})
+        accepted = [[t, n] for t, n in self.accepted if n] if "times" in request.query else []
+        stats = {**self.stats, "refused_twice": twice, "most_refusals": most}
+        return _json({**stats, "mention_times": accepted})
 
 
 def _json(data: Any, status: int = 200, headers: dict | None = None) -> web.Response:
@@ -206,6 +250,8 @@ def app(sim: Discord) -> web.Application:
             web.get("/api/v10/users/@me", sim.me),
             web.post("/api/v10/users/@me/channels", sim.open_dm),
             web.post("/api/v10/channels/{channel}/messages", sim.send),
+            web.post("/api/v10/channels/{channel}/threads", sim.start_thread),
+            web.put("/api/v10/channels/{channel}/thread-members/{user}", sim.add_member),
             web.get("/_bench/stats", sim.report),
         ]
     )

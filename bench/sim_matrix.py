@@ -3,7 +3,9 @@ per-user rate limits.
 
 Run as its own process (``python -m bench.sim_matrix --port P …``); prints ``ready``. Only what
 the bot's DM path uses: ``whoami``, the ``m.direct`` account data, ``createRoom`` and
-``PUT /rooms/{room}/send/{type}/{txn}``. Limits, as Synapse 1.163 ships them
+``PUT /rooms/{room}/send/{type}/{txn}`` (the time of each accepted event and the number of
+users its ``m.mentions`` names are kept: ``GET /_bench/stats?times``). Limits, as Synapse
+1.163 ships them
 (``synapse/config/ratelimiting.py``; documented under ``rc_message`` and ``rc_room_creation``
 in Synapse's configuration manual):
 
@@ -59,6 +61,7 @@ class Matrix:
         self.direct: dict[str, Any] = {}
         self.refused: Counter[str] = Counter()
         self.stats: Counter[str] = Counter()
+        self.accepted: list[tuple[float, int]] = []  # (monotonic time, users it mentions)
 
     def _limit(self, bucket: Bucket, identity: str) -> web.Response | None:
         if self.exempt:
@@ -101,7 +104,7 @@ class Matrix:
 
     async def send(self, request: web.Request) -> web.Response:
         txn = request.match_info["txn"]
-        await request.read()
+        body = await request.json()
         self.stats["requests"] += 1
         if txn in self.events:
             return web.json_response({"event_id": self.events[txn]})
@@ -109,13 +112,18 @@ class Matrix:
         if refused is not None:
             return refused
         self.stats["messages"] += 1
+        mentioned = len((body.get("m.mentions") or {}).get("user_ids") or [])
+        if mentioned:
+            self.accepted.append((time.monotonic(), mentioned))
         event = self.events[txn] = f"$e{self.stats['messages']}"
         return web.json_response({"event_id": event})
 
     async def report(self, request: web.Request) -> web.Response:
         twice = sum(1 for n in self.refused.values() if n >= 2)
         most = max(self.refused.values(), default=0)
-        return web.json_response({**self.stats, "refused_twice": twice, "most_refusals": most})
+        accepted = [list(a) for a in self.accepted] if "times" in request.query else []
+        stats = {**self.stats, "refused_twice": twice, "most_refusals": most}
+        return web.json_response({**stats, "mention_times": accepted})
 
 
 def app(sim: Matrix) -> web.Application:

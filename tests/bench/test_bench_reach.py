@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient, TestServer
 
 from bench import sim_discord, sim_matrix
-from bench.bench_reach import Outcome, line, mode_available, project, run
+from bench.bench_reach import Outcome, line, members_line, mode_available, project, run
 from fronts.matrix import outbox as matrix_outbox
 
 
@@ -80,7 +80,8 @@ async def test_the_synapse_limit_paces_matrix_dms_and_each_refusal_is_waited_out
 
 
 def test_a_mode_the_code_does_not_have_is_reported_not_run() -> None:
-    assert mode_available("dm") and not mode_available("carrier-pigeon")
+    assert mode_available("dm") and mode_available("thread") and mode_available("mentions")
+    assert not mode_available("carrier-pigeon")
 
 
 def test_a_projection_scales_times_and_keeps_the_share_reached() -> None:
@@ -88,3 +89,41 @@ def test_a_projection_scales_times_and_keeps_the_share_reached() -> None:
     big = project(measured, 1_000)
     assert big.share == 0.5 and big.figure(50) == 490.0 and big.figure(99) is None
     assert "not reached" in line(big) and "| 500 |" in line(big)
+
+
+async def test_discord_limits_thread_member_additions_per_thread_and_counts_mentions() -> None:
+    sim = sim_discord.Discord(scale=1.0, dm_opens=10, warm=True)
+    async with TestClient(TestServer(sim_discord.app(sim))) as client:
+        made = await client.post("/api/v10/channels/5/threads", json={"name": "s", "type": 12})
+        thread = (await made.json())["id"]
+        statuses = []
+        for i in range(sim_discord.MEMBER_BUCKET[0] + 1):
+            resp = await client.put(f"/api/v10/channels/{thread}/thread-members/{100 + i}")
+            statuses.append(resp.status)
+        body = {"content": "<@1> <@2> <@3>", "nonce": "n"}
+        await client.post(f"/api/v10/channels/{thread}/messages", json=body)
+        stats = await (await client.get("/_bench/stats?times")).json()
+    assert made.status == 201
+    assert statuses == [204] * sim_discord.MEMBER_BUCKET[0] + [429]
+    assert stats["members_added"] == sim_discord.MEMBER_BUCKET[0]
+    assert [n for _, n in stats["mention_times"]] == [3]
+
+
+async def test_the_thread_mode_adds_followers_ahead_then_reaches_them_by_mentions() -> None:
+    outcome = await run("thread", 170, scale=20.0, label="thread")
+    assert outcome is not None and len(outcome.reached) == 170  # 80 + 80 + 10 mentions
+    assert outcome.member_stats["members_added"] == 170 and outcome.members_s is not None
+    assert outcome.member_stats["threads"] == 1
+    # the post and its 3 mention messages at the due instant; no member added then
+    assert outcome.stats["messages"] == 4 and outcome.stats.get("members_added", 0) == 0
+    assert outcome.stats["refused_twice"] == 0
+    assert "adding the followers ahead" in members_line(outcome)
+
+
+async def test_the_mentions_mode_on_discord_and_the_thread_mode_on_matrix_reach_everyone() -> None:
+    mentions = await run("mentions", 90, scale=20.0, label="mentions")
+    assert mentions is not None and len(mentions.reached) == 90
+    assert mentions.stats["messages"] == 3 and mentions.members_s is None  # post + 80 + 10
+    matrix = await run("thread", 150, front="matrix", scale=100.0, label="matrix thread")
+    assert matrix is not None and len(matrix.reached) == 150
+    assert matrix.stats["messages"] == 3  # post + 100 + 50 (the thread root: ahead)
