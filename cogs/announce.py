@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Final
 
 import aiohttp
@@ -64,14 +65,8 @@ class DiscordOutbox:
         await self._send(target, reply, ANNOUNCEMENT_STAMPS)
 
     async def direct(self, user_id: str, reply: Reply) -> None:
-        try:
+        with delivery_errors():
             dm = await self.bot.create_dm(discord.Object(id=int(user_id)))
-        except discord.RateLimited as exc:
-            raise _rate_limited(exc) from None
-        except discord.HTTPException as exc:
-            raise _delivery_error(exc) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
         await self._send(dm, reply, ANNOUNCEMENT_STAMPS)
 
     async def _send(
@@ -83,7 +78,7 @@ class DiscordOutbox:
             nonce = nonce_for(f"{key}:{i}") if key else None
             last = i == len(messages) - 1
             files = to_files(reply) if last and reply.attachments else []
-            try:
+            with delivery_errors():
                 # discord.py's overloads omit the None (no nonce) its implementation takes
                 await target.send(
                     content,
@@ -91,32 +86,22 @@ class DiscordOutbox:
                     allowed_mentions=NO_PINGS,
                     files=files or MISSING,
                 )
-            except discord.RateLimited as exc:
-                raise _rate_limited(exc) from None
-            except discord.HTTPException as exc:
-                raise _delivery_error(exc) from None
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
 
     # -- one post for many (bot.announce.groups.GroupOutbox) -----------------------------------
     async def open_group(self, channel: str, mode: GroupMode, title: str) -> str:
         """A private thread for the session in its announcement channel, members only."""
         try:
+            channel_id = int(channel)
+        except ValueError:
+            raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True) from None
+        with delivery_errors():
             data = await self.bot.http.start_thread_without_message(
-                int(channel),
+                channel_id,
                 name=title[:THREAD_NAME_MAX],
                 auto_archive_duration=WEEK,
                 type=PRIVATE_THREAD,
                 invitable=False,
             )
-        except ValueError:
-            raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True) from None
-        except discord.RateLimited as exc:
-            raise _rate_limited(exc) from None
-        except discord.HTTPException as exc:
-            raise _delivery_error(exc) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
         return str(data["id"])
 
     async def add_member(self, mode: GroupMode, group: str, user_id: str) -> None:
@@ -177,15 +162,24 @@ class DiscordOutbox:
         key = DELIVERY_KEY.get()
         for i, (content, allowed) in enumerate(messages):
             nonce = nonce_for(f"{key}:{i}") if key else None
-            try:
+            with delivery_errors():
                 # discord.py's overloads omit the None (no nonce) its implementation takes
                 await target.send(content, nonce=nonce, allowed_mentions=allowed)  # type: ignore[arg-type]
-            except discord.RateLimited as exc:
-                raise _rate_limited(exc) from None
-            except discord.HTTPException as exc:
-                raise _delivery_error(exc) from None
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+
+
+@contextlib.contextmanager
+def delivery_errors() -> Iterator[None]:
+    """A Discord call's failure as the :class:`DeliveryError` the fan-out understands: a rate
+    limit discord.py gave up waiting out (retry after it), an HTTP error (permanent or not by
+    its code), or a network failure (transient)."""
+    try:
+        yield
+    except discord.RateLimited as exc:
+        raise _rate_limited(exc) from None
+    except discord.HTTPException as exc:
+        raise _delivery_error(exc) from None
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from None
 
 
 def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
