@@ -7,15 +7,19 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, parse_instant
 from bot.config import BUNDLED_SCHEDULE, Config, ConfigError, load_config
 from bot.i18n import LANGUAGES
-from bot.programme import ProgrammeError, load_programme
+from bot.programme import Programme, ProgrammeError, load_programme
 from bot.store import StoreError
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
 
 # The rehearsal instant the console demo starts at when no clock is given: day 2 of the forum,
 # ten minutes before the LOCAL4ACTION Hub open space, so that /next has something to say.
@@ -307,12 +311,16 @@ def cmd_proposals_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_ics(args: argparse.Namespace) -> int:
-    """The whole programme as .ics. With a database (given, or the config's if it exists): the
-    approved open-space proposals too, and SEQUENCE from the stored revisions."""
-    from bot.calendar import calendar_bytes
+def programme_output(
+    args: argparse.Namespace,
+    with_hub: Callable[[Hub, str, datetime], Awaitable[bytes]],
+    alone: Callable[[Programme, str, datetime], bytes],
+) -> int:
+    """A read-only command's file from the programme (``ics``, ``export``), to ``--out`` or
+    standard output: with a database (given, or the config's if it exists) ``with_hub`` sees
+    the approved open-space proposals too; a database is never created (a mistyped ``--db``
+    is refused); without one, ``alone`` gets the programme file."""
     from bot.clock import SystemClock
-    from bot.revisions import record_revisions
     from fronts.app import open_hub
 
     config = load_config(args.config)
@@ -323,20 +331,33 @@ def cmd_ics(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     clock = SystemClock()
 
-    async def with_db() -> bytes:
+    async def from_db() -> bytes:
         async with open_hub(config, clock, db=db, schedule=args.schedule, create=False) as hub:
-            sessions = hub.programme.sessions
-            now = clock.now()
-            revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
-            return calendar_bytes(sessions, hub.programme, lang, now=now, revisions=revisions)
+            return await with_hub(hub, lang, clock.now())
 
     if Path(db).exists():
-        data = asyncio.run(with_db())
+        data = asyncio.run(from_db())
     else:
-        programme = load_programme(args.schedule or config.bot.schedule)
-        data = calendar_bytes(programme.sessions, programme, lang, now=clock.now())
+        data = alone(load_programme(args.schedule or config.bot.schedule), lang, clock.now())
     _write_out(data, args.out)
     return EXIT_OK
+
+
+def cmd_ics(args: argparse.Namespace) -> int:
+    """The whole programme as .ics. With a database: the approved open-space proposals too,
+    and SEQUENCE from the stored revisions."""
+    from bot.calendar import calendar_bytes
+    from bot.revisions import record_revisions
+
+    async def with_hub(hub: Hub, lang: str, now: datetime) -> bytes:
+        sessions = hub.programme.sessions
+        revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
+        return calendar_bytes(sessions, hub.programme, lang, now=now, revisions=revisions)
+
+    def alone(programme: Programme, lang: str, now: datetime) -> bytes:
+        return calendar_bytes(programme.sessions, programme, lang, now=now)
+
+    return programme_output(args, with_hub, alone)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

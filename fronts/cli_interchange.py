@@ -6,10 +6,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.i18n import LANGUAGES
 from bot.interchange import FORMATS
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
+    from bot.programme import Programme
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXPORT_FORMATS = ("frab-xml", "frab-json", "csv", "ics")
@@ -77,7 +83,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     programme = result.programme
     if args.out:
-        args.out.write_text(result.yaml_text, encoding="utf-8")
+        from bot.files import write_atomic
+        from fronts.cli import CannotWrite
+
+        try:
+            write_atomic(args.out, result.yaml_text.encode("utf-8"))
+        except OSError as exc:
+            raise CannotWrite(f"cannot write {args.out}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(result.yaml_text)
     print(
@@ -89,33 +101,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
-    from bot.config import load_config
+    """The current programme (approved open-space sessions included when a database exists)
+    as frab XML/JSON, CSV or iCalendar."""
     from bot.interchange.export import export_bytes
-    from bot.programme import load_programme
-    from fronts.app import open_hub
+    from fronts.cli import programme_output
 
-    config = load_config(args.config)
-    lang = args.lang or config.bot.default_language
-    db = args.db or config.bot.database
-    if args.db is not None and not Path(db).exists():
-        print(f"l4a-bot: no database at {db}", file=sys.stderr)
-        return EXIT_USAGE
-    clock = SystemClock()
+    async def with_hub(hub: Hub, lang: str, now: datetime) -> bytes:
+        return export_bytes(hub.programme, args.format, lang, now=now)
 
-    async def with_db() -> bytes:
-        async with open_hub(config, clock, db=db, schedule=args.schedule) as hub:
-            return export_bytes(hub.programme, args.format, lang, now=clock.now())
+    def alone(programme: Programme, lang: str, now: datetime) -> bytes:
+        return export_bytes(programme, args.format, lang, now=now)
 
-    if Path(db).exists():
-        data = asyncio.run(with_db())
-    else:  # no database: the programme file alone (no approved proposals to add)
-        programme = load_programme(args.schedule or config.bot.schedule)
-        data = export_bytes(programme, args.format, lang, now=clock.now())
-    if args.out:
-        args.out.write_bytes(data)
-        print(f"written to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return EXIT_OK
+    return programme_output(args, with_hub, alone)
