@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -94,18 +95,12 @@ def now_sessions(
     """What is on now (and the day's untimed items), filtered by ``room:``/``kind:`` and paged
     like :func:`schedule`; else what comes next."""
     lang = ctx.lang
-    options = listing.split_options(text, ("room", "kind", "page"))
-    if isinstance(options, str):
-        return _bad_word(ctx, "now", options)
-    options = replace(
-        options,
-        room=room if room is not None else options.room,
-        kind=kind if kind is not None else options.kind,
-        page=page if page is not None else options.page,
+    asked = _list_options(
+        ctx, "now", text, ("room", "kind", "page"), room=room, kind=kind, page=page
     )
-    filters = listing.resolve(ctx, options)
-    if isinstance(filters, Reply):
-        return filters
+    if isinstance(asked, Reply):
+        return asked
+    _, filters = asked
     listed = [s for s in [*ctx.programme.ongoing(ctx.now), *_untimed_today(ctx)] if filters.keep(s)]
     shown, refusal, footer = listing.page(
         ctx, listed, filters, lambda n: listing.command_line(ctx, "now", filters, page=n)
@@ -146,19 +141,12 @@ def schedule(
     and shown :data:`~bot.listing.PAGE_SIZE` sessions a page. ``text`` is what a text front
     typed after the command (``2 room:zoom page:2``); Discord passes its options by name."""
     lang = ctx.lang
-    options = listing.split_options(text)
-    if isinstance(options, str):
-        return _bad_word(ctx, "schedule", options)
-    options = replace(
-        options,
-        day=day if day is not None else options.day,
-        room=room if room is not None else options.room,
-        kind=kind if kind is not None else options.kind,
-        page=page if page is not None else options.page,
+    asked = _list_options(
+        ctx, "schedule", text, listing.OPTIONS, day=day, room=room, kind=kind, page=page
     )
-    filters = listing.resolve(ctx, options)
-    if isinstance(filters, Reply):
-        return filters
+    if isinstance(asked, Reply):
+        return asked
+    options, filters = asked
     days = schedule_days(ctx, options.day)
     if isinstance(days, Reply):
         return days
@@ -203,6 +191,35 @@ def _day_heading(ctx: Ctx, reply: Reply, day: date, filters: listing.Filters) ->
         reply.note(t(lang, f"format.{info.format}"))
     if filters.active:
         reply.note(t(lang, "listing.only", filters=listing.describe(ctx, filters)))
+
+
+def _list_options(
+    ctx: Ctx,
+    command: str,
+    text: str | None,
+    allowed: Sequence[str],
+    *,
+    day: str | None = None,
+    room: str | None = None,
+    kind: str | None = None,
+    page: str | int | None = None,
+) -> tuple[listing.Options, listing.Filters] | Reply:
+    """A list command's options: typed as words (``room:zoom page:2``), with those a front
+    passes by name (Discord's options) taking precedence; resolved, or the refusal."""
+    options = listing.split_options(text, allowed)
+    if isinstance(options, str):
+        return _bad_word(ctx, command, options)
+    options = replace(
+        options,
+        day=day if day is not None else options.day,
+        room=room if room is not None else options.room,
+        kind=kind if kind is not None else options.kind,
+        page=page if page is not None else options.page,
+    )
+    filters = listing.resolve(ctx, options)
+    if isinstance(filters, Reply):
+        return filters
+    return options, filters
 
 
 def _bad_word(ctx: Ctx, name: str, word: str) -> Reply:
