@@ -1,0 +1,114 @@
+"""What every backend offers: one transaction helper, statements, and change notices."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, ClassVar, Protocol
+
+log = logging.getLogger(__name__)
+
+#: A row: ``row[0]`` and ``row["name"]`` both work (aiosqlite.Row, asyncpg.Record).
+Row = Any
+Params = Sequence[Any]
+#: ``listener(payload)``, run on the event loop after another (or this) process committed.
+Listener = Callable[[str], Awaitable[None] | None]
+
+
+class IntegrityError(Exception):
+    """A constraint refused the write (UNIQUE, FOREIGN KEY, CHECK); nothing was written."""
+
+
+class Executor(Protocol):
+    """Statements, inside a transaction or each on its own."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
+
+
+class Transaction(Executor, Protocol):
+    def notify(self, channel: str, payload: str = "") -> None:
+        """Tell every process's listeners of ``channel`` once this transaction commits."""
+        ...
+
+
+class Database(abc.ABC):
+    """A connection (pool) to the bot's database."""
+
+    #: "sqlite" or "postgresql".
+    dialect: ClassVar[str]
+    #: Several processes may share it (PostgreSQL), so caches must follow change notices.
+    shared: ClassVar[bool]
+
+    def __init__(self, target: str) -> None:
+        #: What to call it in logs and errors (a path, or a URL without its password).
+        self.target = target
+        self._listeners: dict[str, list[Listener]] = {}
+
+    # -- the one transaction helper --------------------------------------------------------
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction: committed when the block ends, rolled back if it raises (or if
+        the task is cancelled before the commit); a commit under way finishes even if the
+        caller is cancelled meanwhile."""
+
+    # -- one statement, one transaction -----------------------------------------------------
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as tx:
+            await tx.executemany(sql, rows)
+
+    @abc.abstractmethod
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchrow(sql, params)
+        return None if row is None else row[0]
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    # -- change notices ---------------------------------------------------------------------
+    async def listen(self, channel: str, listener: Listener) -> None:
+        """Run ``listener(payload)`` after each committed ``tx.notify(channel, payload)``, from
+        this process or (PostgreSQL) any other."""
+        self._listeners.setdefault(channel, []).append(listener)
+
+    async def _dispatch(self, channel: str, payload: str) -> None:
+        for listener in list(self._listeners.get(channel, ())):
+            try:
+                result = listener(payload)
+                if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+                    await result
+            except Exception:
+                log.exception("listener of %s failed", channel)
+
+
+def rows_changed(status: str) -> int:
+    """PostgreSQL's command tag ("UPDATE 3", "INSERT 0 1") → 3, 1; 0 when it has no count."""
+    last = status.rsplit(" ", 1)[-1] if status else ""
+    return int(last) if last.isdigit() else 0
+
+
+def as_mapping(row: Row) -> Mapping[str, Any]:
+    """A row as a dict of column → value (either backend's row type)."""
+    return {key: row[key] for key in row.keys()}  # noqa: SIM118 (sqlite3.Row iterates values)

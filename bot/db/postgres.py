@@ -1,0 +1,246 @@
+"""The shared backend: PostgreSQL through an asyncpg pool, for several processes on one forum.
+
+SQL is written once with SQLite's ``?`` placeholders; they become ``$1, $2…`` here (outside
+string literals), once per statement text. ``tx.notify`` sends a ``NOTIFY`` in the transaction,
+so other processes hear of a change only once it is committed; one dedicated connection listens
+and is reopened (and every listener told, payload ``"*"``: reload everything) after it is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
+
+import asyncpg
+
+from bot.db.base import Database, IntegrityError, Params, Row, rows_changed
+from bot.db.migrate import Migration, bundled_migrations, migrate_postgresql
+from bot.db.target import redact
+from bot.dbfile import StoreError
+
+log = logging.getLogger(__name__)
+
+#: Sent to listeners after the listening connection was lost and reopened: they may have missed
+#: notices, so they reload what they cache.
+RESYNC = "*"
+_LISTEN_RETRY_S = 1.0
+
+
+@functools.lru_cache(maxsize=2048)
+def to_dollar(sql: str) -> str:
+    """``?`` placeholders → ``$1…$n``, leaving quoted text and identifiers alone."""
+    out: list[str] = []
+    n = 0
+    quote: str | None = None
+    for ch in sql:
+        if quote is not None:
+            if ch == quote:
+                quote = None
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == "?":
+            n += 1
+            out.append(f"${n}")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _integrity(exc: asyncpg.PostgresError) -> Exception:
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return IntegrityError(str(exc))
+    return exc
+
+
+class _Tx:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.notices: list[tuple[str, str]] = []
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        try:
+            return rows_changed(await self.conn.execute(to_dollar(sql), *params))
+        except asyncpg.PostgresError as exc:
+            raise _integrity(exc) from exc
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        batch = [tuple(r) for r in rows]
+        if not batch:
+            return
+        try:
+            await self.conn.executemany(to_dollar(sql), batch)
+        except asyncpg.PostgresError as exc:
+            raise _integrity(exc) from exc
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            return list(await self.conn.fetch(to_dollar(sql), *params))
+        except asyncpg.PostgresError as exc:
+            raise _integrity(exc) from exc
+
+    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
+        try:
+            return await self.conn.fetchrow(to_dollar(sql), *params)
+        except asyncpg.PostgresError as exc:
+            raise _integrity(exc) from exc
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        try:
+            return await self.conn.fetchval(to_dollar(sql), *params)
+        except asyncpg.PostgresError as exc:
+            raise _integrity(exc) from exc
+
+    def notify(self, channel: str, payload: str = "") -> None:
+        # Queued: sent by the transaction helper just before COMMIT (delivered at commit).
+        self.notices.append((channel, payload))
+
+
+class PostgresDatabase(Database):
+    dialect: ClassVar[str] = "postgresql"
+    shared: ClassVar[bool] = True
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        super().__init__(redact(url))
+        self.url = url
+        self.pool = pool
+        self._listen_conn: asyncpg.Connection | None = None
+        self._listen_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        migrations: list[Migration] | None = None,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        migrate: bool = True,
+    ) -> PostgresDatabase:
+        """Connect and migrate. Raises :class:`StoreError` (one line, password hidden) when the
+        server cannot be reached, refuses the login, or the database is not this bot's."""
+        migrations = migrations if migrations is not None else bundled_migrations("postgresql")
+        shown = redact(url)
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=min_size, max_size=max_size, command_timeout=60
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreError(f"cannot open the database {shown}: {_reason(exc, url)}") from None
+        try:
+            if migrate:
+                async with pool.acquire() as conn:
+                    await migrate_postgresql(conn, migrations)
+        except (RuntimeError, asyncpg.PostgresError, OSError) as exc:
+            await pool.close()
+            raise StoreError(f"cannot open the database {shown}: {_reason(exc, url)}") from None
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, url)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._listen_task is not None:
+            self._listen_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listen_task
+            self._listen_task = None
+        if self._listen_conn is not None:
+            with contextlib.suppress(Exception):
+                await self._listen_conn.close()
+            self._listen_conn = None
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Tx]:
+        async with self.pool.acquire() as conn:
+            tr = conn.transaction()
+            await tr.start()
+            tx = _Tx(conn)
+            try:
+                yield tx
+                for channel, payload in tx.notices:
+                    await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
+            except BaseException:
+                await asyncio.shield(_quietly(tr.rollback()))
+                raise
+            try:
+                await asyncio.shield(tr.commit())
+            except asyncpg.PostgresError as exc:
+                raise _integrity(exc) from exc
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self.pool.fetch(to_dollar(sql), *params))
+
+    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
+        return await self.pool.fetchrow(to_dollar(sql), *params)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return await self.pool.fetchval(to_dollar(sql), *params)
+
+    # -- change notices across processes -----------------------------------------------------
+    async def listen(self, channel: str, listener: Any) -> None:
+        first = channel not in self._listeners
+        await super().listen(channel, listener)
+        if self._listen_task is None:
+            self._listen_task = asyncio.create_task(self._keep_listening(), name="pg-listen")
+        elif first and self._listen_conn is not None:
+            await self._listen_conn.add_listener(channel, self._heard)
+
+    def _heard(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
+
+    async def _keep_listening(self) -> None:
+        lost = False
+        while not self._closing:
+            try:
+                conn = await asyncpg.connect(self.url)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cannot listen on %s: %s; retrying", self.target, exc)
+                await asyncio.sleep(_LISTEN_RETRY_S)
+                continue
+            gone = asyncio.Event()
+            conn.add_termination_listener(lambda _c, gone=gone: gone.set())
+            self._listen_conn = conn
+            for channel in list(self._listeners):
+                await conn.add_listener(channel, self._heard)
+            if lost:  # notices sent while we were away are gone: everyone reloads
+                for channel in list(self._listeners):
+                    await self._dispatch(channel, RESYNC)
+            try:
+                while not conn.is_closed() and not gone.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(gone.wait(), 5.0)
+                    if not conn.is_closed():
+                        with contextlib.suppress(Exception):
+                            await conn.execute("SELECT 1")  # notices a dead server
+            finally:
+                self._listen_conn = None
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            lost = True
+            if not self._closing:
+                log.warning("lost the change-notice connection to %s; reconnecting", self.target)
+                await asyncio.sleep(_LISTEN_RETRY_S)
+
+
+async def _quietly(aw: Any) -> None:
+    with contextlib.suppress(Exception):
+        await aw
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """The error's text, never with the password in it."""
+    text = str(exc) or type(exc).__name__
+    from urllib.parse import urlsplit
+
+    password = urlsplit(url).password
+    if password:
+        text = text.replace(password, "***")
+    return text.replace(url, redact(url))

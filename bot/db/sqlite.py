@@ -1,0 +1,181 @@
+"""The embedded backend: one aiosqlite connection to a WAL file, one process.
+
+Transactions are taken one at a time (``BEGIN IMMEDIATE`` under an asyncio lock), so a read never
+sees another task's uncommitted writes, and a writer waits up to ``busy_timeout`` for another
+program holding the file's write lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import aiosqlite
+
+from bot.db.base import Database, IntegrityError, Params, Row
+from bot.db.migrate import Migration, bundled_migrations, migrate_sqlite
+from bot.dbfile import APPLICATION_ID, ProcessLock, cannot_open, inspect
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class _Tx:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self.notices: list[tuple[str, str]] = []
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        try:
+            cur = await self.db.execute(sql, tuple(params))
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+        count = cur.rowcount
+        await cur.close()
+        return max(count, 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        try:
+            await self.db.executemany(sql, [tuple(r) for r in rows])
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            async with self.db.execute(sql, tuple(params)) as cur:
+                return list(await cur.fetchall())
+        except sqlite3.IntegrityError as exc:  # INSERT … RETURNING
+            raise IntegrityError(str(exc)) from exc
+
+    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchrow(sql, params)
+        return None if row is None else row[0]
+
+    def notify(self, channel: str, payload: str = "") -> None:
+        self.notices.append((channel, payload))
+
+
+class SqliteDatabase(Database):
+    dialect: ClassVar[str] = "sqlite"
+    shared: ClassVar[bool] = False
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
+        super().__init__(str(path))
+        self.conn = conn
+        self.path = Path(path)
+        self.process_lock: ProcessLock | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path | str,
+        migrations: list[Migration] | None = None,
+        *,
+        create: bool = True,
+        lock: bool = False,
+    ) -> SqliteDatabase:
+        """Open (or, with ``create``, make) the bot's database file, migrated. ``lock``: hold
+        the one-process lock. Raises :class:`bot.dbfile.StoreError` (one line) for a missing
+        file that must not be created, a file that is not this bot's (left untouched), one made
+        by a newer bot, one held by another process, or one that cannot be written."""
+        migrations = migrations if migrations is not None else bundled_migrations("sqlite")
+        held: ProcessLock | None = None
+        if str(path) != ":memory:":
+            file = Path(path)
+            known = max((m.version for m in migrations), default=0)
+            found = inspect(file, known, create=create)
+            try:
+                if not found.exists:
+                    file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise cannot_open(path, why(exc)) from exc
+            if lock:
+                held = ProcessLock.acquire(file)
+            try:  # tried here first: a failed aiosqlite.connect leaves its worker thread behind
+                sqlite3.connect(str(path)).close()
+            except (OSError, sqlite3.Error) as exc:
+                if held is not None:
+                    held.release()
+                raise cannot_open(path, why(exc)) from exc
+        conn = await aiosqlite.connect(str(path))
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await migrate_sqlite(conn, migrations)
+            async with conn.execute("PRAGMA application_id") as cur:
+                row = await cur.fetchone()
+            if row is not None and row[0] != APPLICATION_ID:
+                await conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                await conn.commit()
+        except (sqlite3.DatabaseError, RuntimeError) as exc:  # read-only, disk full, newer…
+            await conn.close()
+            if held is not None:
+                held.release()
+            raise cannot_open(path, why(exc)) from exc
+        except BaseException:
+            await conn.close()
+            if held is not None:
+                held.release()
+            raise
+        db = cls(conn, path)
+        db.process_lock = held
+        return db
+
+    async def close(self) -> None:
+        try:
+            await self.conn.close()
+        finally:
+            if self.process_lock is not None:
+                self.process_lock.release()
+                self.process_lock = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Tx]:
+        async with self._lock:
+            if not self.conn.in_transaction:  # TRANSITION: code still on store.db may leave one
+                await self.conn.execute("BEGIN IMMEDIATE")
+            tx = _Tx(self.conn)
+            try:
+                yield tx
+            except BaseException:
+                await asyncio.shield(self._rollback())
+                raise
+            try:
+                await asyncio.shield(self.conn.commit())
+            except BaseException:
+                await asyncio.shield(self._rollback())
+                raise
+        for channel, payload in tx.notices:
+            await self._dispatch(channel, payload)
+
+    async def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            await self.conn.rollback()
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+
+def why(exc: BaseException) -> str:
+    """The cause in the operator's words (SQLite's own are terse)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.Error) and ("readonly" in text or "unable to open" in text):
+        return f"{text}: the bot must be able to write the file and its folder"
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return f"{exc.strerror}: the bot must be able to write the file and its folder"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return text

@@ -1,0 +1,81 @@
+"""Where the database is: a SQLite file path or a ``postgresql://`` URL, and how to name it.
+
+The password may be in the URL, or come from the environment only: ``L4A_DATABASE_URL`` (a
+whole URL, used when no ``--db`` or ``[store] url`` is given) or libpq's ``PGPASSWORD`` (read by
+the driver). A URL is only ever shown with its password replaced by ``***``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ENV_URL = "L4A_DATABASE_URL"
+_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTarget:
+    """A SQLite ``path`` or a PostgreSQL ``url`` (exactly one is set)."""
+
+    path: Path | None = None
+    url: str | None = None
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url is not None
+
+    def __str__(self) -> str:
+        """How to name it to people: the path, or the URL with its password hidden."""
+        return str(self.path) if self.path is not None else redact(self.url or "")
+
+
+def is_url(text: str) -> bool:
+    return urlsplit(text).scheme.lower() in _SCHEMES
+
+
+def parse_target(value: str | Path | None, *, default: Path | str | None = None) -> DatabaseTarget:
+    """``--db`` / ``[store] url`` (``value``), else ``L4A_DATABASE_URL``, else ``default``.
+
+    Raises ``ValueError`` (one line, no password) for a URL of another kind (``mysql://``) or a
+    PostgreSQL URL without a host or database name."""
+    text = str(value) if value is not None else os.environ.get(ENV_URL) or None
+    if text is None:
+        if default is None:
+            raise ValueError("no database given")
+        text = str(default)
+    scheme = urlsplit(text).scheme.lower()
+    if scheme in _SCHEMES:
+        parts = urlsplit(text)
+        if not parts.hostname and "host=" not in parts.query:
+            raise ValueError(f"the database URL {redact(text)} names no host")
+        if not parts.path.strip("/"):
+            raise ValueError(f"the database URL {redact(text)} names no database (…/dbname)")
+        return DatabaseTarget(url=text)
+    if "://" in text and len(scheme) > 1:  # one-letter schemes are Windows drives
+        raise ValueError(
+            f"unsupported database URL {redact(text)}: give a SQLite file path or postgresql://…"
+        )
+    return DatabaseTarget(path=Path(text))
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (in the user part and in the query)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<database URL>"
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        name = user.split(":", 1)[0]
+        netloc = f"{name}:***@{host}"
+    query = "&".join(
+        f"{key}=***" if key.lower() in ("password", "passfile", "sslpassword") else item
+        for item in parts.query.split("&")
+        if item
+        for key in [item.split("=", 1)[0]]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
