@@ -175,7 +175,7 @@ async def main(speed: float, hours: float) -> None:
         clock = RehearsalClock(START - timedelta(minutes=30), speed=speed)
         hub.clock = clock
         store.clock = clock
-        announcer = Announcer(hub, AnnounceRepo(store.db))  # a fresh one on the fresh clock
+        announcer = Announcer(hub, AnnounceRepo(store.database))  # a fresh one on the fresh clock
         await announcer.load()
         hub.announcer = announcer
         announcer.register(outbox)

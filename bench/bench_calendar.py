@@ -63,10 +63,10 @@ async def revisions(programme: Programme) -> tuple[float, float]:
         store = await Store.open(Path(tmp) / "bench.sqlite3", FrozenClock(BEFORE))
         try:
             start = time.perf_counter_ns()
-            await record_revisions(store.db, programme.sessions, programme, BEFORE)
+            await record_revisions(store.database, programme.sessions, programme, BEFORE)
             first = (time.perf_counter_ns() - start) / 1e6
             start = time.perf_counter_ns()
-            await record_revisions(store.db, programme.sessions, programme, BEFORE)
+            await record_revisions(store.database, programme.sessions, programme, BEFORE)
             again = (time.perf_counter_ns() - start) / 1e6
         finally:
             await store.close()

@@ -157,7 +157,9 @@ async def _matrix_outbox(
     ratelimit.install(api)
     calm = matrix_outbox.CALM
     matrix_outbox.CALM = calm / scale  # the outbox's own waits run at the simulator's pace
-    outbox = matrix_outbox.MatrixOutbox(api, MatrixState(store.db), clock, max_wait=60 / scale)
+    outbox = matrix_outbox.MatrixOutbox(
+        api, MatrixState(store.database), clock, max_wait=60 / scale
+    )
     await outbox.load()
     # The DM rooms exist (opened earlier): creating them is rc_room_creation's business, see
     # the projection printed below.

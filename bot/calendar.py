@@ -192,7 +192,7 @@ async def calendar_reply(
     if not chosen:
         return Reply(ok=False).para(t(lang, "calendar.empty"))
     programme = ctx.programme
-    revisions = await record_revisions(ctx.hub.store.db, chosen, programme, ctx.now)
+    revisions = await record_revisions(ctx.hub.store.database, chosen, programme, ctx.now)
     zone = ctx.prefs.zone
     zone_key = zone.key if ctx.prefs.zone_set and isinstance(zone.tzinfo, ZoneInfo) else None
     # icalendar takes ~0.3 ms per event (line folding): in a thread, so that a whole-programme

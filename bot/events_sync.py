@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-import aiosqlite
-
+from bot.db import Database
 from bot.doc import Reply, error
 from bot.events import EventSpec, LiveEvent, Mapped, Plan, plan
 from bot.i18n import t, tn
@@ -65,45 +64,45 @@ class EventsApi(Protocol):
 class EventsRepo:
     """The ``scheduled_events`` table: which event this bot made for which session."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def mapping(self, guild_id: str) -> list[Mapped]:
-        async with self.db.execute(
+        rows = await self.db.fetch(
             "SELECT session_id, event_id, fingerprint FROM scheduled_events WHERE guild_id = ?",
             (guild_id,),
-        ) as cur:
-            return [Mapped(r[0], r[1], r[2]) async for r in cur]
+        )
+        return [Mapped(r[0], r[1], r[2]) for r in rows]
 
     async def remember(self, guild_id: str, spec: EventSpec, event_id: str, now: datetime) -> None:
-        await self.db.execute(
-            "DELETE FROM scheduled_events WHERE guild_id = ? AND event_id = ? AND session_id <> ?",
-            (guild_id, event_id, spec.session_id),
-        )
-        await self.db.execute(
-            "INSERT INTO scheduled_events (guild_id, session_id, event_id, fingerprint, synced_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, session_id) DO UPDATE SET"
-            " event_id = excluded.event_id, fingerprint = excluded.fingerprint,"
-            " synced_at = excluded.synced_at",
-            (guild_id, spec.session_id, event_id, spec.fingerprint, now.isoformat()),
-        )
-        await self.db.commit()
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM scheduled_events"
+                " WHERE guild_id = ? AND event_id = ? AND session_id <> ?",
+                (guild_id, event_id, spec.session_id),
+            )
+            await tx.execute(
+                "INSERT INTO scheduled_events"
+                " (guild_id, session_id, event_id, fingerprint, synced_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, session_id) DO UPDATE SET"
+                " event_id = excluded.event_id, fingerprint = excluded.fingerprint,"
+                " synced_at = excluded.synced_at",
+                (guild_id, spec.session_id, event_id, spec.fingerprint, now.isoformat()),
+            )
 
     async def session_of(self, guild_id: str, event_id: str) -> str | None:
         """The session an event of this bot stands for (``None``: not one of ours)."""
-        async with self.db.execute(
+        found = await self.db.fetchval(
             "SELECT session_id FROM scheduled_events WHERE guild_id = ? AND event_id = ?",
             (guild_id, event_id),
-        ) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
+        )
+        return None if found is None else str(found)
 
     async def forget(self, guild_id: str, event_id: str) -> None:
         await self.db.execute(
             "DELETE FROM scheduled_events WHERE guild_id = ? AND event_id = ?",
             (guild_id, event_id),
         )
-        await self.db.commit()
 
 
 @dataclass(slots=True)

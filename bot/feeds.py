@@ -10,11 +10,10 @@ import re
 import secrets
 from datetime import datetime
 
-import aiosqlite
-
 from bot.announce.follows import followed_sessions, lead_minutes
 from bot.calendar import calendar_bytes
 from bot.context import Caller, Ctx
+from bot.db import Database
 from bot.doc import Code, Reply, error
 from bot.hub import Hub
 from bot.i18n import t
@@ -28,18 +27,15 @@ def feed_path(token: str) -> str:
     return f"/feed/{token}.ics"
 
 
-async def feed_token(
-    db: aiosqlite.Connection, caller: Caller, now: datetime, *, reset: bool
-) -> str:
+async def feed_token(db: Database, caller: Caller, now: datetime, *, reset: bool) -> str:
     """The caller's feed token (made on first use; a new one, revoking the old, on ``reset``)."""
     if not reset:
-        cur = await db.execute(
+        found = await db.fetchval(
             "SELECT token FROM ics_feeds WHERE front = ? AND user_id = ?",
             (caller.front, caller.user_id),
         )
-        row = await cur.fetchone()
-        if row:
-            return str(row[0])
+        if found is not None:
+            return str(found)
     token = secrets.token_urlsafe(32)
     await db.execute(
         "INSERT INTO ics_feeds (front, user_id, token, created_at) VALUES (?, ?, ?, ?) "
@@ -47,15 +43,13 @@ async def feed_token(
         "created_at = excluded.created_at",
         (caller.front, caller.user_id, token, now.isoformat(timespec="seconds")),
     )
-    await db.commit()
     return token
 
 
-async def feed_owner(db: aiosqlite.Connection, token: str) -> tuple[str, str] | None:
+async def feed_owner(db: Database, token: str) -> tuple[str, str] | None:
     if not TOKEN.match(token):
         return None
-    cur = await db.execute("SELECT front, user_id FROM ics_feeds WHERE token = ?", (token,))
-    row = await cur.fetchone()
+    row = await db.fetchrow("SELECT front, user_id FROM ics_feeds WHERE token = ?", (token,))
     return (str(row[0]), str(row[1])) if row else None
 
 
@@ -70,7 +64,7 @@ async def feed_command(ctx: Ctx, args: str) -> Reply:
         usage = f"{ctx.caller.prefix}ics feed reset"
         return error(t(lang, "calendar.unknown_scope", scope=args.strip()[:40], usage=usage))
     reset = bool(words)
-    token = await feed_token(ctx.hub.store.db, ctx.caller, ctx.now, reset=reset)
+    token = await feed_token(ctx.hub.store.database, ctx.caller, ctx.now, reset=reset)
     reply = Reply(private=True)
     if reset:
         reply.para(t(lang, "calendar.feed.reset"))
@@ -85,7 +79,7 @@ async def feed_calendar(hub: Hub, front: str, user_id: str, now: datetime) -> by
     ctx = hub.context(Caller(front, user_id))
     sessions = await followed_sessions(hub, front, user_id)
     leads = lead_minutes(hub, front, user_id)
-    revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
+    revisions = await record_revisions(hub.store.database, sessions, hub.programme, now)
     name = t(ctx.lang, "calendar.agenda_name", hub=hub.programme.forum.hub_name(ctx.lang))
     zone = ctx.prefs.zone.key if ctx.prefs.zone_set and "/" in ctx.prefs.zone.key else None
     return await asyncio.to_thread(

@@ -49,7 +49,7 @@ class Hub:
         #: Polls, on their own database connection.
         self.polls = polls
         #: Announcements and reminders (the fronts register their outboxes and start it).
-        self.announcer = Announcer(self, AnnounceRepo(store.db))
+        self.announcer = Announcer(self, AnnounceRepo(store.database))
         #: The programme's live source (``schedule = "https://…"``), if configured: refreshed
         #: by a periodic job of the supervisor (``build_app`` starts it).
         self.live_source: LiveSource | None = None

@@ -17,8 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from bot.db import Database, Executor
 from bot.programme import LANGS, Programme, Session
 from bot.programme.schema import LocalText
 
@@ -64,25 +63,30 @@ def fingerprint(session: Session, programme: Programme) -> str:
 
 
 async def record_revisions(
-    db: aiosqlite.Connection, sessions: Iterable[Session], programme: Programme, now: datetime
+    db: Database, sessions: Iterable[Session], programme: Programme, now: datetime
 ) -> dict[str, Revision]:
     """Each session's revision, after counting a change for every session whose fingerprint
-    differs from the stored one (new sessions start at 0). Committed before it returns."""
+    differs from the stored one (new sessions start at 0). Committed before it returns; read
+    and written in one transaction, so two processes never count one change twice."""
     wanted = {s.id: fingerprint(s, programme) for s in sessions}
     if not wanted:
         return {}
+    async with db.transaction() as tx:
+        return await _record(tx, wanted, now)
+
+
+async def _record(tx: Executor, wanted: dict[str, str], now: datetime) -> dict[str, Revision]:
     stored: dict[str, tuple[str, int, str]] = {}
     ids = list(wanted)
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
-        async with db.execute(
+        for row in await tx.fetch(
             "SELECT session_id, fingerprint, sequence, changed_at FROM session_revisions "
             f"WHERE session_id IN ({marks})",
             chunk,
-        ) as cur:
-            async for row in cur:
-                stored[row[0]] = (row[1], int(row[2]), row[3])
+        ):
+            stored[row[0]] = (row[1], int(row[2]), row[3])
     stamp = now.isoformat(timespec="seconds")
     out: dict[str, Revision] = {}
     writes: list[tuple[str, str, int, str]] = []
@@ -97,12 +101,11 @@ async def record_revisions(
         else:
             out[sid] = Revision(old[1], datetime.fromisoformat(old[2]))
     if writes:
-        await db.executemany(
+        await tx.executemany(
             "INSERT INTO session_revisions (session_id, fingerprint, sequence, changed_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
             "fingerprint = excluded.fingerprint, sequence = excluded.sequence, "
             "changed_at = excluded.changed_at",
             writes,
         )
-        await db.commit()
     return out

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.db import Database, DatabaseTarget, parse_target
 from bot.db.migrate import Migration, bundled_migrations, migrate_sqlite, sqlite_schema_version
 from bot.db.sqlite import SqliteDatabase
 from bot.dbfile import ProcessLock, StoreError
-
-if TYPE_CHECKING:
-    import aiosqlite
 
 __all__ = [
     "Migration",
@@ -72,12 +68,6 @@ class Store:
         self.database = database
         self.clock = clock
         self._users: dict[tuple[str, str], UserPrefs] = {}
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        """The SQLite connection underneath (code not yet on :attr:`database` only)."""
-        assert isinstance(self.database, SqliteDatabase), "SQLite only: use store.database"
-        return self.database.conn
 
     @property
     def path(self) -> Path | None:

@@ -78,8 +78,8 @@ class EventFollowCog(commands.Cog):
     def __init__(self, bot: commands.Bot, hub: Hub) -> None:
         self.bot = bot
         self.hub = hub
-        self.repo = EventsRepo(hub.store.db)
-        self.ledger = AnnounceRepo(hub.store.db)
+        self.repo = EventsRepo(hub.store.database)
+        self.ledger = AnnounceRepo(hub.store.database)
         self.jobs = DueJobs(hub.clock, self._due, hub.supervisor, prefix="event-status:")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._parser: Callable[[dict[str, Any]], None] | None = None

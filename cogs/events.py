@@ -130,7 +130,7 @@ class EventsCog(commands.Cog):
     def __init__(self, bot: commands.Bot, hub: Hub) -> None:
         self.bot = bot
         self.hub = hub
-        self.repo = EventsRepo(hub.store.db)
+        self.repo = EventsRepo(hub.store.database)
         self._lock = asyncio.Lock()  # one sync at a time: two would both create
         self._auto = hub.config.events.sync
 

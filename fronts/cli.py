@@ -302,7 +302,7 @@ def cmd_proposals_export(args: argparse.Namespace) -> int:
         async with open_hub(
             config, SystemClock(), db=db, schedule=args.schedule, create=False
         ) as hub:
-            proposals = await ProposalRepo(hub.store.db).all()
+            proposals = await ProposalRepo(hub.store.database).all()
             print(f"{len(proposals)} proposal{'' if len(proposals) == 1 else 's'}", file=sys.stderr)
             return proposals_csv(proposals, hub.base_programme, lang)
 
@@ -351,7 +351,7 @@ def cmd_ics(args: argparse.Namespace) -> int:
 
     async def with_hub(hub: Hub, lang: str, now: datetime) -> bytes:
         sessions = hub.programme.sessions
-        revisions = await record_revisions(hub.store.db, sessions, hub.programme, now)
+        revisions = await record_revisions(hub.store.database, sessions, hub.programme, now)
         return calendar_bytes(sessions, hub.programme, lang, now=now, revisions=revisions)
 
     def alone(programme: Programme, lang: str, now: datetime) -> bytes:

@@ -76,13 +76,11 @@ class ConsoleOutbox:
         key = DELIVERY_KEY.get()
         if key is None:
             return True  # not a delivery of the ledger
-        db = self.console.hub.store.db
-        cur = await db.execute(
-            "INSERT OR IGNORE INTO console_printed (key, printed_at) VALUES (?, ?)",
+        added = await self.console.hub.store.database.execute(
+            "INSERT INTO console_printed (key, printed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (key, self.console.hub.clock.now().isoformat(timespec="seconds")),
         )
-        await db.commit()
-        if cur.rowcount == 0:
+        if added == 0:
             log.info("delivery %s was printed before: not printed again", key)
             return False
         return True

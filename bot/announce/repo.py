@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.announce.model import Delivery, Follow, TargetType
+from bot.db import Database
+from bot.db.base import as_mapping
 
 
 def _iso(at: datetime) -> str:
@@ -23,28 +23,20 @@ def _instant(text: str) -> datetime:
 
 
 class AnnounceRepo:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def _write_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
-        """One statement over ``rows``, committed; on failure (the write lock held elsewhere,
-        a full disk) the transaction is rolled back, so a later attempt starts afresh (a stale
-        read snapshot would make every retry fail)."""
-        try:
-            await self.db.executemany(sql, rows)
-            await self.db.commit()
-        except BaseException:
-            if self.db.in_transaction:
-                await self.db.rollback()
-            raise
+        """One statement over ``rows``, committed (rolled back on failure: the write lock held
+        elsewhere, a full disk, so a later attempt starts afresh)."""
+        await self.db.executemany(sql, rows)
 
     # -- follows ---------------------------------------------------------------------------
     async def follows(self) -> list[Follow]:
-        async with self.db.execute(
+        rows = await self.db.fetch(
             "SELECT front, user_id, target_type, target, lead_minutes, since, locale, dm"
             " FROM announce_follows"
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             Follow(r[0], r[1], r[2], r[3], int(r[4]), _instant(r[5]), r[6], bool(r[7]))
             for r in rows
@@ -68,56 +60,56 @@ class AnnounceRepo:
                 int(follow.dm),
             ),
         )
-        await self.db.commit()
 
     async def remove_follows(
         self, front: str, user_id: str, target_type: TargetType | None, target: str | None
     ) -> int:
         """Remove one follow, or all of a user's follows when ``target_type`` is ``None``."""
         if target_type is None:
-            cur = await self.db.execute(
+            return await self.db.execute(
                 "DELETE FROM announce_follows WHERE front = ? AND user_id = ?", (front, user_id)
             )
-        else:
-            cur = await self.db.execute(
-                "DELETE FROM announce_follows WHERE front = ? AND user_id = ?"
-                " AND target_type = ? AND target = ?",
-                (front, user_id, target_type, target or ""),
-            )
-        await self.db.commit()
-        return cur.rowcount
+        return await self.db.execute(
+            "DELETE FROM announce_follows WHERE front = ? AND user_id = ?"
+            " AND target_type = ? AND target = ?",
+            (front, user_id, target_type, target or ""),
+        )
 
     # -- closed private messages -----------------------------------------------------------
     async def closed(self) -> set[tuple[str, str]]:
-        async with self.db.execute("SELECT front, user_id FROM announce_closed_dms") as cur:
-            return {(r[0], r[1]) for r in await cur.fetchall()}
+        rows = await self.db.fetch("SELECT front, user_id FROM announce_closed_dms")
+        return {(r[0], r[1]) for r in rows}
 
     async def note_closed(self, front: str, user_id: str, reason: str, now: datetime) -> None:
         await self._write_many(
-            "INSERT OR IGNORE INTO announce_closed_dms (front, user_id, noted_at, reason)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO announce_closed_dms (front, user_id, noted_at, reason)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(front, user_id, _iso(now), reason[:300])],
         )
 
     async def clear_closed(self, front: str, user_id: str) -> bool:
-        cur = await self.db.execute(
+        removed = await self.db.execute(
             "DELETE FROM announce_closed_dms WHERE front = ? AND user_id = ?", (front, user_id)
         )
-        await self.db.commit()
-        return cur.rowcount > 0
+        return removed > 0
 
     # -- ledger ----------------------------------------------------------------------------
     async def ledger(self) -> dict[str, str]:
         """Every key in the ledger with its status."""
-        async with self.db.execute("SELECT key, status FROM announce_ledger") as cur:
-            return {r[0]: r[1] for r in await cur.fetchall()}
+        rows = await self.db.fetch("SELECT key, status FROM announce_ledger")
+        return {r[0]: r[1] for r in rows}
 
     async def status(self, key: str) -> str | None:
-        async with self.db.execute(
-            "SELECT status FROM announce_ledger WHERE key = ?", (key,)
-        ) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
+        status = await self.db.fetchval("SELECT status FROM announce_ledger WHERE key = ?", (key,))
+        return None if status is None else str(status)
+
+    async def statuses(self, keys: list[str]) -> dict[str, str]:
+        """The status of each of ``keys`` that is in the ledger."""
+        marks = ",".join("?" * len(keys))
+        rows = await self.db.fetch(
+            f"SELECT key, status FROM announce_ledger WHERE key IN ({marks})", keys
+        )
+        return {r[0]: r[1] for r in rows}
 
     async def claim(self, deliveries: Iterable[Delivery], now: datetime) -> None:
         """Write the deliveries as 'sending' (one more attempt each) and commit: from here a
@@ -142,9 +134,9 @@ class AnnounceRepo:
     async def skip(self, deliveries: Iterable[Delivery], now: datetime, detail: str) -> None:
         stamp = _iso(now)
         await self._write_many(
-            "INSERT OR IGNORE INTO announce_ledger"
+            "INSERT INTO announce_ledger"
             " (key, front, target, session_id, due_at, status, attempts, updated_at, detail)"
-            " VALUES (?, ?, ?, ?, ?, 'skipped', 0, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, 'skipped', 0, ?, ?) ON CONFLICT DO NOTHING",
             [
                 (d.key, d.front, d.target, d.session_id, _iso(d.due), stamp, detail)
                 for d in deliveries
@@ -157,19 +149,16 @@ class AnnounceRepo:
 
     async def rows(self) -> list[dict[str, object]]:
         """The whole ledger (tests, diagnostics)."""
-        async with self.db.execute(
+        rows = await self.db.fetch(
             "SELECT key, front, target, session_id, due_at, status, attempts, detail"
             " FROM announce_ledger ORDER BY due_at, key"
-        ) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+        )
+        return [dict(as_mapping(r)) for r in rows]
 
     # -- watermark -------------------------------------------------------------------------
     async def watermark(self) -> datetime | None:
-        async with self.db.execute(
-            "SELECT value FROM announce_meta WHERE name = 'watermark'"
-        ) as cur:
-            row = await cur.fetchone()
-        return _instant(row[0]) if row else None
+        value = await self.db.fetchval("SELECT value FROM announce_meta WHERE name = 'watermark'")
+        return _instant(value) if value is not None else None
 
     async def set_watermark(self, at: datetime) -> None:
         await self._write_many(
@@ -179,11 +168,11 @@ class AnnounceRepo:
         )
 
     async def meta_prefixed(self, prefix: str) -> dict[str, str]:
-        async with self.db.execute(
+        rows = await self.db.fetch(
             "SELECT name, value FROM announce_meta WHERE substr(name, 1, ?) = ?",
             (len(prefix), prefix),
-        ) as cur:
-            return {r[0]: r[1] for r in await cur.fetchall()}
+        )
+        return {r[0]: r[1] for r in rows}
 
     async def set_meta(self, name: str, value: str) -> None:
         await self._write_many(

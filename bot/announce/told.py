@@ -73,7 +73,7 @@ def result_target(poll: Poll) -> str | None:
 class Told:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self.repo = AnnounceRepo(hub.store.db)
+        self.repo = AnnounceRepo(hub.store.database)
         self.outboxes: dict[str, Outbox] = {}
         self.fanout = FanOut(
             self.repo,
@@ -199,11 +199,7 @@ class Told:
     async def _statuses(self, keys: list[str]) -> dict[str, str]:
         if not keys:
             return {}
-        marks = ",".join("?" * len(keys))
-        async with self.repo.db.execute(
-            f"SELECT key, status FROM announce_ledger WHERE key IN ({marks})", keys
-        ) as cur:
-            return {r[0]: r[1] for r in await cur.fetchall()}
+        return await self.repo.statuses(keys)
 
     async def _close(self, n: Notice, status: str) -> None:
         from bot.proposals.moderation import notice_sent

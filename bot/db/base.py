@@ -43,6 +43,11 @@ class Transaction(Executor, Protocol):
         """Tell every process's listeners of ``channel`` once this transaction commits."""
         ...
 
+    async def lock(self, name: str) -> None:
+        """Hold ``name`` until this transaction ends: no other process's transaction holding
+        it runs meanwhile (check-then-write on several rows, such as a limit per host)."""
+        ...
+
 
 class Database(abc.ABC):
     """A connection (pool) to the bot's database."""

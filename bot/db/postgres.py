@@ -95,6 +95,9 @@ class _Tx:
         except asyncpg.PostgresError as exc:
             raise _integrity(exc) from exc
 
+    async def lock(self, name: str) -> None:
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
+
     def notify(self, channel: str, payload: str = "") -> None:
         # Queued: sent by the transaction helper just before COMMIT (delivered at commit).
         self.notices.append((channel, payload))

@@ -62,6 +62,9 @@ class _Tx:
     def notify(self, channel: str, payload: str = "") -> None:
         self.notices.append((channel, payload))
 
+    async def lock(self, name: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already made this the only writer."""
+
 
 class SqliteDatabase(Database):
     dialect: ClassVar[str] = "sqlite"
@@ -144,8 +147,7 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Tx]:
         async with self._lock:
-            if not self.conn.in_transaction:  # TRANSITION: code still on store.db may leave one
-                await self.conn.execute("BEGIN IMMEDIATE")
+            await self.conn.execute("BEGIN IMMEDIATE")
             tx = _Tx(self.conn)
             try:
                 yield tx

@@ -9,7 +9,7 @@ from bot.proposals.repo import ProposalRepo
 
 
 def repo_of(hub: Hub) -> ProposalRepo:
-    return ProposalRepo(hub.store.db)
+    return ProposalRepo(hub.store.database)
 
 
 async def form_env(ctx: Ctx) -> FormEnv:

@@ -8,14 +8,12 @@ statement that writes, never by a read followed by a write.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
+from bot.db import Database, IntegrityError
 from bot.proposals.model import (
     Answers,
     Decision,
@@ -119,28 +117,22 @@ class ReviewPost:
 
 
 class ProposalRepo:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        async with self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self.db.fetch(sql, params)
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self.db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await self.db.fetchrow(sql, params)
 
-    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement and commit; the number of rows it changed."""
-        try:
-            async with self.db.execute(sql, params) as cur:
-                count = cur.rowcount
-            await self.db.commit()
-        except BaseException:
-            if self.db.in_transaction:
-                await self.db.rollback()
-            raise
-        return count
+    async def _write(self, sql: str, params: Sequence[Any] = (), *, lock: str = "") -> int:
+        """Run one statement and commit; the number of rows it changed. ``lock``: a name no two
+        processes' transactions may hold at once (a check-then-write on several rows)."""
+        async with self.db.transaction() as tx:
+            if lock:
+                await tx.lock(lock)
+            return await tx.execute(sql, params)
 
     # -- proposals --------------------------------------------------------------------------
     async def insert(
@@ -150,22 +142,20 @@ class ProposalRepo:
         Raises :class:`Duplicate` for a title the host already used."""
         at = stamp(now)
         try:
-            async with self.db.execute(
-                "INSERT INTO proposals (front, user_id, lang, host_name, organisation, title, "
-                "title_key, description, slot, language, capitals, format, cohosts, email, "
-                "created_at, updated_at) "
-                "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
-                f"WHERE (SELECT COUNT(*) FROM proposals WHERE front = ? AND user_id = ? "
-                f"AND status IN {_OPEN}) < ?",
-                (front, user_id, lang, *_values(answers), at, at, front, user_id, limit),
-            ) as cur:
-                new_id = cur.lastrowid if cur.rowcount == 1 else None
-            await self.db.commit()
-        except sqlite3.IntegrityError as exc:
-            if self.db.in_transaction:
-                await self.db.rollback()
+            async with self.db.transaction() as tx:
+                await tx.lock(f"proposals:{front}:{user_id}")
+                new_id = await tx.fetchval(
+                    "INSERT INTO proposals (front, user_id, lang, host_name, organisation, title, "
+                    "title_key, description, slot, language, capitals, format, cohosts, email, "
+                    "created_at, updated_at) "
+                    "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+                    f"WHERE (SELECT COUNT(*) FROM proposals WHERE front = ? AND user_id = ? "
+                    f"AND status IN {_OPEN}) < ? RETURNING id",
+                    (front, user_id, lang, *_values(answers), at, at, front, user_id, limit),
+                )
+        except IntegrityError as exc:
             raise Duplicate from exc
-        return new_id
+        return None if new_id is None else int(new_id)
 
     async def update(self, proposal_id: int, lang: str, answers: Answers, now: datetime) -> bool:
         """Replace an open proposal's answers; it goes back to pending. False if not open."""
@@ -177,7 +167,7 @@ class ProposalRepo:
                 f"WHERE id = ? AND status IN {_OPEN}",
                 (lang, *_values(answers), stamp(now), proposal_id),
             )
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise Duplicate from exc
         return count == 1
 
@@ -217,7 +207,7 @@ class ProposalRepo:
                 "AND approved_slot = ?) < ?"
             )
             params += [slot, capacity]
-        return await self._write(sql, params) == 1
+        return await self._write(sql, params, lock="proposals:slots") == 1
 
     async def get(self, proposal_id: int) -> Proposal | None:
         row = await self._one(f"SELECT {_COLUMNS} FROM proposals WHERE id = ?", (proposal_id,))
@@ -293,18 +283,20 @@ class ProposalRepo:
         now: datetime,
         step: int | None = None,
     ) -> None:
-        if step is not None:  # one conversation at a time per user
-            await self.db.execute(
-                "UPDATE proposal_drafts SET step = NULL WHERE front = ? AND user_id = ? "
-                "AND target <> ?",
-                (front, user_id, target),
+        async with self.db.transaction() as tx:
+            if step is not None:  # one conversation at a time per user
+                await tx.execute(
+                    "UPDATE proposal_drafts SET step = NULL WHERE front = ? AND user_id = ? "
+                    "AND target <> ?",
+                    (front, user_id, target),
+                )
+            await tx.execute(
+                "INSERT INTO proposal_drafts (front, user_id, target, answers, step, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target) DO UPDATE SET "
+                "answers = excluded.answers, step = excluded.step, "
+                "updated_at = excluded.updated_at",
+                (front, user_id, target, json.dumps(answers, ensure_ascii=False), step, stamp(now)),
             )
-        await self._write(
-            "INSERT INTO proposal_drafts (front, user_id, target, answers, step, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target) DO UPDATE SET "
-            "answers = excluded.answers, step = excluded.step, updated_at = excluded.updated_at",
-            (front, user_id, target, json.dumps(answers, ensure_ascii=False), step, stamp(now)),
-        )
 
     async def delete_draft(self, front: str, user_id: str, target: int) -> None:
         await self._write(

@@ -87,7 +87,7 @@ def approved_source(store: Store) -> SessionSource:
     """The approved proposals in ``store``, as sessions of a base programme."""
 
     async def approved(base: Programme) -> list[Session]:
-        return approved_sessions(base, await ProposalRepo(store.db).with_status(["approved"]))
+        return approved_sessions(base, await ProposalRepo(store.database).with_status(["approved"]))
 
     return approved
 

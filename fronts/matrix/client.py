@@ -94,7 +94,7 @@ class MatrixBot:
         self.api = api
         self.config = hub.config.matrix
         self.user_id = str(api.mxid)
-        self.state = MatrixState(hub.store.db)
+        self.state = MatrixState(hub.store.database)
         ratelimit.install(api)  # 429s keep their retry_after_ms
         self.outbox = MatrixOutbox(
             api, self.state, hub.clock, max_wait=self.config.max_backoff_seconds

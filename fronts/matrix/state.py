@@ -16,32 +16,25 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
+from bot.db import Database
 
 Outgoing = list[tuple[str, str, dict[str, Any]]]  # (room id, event type, content), in order
 KEEP_HANDLED = timedelta(days=7)
 
 
 class MatrixState:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def _write(self, sql: str, params: tuple[object, ...]) -> None:
         """One statement and its COMMIT, finished even if the caller is cancelled (the bot
-        stopping): the connection is the bot's shared store, and a write left uncommitted would
-        hold SQLite's write lock for every other writer (the poll votes among them)."""
-
-        async def run() -> None:
-            await self.db.execute(sql, params)
-            await self.db.commit()
-
-        await asyncio.shield(asyncio.ensure_future(run()))
+        stopping): what the homeserver was told must match what is saved."""
+        await asyncio.shield(asyncio.ensure_future(self.db.execute(sql, params)))
 
     # -- sync token ---------------------------------------------------------------------------
     async def get(self, key: str) -> str | None:
-        async with self.db.execute("SELECT value FROM matrix_state WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
-        return str(row[0]) if row else None
+        value = await self.db.fetchval("SELECT value FROM matrix_state WHERE key = ?", (key,))
+        return None if value is None else str(value)
 
     async def set(self, key: str, value: str) -> None:
         await self._write(
@@ -55,23 +48,19 @@ class MatrixState:
         if not items:
             return
 
-        async def run() -> None:
-            await self.db.executemany(
-                "INSERT INTO matrix_state (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                items,
-            )
-            await self.db.commit()
-
-        await asyncio.shield(asyncio.ensure_future(run()))
+        write = self.db.executemany(
+            "INSERT INTO matrix_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            items,
+        )
+        await asyncio.shield(asyncio.ensure_future(write))
 
     # -- handled commands -----------------------------------------------------------------------
     async def handled(self, event_id: str) -> tuple[bool, Outgoing | None]:
         """``(seen, reply still to send)``: ``(False, None)`` for a new event."""
-        async with self.db.execute(
+        row = await self.db.fetchrow(
             "SELECT reply, done FROM matrix_events WHERE event_id = ?", (event_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return False, None
         if row[1] or row[0] is None:
@@ -93,10 +82,10 @@ class MatrixState:
 
     async def pending(self) -> list[tuple[str, str, Outgoing]]:
         """Answers recorded but not yet acknowledged by the homeserver (oldest first)."""
-        async with self.db.execute(
-            "SELECT event_id, room_id, reply FROM matrix_events WHERE done = 0 ORDER BY rowid"
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await self.db.fetch(
+            "SELECT event_id, room_id, reply FROM matrix_events WHERE done = 0"
+            " ORDER BY handled_at, event_id"
+        )
         return [(str(r[0]), str(r[1]), _outgoing(r[2] or "[]")) for r in rows]
 
     async def prune(self, now: datetime) -> None:
@@ -107,8 +96,8 @@ class MatrixState:
 
     # -- direct-message rooms -------------------------------------------------------------------
     async def direct_rooms(self) -> dict[str, str]:
-        async with self.db.execute("SELECT user_id, room_id FROM matrix_direct") as cur:
-            return {str(r[0]): str(r[1]) async for r in cur}
+        rows = await self.db.fetch("SELECT user_id, room_id FROM matrix_direct")
+        return {str(r[0]): str(r[1]) for r in rows}
 
     async def set_direct(self, user_id: str, room_id: str, now: datetime) -> None:
         await self._write(

@@ -12,7 +12,7 @@ from fronts.web.common import HUB
 
 async def feed(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    owner = await feed_owner(hub.store.db, request.match_info["token"])
+    owner = await feed_owner(hub.store.database, request.match_info["token"])
     if owner is None:
         raise web.HTTPNotFound()
     data = await feed_calendar(hub, *owner, hub.clock.now())

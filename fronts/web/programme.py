@@ -119,7 +119,7 @@ async def session_page(request: web.Request) -> web.StreamResponse:
 
 
 async def _ics(ctx: Ctx, sessions: list[Session], filename: str) -> web.Response:
-    revisions = await record_revisions(ctx.hub.store.db, sessions, ctx.programme, ctx.now)
+    revisions = await record_revisions(ctx.hub.store.database, sessions, ctx.programme, ctx.now)
     data = await asyncio.to_thread(
         functools.partial(
             calendar_bytes, sessions, ctx.programme, ctx.lang, now=ctx.now, revisions=revisions

@@ -111,7 +111,7 @@ async def test_sequence_grows_only_when_what_a_calendar_shows_changes(
     hub: Hub, programme: Programme
 ) -> None:
     session = programme.by_id["hub-oct-6"]
-    db = hub.store.db
+    db = hub.store.database
     first = await record_revisions(db, [session], programme, FORUM_MORNING)
     again = await record_revisions(db, [session], programme, FORUM_MORNING + timedelta(hours=1))
     assert first[session.id].sequence == again[session.id].sequence == 0

@@ -67,7 +67,7 @@ def timed(programme: Programme) -> int:
 async def test_a_second_sync_creates_nothing_and_edits_nothing(
     hub: Hub, programme: Programme
 ) -> None:
-    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    server, repo = FakeServer(), EventsRepo(hub.store.database)
     first = await sync_events(server, repo, GUILD, programme, BEFORE_FORUM, "en")
     assert first.created == timed(programme) == len(server.events)
     server.calls.clear()
@@ -77,7 +77,7 @@ async def test_a_second_sync_creates_nothing_and_edits_nothing(
 
 
 async def test_a_moved_session_is_edited_in_place(hub: Hub, programme: Programme) -> None:
-    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    server, repo = FakeServer(), EventsRepo(hub.store.database)
     await sync_events(server, repo, GUILD, programme, BEFORE_FORUM, "en")
     hub_slot = programme.by_id["hub-oct-6"]
     moved = dataclasses.replace(hub_slot, starts_at=hub_slot.starts_at + timedelta(hours=1))  # type: ignore[operator]
@@ -96,7 +96,7 @@ async def test_a_moved_session_is_edited_in_place(hub: Hub, programme: Programme
 async def test_an_event_deleted_between_listing_and_editing_is_made_again(
     hub: Hub, programme: Programme
 ) -> None:
-    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    server, repo = FakeServer(), EventsRepo(hub.store.database)
     await sync_events(server, repo, GUILD, programme, BEFORE_FORUM, "en")
     server.fail["edit"] = EventGone("Unknown Guild Scheduled Event")
     retitled = programme.with_sessions([])  # same sessions, asked in French: every text changes
@@ -109,7 +109,7 @@ async def test_an_event_deleted_between_listing_and_editing_is_made_again(
 async def test_without_the_manage_events_permission_the_sync_stops_with_one_clear_line(
     hub: Hub, programme: Programme
 ) -> None:
-    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    server, repo = FakeServer(), EventsRepo(hub.store.database)
     server.fail["create"] = EventsForbidden(
         "403 Forbidden (error code: 50013): Missing Permissions"
     )
@@ -123,7 +123,7 @@ async def test_without_the_manage_events_permission_the_sync_stops_with_one_clea
 async def test_a_sync_cut_short_keeps_what_it_did_and_the_next_one_finishes(
     hub: Hub, programme: Programme
 ) -> None:
-    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    server, repo = FakeServer(), EventsRepo(hub.store.database)
     created = 0
     real_create = server.create
 
@@ -144,7 +144,7 @@ async def test_a_sync_cut_short_keeps_what_it_did_and_the_next_one_finishes(
 
 
 async def test_servers_are_kept_apart(hub: Hub, programme: Programme) -> None:
-    one, two, repo = FakeServer(), FakeServer(), EventsRepo(hub.store.db)
+    one, two, repo = FakeServer(), FakeServer(), EventsRepo(hub.store.database)
     await sync_events(one, repo, "1", programme, BEFORE_FORUM, "en")
     result = await sync_events(two, repo, "2", programme, BEFORE_FORUM, "en")
     assert result.created == timed(programme) == len(two.events)
@@ -153,7 +153,7 @@ async def test_servers_are_kept_apart(hub: Hub, programme: Programme) -> None:
 async def test_a_listing_refused_reports_and_changes_nothing(
     hub: Hub, programme: Programme
 ) -> None:
-    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    server, repo = FakeServer(), EventsRepo(hub.store.database)
     server.fail["list"] = EventsForbidden("403 Forbidden")
     result = await sync_events(server, repo, GUILD, programme, BEFORE_FORUM, "en")
     assert result.forbidden and server.calls == []
@@ -162,7 +162,7 @@ async def test_a_listing_refused_reports_and_changes_nothing(
 async def test_an_event_discord_refuses_alone_does_not_stop_the_others(
     hub: Hub, programme: Programme
 ) -> None:
-    server, repo = FakeServer(), EventsRepo(hub.store.db)
+    server, repo = FakeServer(), EventsRepo(hub.store.database)
     real_create = server.create
 
     async def picky(spec: EventSpec) -> str:

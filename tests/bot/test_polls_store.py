@@ -212,15 +212,15 @@ async def test_a_vote_waits_for_another_connections_open_write_without_stopping_
 
     assert isinstance(store, Store)
     poll_id = await start(polls)
-    await store.db.execute(
+    await store.database.conn.execute(
         "INSERT INTO users (front, user_id, zone, created_at, updated_at)"
         " VALUES ('console', 'ana', 'UTC', 'now', 'now')"
     )
-    assert store.db.in_transaction  # the write lock is held until the commit below
+    assert store.database.conn.in_transaction  # the write lock is held until the commit below
 
     async def commit_soon() -> None:
         await asyncio.sleep(0.2)
-        await store.db.commit()
+        await store.database.conn.commit()
 
     committing = asyncio.create_task(commit_soon())
     loop = asyncio.get_running_loop()
@@ -242,7 +242,7 @@ async def test_a_write_cancelled_while_it_waits_for_the_lock_still_finishes_whol
 
     assert isinstance(store, Store)
     poll_id = await start(polls)
-    await store.db.execute(
+    await store.database.conn.execute(
         "INSERT INTO users (front, user_id, zone, created_at, updated_at)"
         " VALUES ('console', 'ana', 'UTC', 'now', 'now')"
     )  # the main store holds the write lock: the poll store's write has to wait for it
@@ -251,7 +251,7 @@ async def test_a_write_cancelled_while_it_waits_for_the_lock_still_finishes_whol
     remembering.cancel()
     with pytest.raises(asyncio.CancelledError):
         await remembering
-    await store.db.commit()
+    await store.database.conn.commit()
     next_poll = await asyncio.wait_for(start(polls), timeout=4)
     assert next_poll == poll_id + 1
     poll = polls.get(poll_id)

@@ -50,9 +50,9 @@ async def test_setting_one_preference_keeps_the_other(store: Store) -> None:
 
 
 async def test_database_uses_wal_and_records_the_schema_version(store: Store) -> None:
-    async with store.db.execute("PRAGMA journal_mode") as cur:
+    async with store.database.conn.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone())[0] == "wal"
-    assert await schema_version(store.db) == len(bundled_migrations())
+    assert await schema_version(store.database.conn) == len(bundled_migrations())
 
 
 async def test_migrations_apply_once_and_in_order(tmp_path: Path) -> None:

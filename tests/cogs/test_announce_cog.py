@@ -97,7 +97,7 @@ async def test_closed_dms_are_tried_once_and_noted(
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     attempts = [s for s in h.sent if s.kind == "dm"]
     assert len(attempts) == 1 and not attempts[0].ok
-    assert await AnnounceRepo(hub.store.db).closed() == {("discord", str(bea.id))}
+    assert await AnnounceRepo(hub.store.database).closed() == {("discord", str(bea.id))}
     [listing] = await h.slash("reminders", user=bea)
     assert "direct messages closed" in listing.content
 
@@ -206,4 +206,4 @@ async def test_opening_dms_too_fast_is_retried_and_never_taken_for_closed_dms(
     del h.http_fail[route]
     await hub.announcer.drain()  # type: ignore[union-attr]
     assert len(h.dm_texts(eva)) == 1
-    assert await AnnounceRepo(hub.store.db).closed() == set()
+    assert await AnnounceRepo(hub.store.database).closed() == set()

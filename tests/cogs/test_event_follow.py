@@ -55,7 +55,7 @@ async def discord_process(
 
 
 async def _event_of(hub: Hub, h: DiscordHarness, session_id: str) -> str:
-    mapping = await EventsRepo(hub.store.db).mapping(str(h.guild_id))
+    mapping = await EventsRepo(hub.store.database).mapping(str(h.guild_id))
     return next(m.event_id for m in mapping if m.session_id == session_id)
 
 

@@ -87,7 +87,7 @@ async def test_a_command_whose_write_cannot_be_saved_says_so_in_the_users_langua
 ) -> None:
     console = Console(bot)
     await console.handle("@ana /language es")
-    await bot.store.db.execute("PRAGMA busy_timeout = 50")
+    await bot.store.database.conn.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(db_path, isolation_level=None)  # another program holds the lock
     other.execute("BEGIN IMMEDIATE")
     try:

@@ -124,7 +124,7 @@ async def running_bot(
 async def restarted_announcer(hub: Hub) -> Announcer:
     """A new announcer on ``hub``'s database, as a restarted process loads it (what the first
     one had in memory is gone); the caller stops it."""
-    announcer = Announcer(hub, AnnounceRepo(hub.store.db))
+    announcer = Announcer(hub, AnnounceRepo(hub.store.database))
     await announcer.load()
     hub.announcer = announcer
     return announcer

@@ -112,7 +112,7 @@ async def test_a_delivery_left_sending_by_a_crash_is_resent_with_the_same_key(
     clock = FrozenClock(datetime(2021, 10, 6, 9, 45, tzinfo=UTC))
     async with running_bot(_config(), programme, db_path, clock, FakeOutbox(), start=False) as hub:
         (due,) = hub.announcer.plan(clock.now(), clock.now() + timedelta(minutes=1))  # type: ignore[union-attr]
-        await AnnounceRepo(hub.store.db).claim([due], clock.now())  # then the process died
+        await AnnounceRepo(hub.store.database).claim([due], clock.now())  # then the process died
     outbox = FakeOutbox()
     async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
@@ -135,10 +135,10 @@ async def test_closed_private_messages_are_noted_once_and_not_retried(
         ]
         listing = text_of(follows.reminders(hub.context(person("bea"))))
         assert "cannot write to you privately" in listing
-        assert await AnnounceRepo(hub.store.db).closed() == {("console", "bea")}
+        assert await AnnounceRepo(hub.store.database).closed() == {("console", "bea")}
         again = await follows.remind(hub.context(person("bea")), "all")
         assert "try again" in text_of(again)
-        assert await AnnounceRepo(hub.store.db).closed() == set()
+        assert await AnnounceRepo(hub.store.database).closed() == set()
 
 
 async def test_transient_failures_are_retried_a_bounded_number_of_times(

@@ -40,7 +40,9 @@ async def _prepare(hub: Hub, clock: FrozenClock) -> None:
     announcer = hub.announcer
     assert announcer is not None
     announcer.fanout.backoff = Backoff(first=0.05, cap=0.2)
-    await hub.store.db.execute("PRAGMA busy_timeout = 50")  # wait 50 ms for the lock, not 5 s
+    await hub.store.database.conn.execute(
+        "PRAGMA busy_timeout = 50"
+    )  # wait 50 ms for the lock, not 5 s
     clock.set(T + timedelta(minutes=10))  # 11:50: the 15-minute announcement and the reminder
 
 

@@ -130,7 +130,7 @@ async def _decided(hub: Hub, front: str) -> int:
 
 
 async def _ledger(hub: Hub, like: str = "dec:%") -> list[tuple[str, str, int]]:
-    async with hub.store.db.execute(
+    async with hub.store.database.conn.execute(
         "SELECT key, status, attempts FROM announce_ledger WHERE key LIKE ?", (like,)
     ) as cur:
         return [(r[0], r[1], r[2]) for r in await cur.fetchall()]

@@ -68,14 +68,14 @@ async def test_a_slot_that_has_started_is_refused(hub: Hub, clock: FrozenClock) 
 
 async def test_a_full_slot_is_refused_and_not_offered(hub: Hub) -> None:
     hub.config.proposals.rooms_per_slot = 1
-    await hub.store.db.execute(
+    await hub.store.database.conn.execute(
         "INSERT INTO proposals (front, user_id, lang, host_name, organisation, title, title_key, "
         "description, slot, language, capitals, format, status, approved_slot, created_at, "
         "updated_at) VALUES ('console', 'x', 'en', 'X', 'Y', 'T', 't', 'D', 'hub-oct-7', 'en', "
         "'human', 'talk', 'approved', 'hub-oct-7', '2021-10-01T00:00:00+00:00', "
         "'2021-10-01T00:00:00+00:00')"
     )
-    await hub.store.db.commit()
+    await hub.store.database.conn.commit()
     env = await form_env(ctx_for(hub, host()))
     assert "is full (all 1 rooms are taken)" in validate(env, answers(slot="hub-oct-7"))["slot"]
     assert [c.value for c in choices(env, BY_KEY["slot"])] == ["hub-oct-6", "hub-oct-8"]

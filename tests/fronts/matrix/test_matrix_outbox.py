@@ -25,7 +25,7 @@ async def outbox(
     store: Store, clock: FrozenClock, matrix_env: MatrixEnv
 ) -> AsyncIterator[MatrixOutbox]:
     async with aiohttp.ClientSession() as http:
-        box = MatrixOutbox(bot_api(matrix_env, http), MatrixState(store.db), clock)
+        box = MatrixOutbox(bot_api(matrix_env, http), MatrixState(store.database), clock)
         await box.load()
         yield box
 
@@ -90,7 +90,7 @@ async def test_direct_opens_a_room_once_and_a_fresh_database_finds_it_again(
         other = await Store.open(tmp_path / "fresh.sqlite3", clock)
         try:
             async with aiohttp.ClientSession() as http:
-                fresh = MatrixOutbox(bot_api(env, http), MatrixState(other.db), clock)
+                fresh = MatrixOutbox(bot_api(env, http), MatrixState(other.database), clock)
                 await fresh.load()
                 await fresh.direct(user, _reply("after a restart on an empty database"))
                 assert fresh.rooms[user] == room
@@ -136,7 +136,7 @@ async def test_a_homeserver_that_is_away_fails_for_now(store: Store, clock: Froz
             token="x",
             client_session=http,
         )
-        box = MatrixOutbox(api, MatrixState(store.db), clock)
+        box = MatrixOutbox(api, MatrixState(store.database), clock)
         with pytest.raises(DeliveryError) as exc:
             await box.post(f"!room:{SERVER_NAME}", _reply("x"))
         assert not exc.value.permanent

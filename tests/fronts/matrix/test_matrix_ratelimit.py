@@ -89,7 +89,7 @@ async def test_a_burst_of_answers_waits_as_the_homeserver_asks_instead_of_hammer
 ) -> None:
     limited, url = stub
     async with aiohttp.ClientSession() as http:
-        box = MatrixOutbox(_api(url, http), MatrixState(store.db), clock)
+        box = MatrixOutbox(_api(url, http), MatrixState(store.database), clock)
         started = time.monotonic()
         burst = [box.post(f"!r{i}:l4a.test", Reply().para(f"#{i}"), key=f"k{i}") for i in range(30)]
         await asyncio.gather(*burst)

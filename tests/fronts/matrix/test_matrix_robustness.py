@@ -115,7 +115,7 @@ async def test_an_answer_sent_before_a_crash_is_not_sent_again(
             async with running_bot(hub, env):
                 sent = await ana.say(room, "!next 1")
                 await ana.answer_to(room, sent, env.bot.user_id, threaded=True)
-        state = MatrixState(hub.store.db)
+        state = MatrixState(hub.store.database)
         assert [event for event, _, _ in await state.pending()] == [sent]
         async with running_bot(hub, env):  # catches up: resends what is pending
             probe = await ana.say(room, "!now")
