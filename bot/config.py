@@ -12,6 +12,7 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 from bot.clock import parse_instant
+from bot.db.target import DatabaseTarget, is_url, parse_target
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_SCHEDULE = REPO_ROOT / "schedule.yaml"
@@ -82,6 +84,31 @@ class BotSection(_Section):
             return parse_instant(value)
         if isinstance(value, datetime) and value.tzinfo is None:
             raise ValueError("clock needs an offset, e.g. 2021-10-06T11:50:00+02:00")
+        return value
+
+
+class StoreSection(_Section):
+    """``[store]``: the database, when it is not the SQLite file ``[bot] database``."""
+
+    #: ``postgresql://user@host:5432/dbname`` (or a SQLite path). The password never goes here:
+    #: libpq's ``PGPASSWORD``, or the whole URL in ``L4A_DATABASE_URL``.
+    url: str | None = None
+    #: Connections each process keeps to PostgreSQL.
+    pool_size: int = Field(default=10, ge=2, le=100)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from bot.db.target import is_url, parse_target
+
+        parse_target(value)  # ValueError: one line, password hidden
+        if is_url(value) and urlsplit(value).password is not None:
+            raise ValueError(
+                "the password does not belong in the config file: set PGPASSWORD, or give the "
+                "whole URL in the environment variable L4A_DATABASE_URL"
+            )
         return value
 
 
@@ -380,6 +407,19 @@ class Config(_Section):
     announcements: AnnouncementsSection = Field(default_factory=AnnouncementsSection)
     events: EventsSection = Field(default_factory=EventsSection)
     web: WebSection = Field(default_factory=WebSection)
+    store: StoreSection = Field(default_factory=StoreSection)
+
+    def database_target(self, given: str | Path | None = None) -> DatabaseTarget:
+        """Where the database is: ``--db`` (``given``), else ``[store] url``, else the
+        environment's ``L4A_DATABASE_URL``, else the SQLite file ``[bot] database``."""
+        return parse_target(
+            given if given is not None else self.store.url, default=self.bot.database
+        )
+
+    @property
+    def data_dir(self) -> Path:
+        """The bot's folder for files (the SQLite file's, also with PostgreSQL)."""
+        return self.bot.database.parent
 
 
 class ConfigError(Exception):
@@ -415,6 +455,9 @@ def load_config(path: Path | None) -> Config:
         config.bot.schedule = base / config.bot.schedule
     if not config.bot.database.is_absolute():
         config.bot.database = base / config.bot.database
+    url = config.store.url
+    if url is not None and not is_url(url) and not Path(url).is_absolute():
+        config.store.url = str(base / url)  # a SQLite path, relative to this file
     if config.bot.schedule_url:  # commands that read the file read the live source's last copy
         config.bot.schedule = config.bot.database.parent / LIVE_COPY
     return config

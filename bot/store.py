@@ -47,6 +47,7 @@ async def open_database(
     *,
     create: bool = True,
     lock: bool = False,
+    pool_size: int = 10,
 ) -> Database:
     """The database at ``target`` (a path or ``postgresql://`` URL), migrated."""
     if not isinstance(target, DatabaseTarget):
@@ -56,7 +57,9 @@ async def open_database(
     if target.url is not None:
         from bot.db.postgres import PostgresDatabase  # asyncpg is imported only when used
 
-        return await PostgresDatabase.open(target.url, migrations)
+        return await PostgresDatabase.open(
+            target.url, migrations, create=create, max_size=pool_size
+        )
     assert target.path is not None
     return await SqliteDatabase.open(target.path, migrations, create=create, lock=lock)
 
@@ -87,13 +90,16 @@ class Store:
         *,
         create: bool = True,
         lock: bool = False,
+        pool_size: int = 10,
     ) -> Store:
         """Open (or, with ``create``, make) the bot's database. ``lock``: hold the one-process
         lock (SQLite; long-running commands). Raises :class:`StoreError` (one line) for a
         missing file that must not be created, a database that is not this bot's (left
         untouched), one made by a newer bot, one held by another process, one that cannot be
         written, or a server that cannot be reached."""
-        database = await open_database(target, migrations, create=create, lock=lock)
+        database = await open_database(
+            target, migrations, create=create, lock=lock, pool_size=pool_size
+        )
         store = cls(database, clock)
         try:
             await store._load_users()

@@ -11,10 +11,11 @@ from pathlib import Path
 from bot.app import build_app
 from bot.clock import Clock, RehearsalClock, SystemClock
 from bot.config import Config
+from bot.db import DatabaseTarget
 from bot.hub import Hub
 from bot.interchange.live import LiveSource
 from bot.programme import load_programme
-from bot.store import Store
+from bot.store import Store, StoreError
 from fronts.http_fetch import fetch
 
 
@@ -52,7 +53,7 @@ async def open_hub(
     config: Config,
     clock: Clock,
     *,
-    db: Path | None = None,
+    db: DatabaseTarget | Path | str | None = None,
     schedule: Path | None = None,
     create: bool = True,
     lock: bool = False,
@@ -64,17 +65,21 @@ async def open_hub(
 
     With a live source (``schedule = "https://…"``) and no ``schedule`` override, the source is
     fetched first (else its last good copy is used) and refreshed while the hub is open."""
-    live = None if schedule is not None else LiveSource.from_config(config, fetch, db)
+    try:
+        target = db if isinstance(db, DatabaseTarget) else config.database_target(db)
+    except ValueError as exc:  # a --db URL of another kind: one line, password hidden
+        raise StoreError(str(exc)) from None
+    files = target.path if target.path is not None else config.bot.database
+    live = None if schedule is not None else LiveSource.from_config(config, fetch, files)
     if live is not None:
         schedule = await live.prime()
     programme = load_programme(schedule or config.bot.schedule)
-    path = db or config.bot.database
     source = Path(schedule or config.bot.schedule)
-    store = await Store.open(path, clock, create=create, lock=lock)
+    store = await Store.open(
+        target, clock, create=create, lock=lock, pool_size=config.store.pool_size
+    )
     try:
-        async with build_app(
-            config, programme, store, clock, db=path, schedule=source, live=live
-        ) as hub:
+        async with build_app(config, programme, store, clock, schedule=source, live=live) as hub:
             settle_heap()
             yield hub
     finally:

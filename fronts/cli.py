@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, parse_instant
 from bot.config import BUNDLED_SCHEDULE, Config, ConfigError, load_config
+from bot.db import DatabaseTarget
 from bot.i18n import LANGUAGES
 from bot.programme import Programme, ProgrammeError, load_programme
 from bot.store import StoreError
@@ -46,6 +47,23 @@ def _speed(text: str) -> float:
     return value
 
 
+DB_HELP = "database: a SQLite file or a postgresql:// URL (overrides the config)"
+
+
+def _database(config: Config, given: str | None) -> DatabaseTarget | None:
+    """The database a command works on, or ``None`` after printing why ``given`` is unusable."""
+    try:
+        return config.database_target(given)
+    except ValueError as exc:
+        print(f"l4a-bot: {exc}", file=sys.stderr)
+        return None
+
+
+def _exists(target: DatabaseTarget) -> bool:
+    """A SQLite file that exists, or any PostgreSQL URL (opening it checks the rest)."""
+    return target.path is None or target.path.exists()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="l4a-bot",
@@ -55,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--config", type=Path, help="TOML config file (default: built-in defaults)")
-        p.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+        p.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
         p.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
         p.add_argument(
             "--clock",
@@ -93,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="every proposal as a CSV sheet (UTF-8 with BOM: opens in Excel)"
     )
     export.add_argument("--config", type=Path, help="TOML config file")
-    export.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+    export.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
     export.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     export.add_argument("--out", type=Path, help="write the CSV here (default: standard output)")
     export.add_argument("--lang", choices=LANGUAGES, help="language of the headers")
@@ -103,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--from", dest="start", type=_instant, required=True, metavar="ISO-8601")
     plan.add_argument("--to", dest="end", type=_instant, required=True, metavar="ISO-8601")
     plan.add_argument("--config", type=Path, help="TOML config file")
-    plan.add_argument("--db", type=Path, help="SQLite database file (overrides the config)")
+    plan.add_argument("--db", metavar="PATH|URL", help=DB_HELP)
     plan.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     plan.add_argument(
         "--front",
@@ -116,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ics.add_argument("--config", type=Path, help="TOML config file")
     ics.add_argument(
-        "--db", type=Path, help="SQLite database (approved proposals; default: the config's)"
+        "--db", metavar="PATH|URL", help="database (approved proposals; default: the config's)"
     )
     ics.add_argument("--schedule", type=Path, help="programme file (overrides the config)")
     ics.add_argument("--out", type=Path, help="write the .ics here (default: standard output)")
@@ -137,16 +155,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print("l4a-bot: --to must be after --from", file=sys.stderr)
         return EXIT_USAGE
 
-    db = args.db or config.bot.database
-    if args.db is not None and not Path(db).exists():
+    db = _database(config, args.db)
+    if db is None:
+        return EXIT_USAGE
+    if args.db is not None and not _exists(db):
         print(
             f"l4a-bot: no database at {db} (check the path; nothing was created)", file=sys.stderr
         )
         return EXIT_USAGE
     scratch = None
-    if not Path(db).exists():  # no database yet: plan from the programme alone, create nothing
+    if not _exists(db):  # no database yet: plan from the programme alone, create nothing
         scratch = tempfile.TemporaryDirectory(prefix="l4a-plan-")
-        db = Path(scratch.name) / "plan.sqlite3"
+        db = DatabaseTarget(path=Path(scratch.name) / "plan.sqlite3")
         print("l4a-bot: no database yet: planned from the programme alone", file=sys.stderr)
 
     async def main() -> list[str]:
@@ -219,8 +239,9 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
-            db = args.db or config.bot.database
-            console = run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
+            target = config.database_target(args.db)
+            folder = target.path.parent if target.path is not None else config.data_dir
+            console = run_console(hub, locale=os.environ.get("LANG"), files_dir=folder / "files")
             if port is None:
                 await console
                 return
@@ -292,8 +313,10 @@ def cmd_proposals_export(args: argparse.Namespace) -> int:
     from fronts.app import open_hub
 
     config = load_config(args.config)
-    db = args.db or config.bot.database
-    if not Path(db).exists():
+    db = _database(config, args.db)
+    if db is None:
+        return EXIT_USAGE
+    if not _exists(db):
         print(f"l4a-bot: no database at {db}: nothing to export", file=sys.stderr)
         return EXIT_USAGE
     lang = args.lang or config.bot.default_language
@@ -325,8 +348,10 @@ def programme_output(
 
     config = load_config(args.config)
     lang = args.lang or config.bot.default_language
-    db = args.db or config.bot.database
-    if args.db is not None and not Path(db).exists():
+    db = _database(config, args.db)
+    if db is None:
+        return EXIT_USAGE
+    if args.db is not None and not _exists(db):
         print(f"l4a-bot: no database at {db}", file=sys.stderr)
         return EXIT_USAGE
     clock = SystemClock()
@@ -335,7 +360,7 @@ def programme_output(
         async with open_hub(config, clock, db=db, schedule=args.schedule, create=False) as hub:
             return await with_hub(hub, lang, clock.now())
 
-    if Path(db).exists():
+    if _exists(db):
         data = asyncio.run(from_db())
     else:
         data = alone(load_programme(args.schedule or config.bot.schedule), lang, clock.now())

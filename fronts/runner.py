@@ -34,7 +34,7 @@ def run_fronts(
     config: Config,
     clock: Clock,
     *,
-    db: Path | None = None,
+    db: str | Path | None = None,
     schedule: Path | None = None,
     matrix: bool = True,
 ) -> int:

@@ -118,13 +118,15 @@ async def pg_schema_version(conn: Any) -> int | None:
     return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
 
 
-async def migrate_postgresql(conn: Any, migrations: list[Migration]) -> int:
+async def migrate_postgresql(conn: Any, migrations: list[Migration], *, create: bool = True) -> int:
     """Apply every migration newer than the database on an asyncpg connection, each in its own
     transaction, under an advisory lock (a second process starting meanwhile waits, then finds
     the work done)."""
     await conn.execute("SELECT pg_advisory_lock($1)", PG_MIGRATION_LOCK)
     try:
         current = await pg_schema_version(conn)
+        if current is None and not create:
+            raise RuntimeError("it holds no data of this bot yet (nothing was created)")
         if current is None:
             async with conn.transaction():
                 await conn.execute(

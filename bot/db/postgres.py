@@ -121,7 +121,7 @@ class PostgresDatabase(Database):
         url: str,
         migrations: list[Migration] | None = None,
         *,
-        min_size: int = 1,
+        create: bool = True,
         max_size: int = 10,
         migrate: bool = True,
     ) -> PostgresDatabase:
@@ -130,15 +130,13 @@ class PostgresDatabase(Database):
         migrations = migrations if migrations is not None else bundled_migrations("postgresql")
         shown = redact(url)
         try:
-            pool = await asyncpg.create_pool(
-                url, min_size=min_size, max_size=max_size, command_timeout=60
-            )
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, command_timeout=60)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(f"cannot open the database {shown}: {_reason(exc, url)}") from None
         try:
             if migrate:
                 async with pool.acquire() as conn:
-                    await migrate_postgresql(conn, migrations)
+                    await migrate_postgresql(conn, migrations, create=create)
         except (RuntimeError, asyncpg.PostgresError, OSError) as exc:
             await pool.close()
             raise StoreError(f"cannot open the database {shown}: {_reason(exc, url)}") from None
