@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chromium lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-web bench-reach clean
+.PHONY: demo test chromium postgresql lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-web bench-reach clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,18 @@ chromium:
 	      || echo "could not install chromium: the browser tests will be skipped"; \
 	  else echo "no chromium and no root apt-get: the browser tests will be skipped"; fi; }
 
-test: $(VENV)/.installed-test chromium
+# The PostgreSQL store tests run a throwaway server (tests/support/postgres.py: initdb + pg_ctl in
+# a temp dir, 127.0.0.1 only) with Debian's binaries. Installed here when missing and when we may
+# (root with apt-get); otherwise those tests skip, saying why.
+postgresql:
+	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's postgresql for the PostgreSQL tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+	      || echo "could not install postgresql: the PostgreSQL tests will be skipped"; \
+	  else echo "no PostgreSQL (initdb) and no root apt-get: the PostgreSQL tests will be skipped"; fi; }
+
+test: $(VENV)/.installed-test chromium postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -110,8 +110,11 @@ def polls(hub: Hub) -> Polls:
     return hub.polls
 
 
-# -- Matrix: one real Synapse per session, started only when a test asks for it ----------------
-pytest_plugins = ["tests.support.synapse"]  # the session fixture ``synapse``
+# -- Matrix and PostgreSQL: one real server each per session, started when a test asks for it -
+pytest_plugins = [
+    "tests.support.synapse",  # the session fixture ``synapse``
+    "tests.support.postgres",  # ``postgres_server`` (session) and ``pg_url`` (a fresh database)
+]
 
 
 @pytest.fixture(scope="session")
