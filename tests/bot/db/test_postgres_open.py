@@ -1,0 +1,79 @@
+"""Opening a PostgreSQL database: migrated once, refused in one line when it is not ours."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from bot.db.migrate import bundled_migrations
+from bot.db.postgres import PostgresDatabase
+from bot.dbfile import StoreError
+from bot.store import open_database
+from tests.support.postgres import PostgresServer, free_port
+
+
+async def _tables(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'public' ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+    finally:
+        await conn.close()
+
+
+async def test_a_fresh_database_gets_every_migration_once(pg_url: str) -> None:
+    first, second = await asyncio.gather(open_database(pg_url), open_database(pg_url))
+    try:
+        versions = await first.fetch("SELECT version FROM schema_version ORDER BY version")
+        assert [r[0] for r in versions] == [m.version for m in bundled_migrations("postgresql")]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_another_applications_database_is_refused_and_left_untouched(pg_url: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    await conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    await conn.close()
+    with pytest.raises(StoreError, match=r"not this bot's database .*invoices"):
+        await open_database(pg_url)
+    assert await _tables(pg_url) == ["invoices"]
+
+
+async def test_a_database_from_a_newer_bot_is_refused(pg_url: str) -> None:
+    database = await open_database(pg_url)
+    await database.execute(
+        "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+        (999, "future", "2030-01-01T00:00:00Z"),
+    )
+    await database.close()
+    with pytest.raises(StoreError, match="newer than this bot"):
+        await open_database(pg_url)
+
+
+async def test_a_read_only_command_does_not_create_anything(pg_url: str) -> None:
+    with pytest.raises(StoreError, match="nothing was created"):
+        await open_database(pg_url, create=False)
+    assert await _tables(pg_url) == []
+
+
+async def test_a_wrong_password_is_one_line_that_never_shows_it(
+    postgres_server: PostgresServer,
+) -> None:
+    url = postgres_server.url("postgres").replace("postgres@", "nobody:hunter2@")
+    with pytest.raises(StoreError) as caught:
+        await PostgresDatabase.open(url)
+    text = str(caught.value)
+    assert "hunter2" not in text and "\n" not in text and "nobody:***@" in text
+
+
+async def test_no_server_listening_is_one_line(tmp_path: object) -> None:
+    url = f"postgresql://l4a:hunter2@127.0.0.1:{free_port()}/l4a"
+    with pytest.raises(StoreError, match="cannot open the database") as caught:
+        await PostgresDatabase.open(url)
+    assert "hunter2" not in str(caught.value)

@@ -1,0 +1,64 @@
+"""Where the database is: paths, postgresql:// URLs, the environment, and passwords never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config
+from bot.db.postgres import to_dollar
+from bot.db.target import ENV_URL, parse_target, redact
+
+
+def test_a_path_is_a_sqlite_file() -> None:
+    target = parse_target("data/bot.sqlite3")
+    assert target.path == Path("data/bot.sqlite3") and not target.is_postgresql
+
+
+def test_a_postgresql_url_is_kept_whole_and_shown_without_its_password() -> None:
+    target = parse_target("postgresql://l4a:s3cret@db.example.org:5432/l4a")
+    assert target.url == "postgresql://l4a:s3cret@db.example.org:5432/l4a"
+    assert str(target) == "postgresql://l4a:***@db.example.org:5432/l4a"
+    assert "s3cret" not in repr(str(target))
+
+
+def test_a_password_in_the_query_is_hidden_too() -> None:
+    shown = redact("postgresql://db.example.org/l4a?user=l4a&password=s3cret&sslmode=require")
+    assert "s3cret" not in shown and "password=***" in shown and "sslmode=require" in shown
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("mysql://u:s3cret@h/db", "unsupported database URL"),
+        ("postgresql://u:s3cret@/db", "names no host"),
+        ("postgresql://u:s3cret@h", "names no database"),
+    ],
+)
+def test_unusable_urls_are_refused_in_one_line_without_the_password(url: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words) as caught:
+        parse_target(url)
+    assert "s3cret" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_environment_url_is_used_when_nothing_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ENV_URL, "postgresql://l4a:pw@127.0.0.1/l4a")
+    assert Config().database_target().url == "postgresql://l4a:pw@127.0.0.1/l4a"
+    assert Config().database_target("other.sqlite3").path == Path("other.sqlite3")  # --db wins
+
+
+def test_without_anything_the_bot_uses_its_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_URL, raising=False)
+    assert Config().database_target().path == Config().bot.database
+
+
+def test_a_password_in_the_config_file_is_refused_with_where_to_put_it() -> None:
+    with pytest.raises(ValueError, match="PGPASSWORD"):
+        Config.model_validate({"store": {"url": "postgresql://l4a:s3cret@h/l4a"}})
+
+
+def test_question_marks_become_numbered_parameters_outside_quoted_text() -> None:
+    assert to_dollar("SELECT ? , '?', \"a?\" WHERE x = ?") == "SELECT $1 , '?', \"a?\" WHERE x = $2"
