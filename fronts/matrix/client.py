@@ -193,6 +193,7 @@ class MatrixBot:
         finally:
             self.hub.announcer.unregister(self.outbox.front)  # shared: the app stops it
             await self.polls.stop()
+            await self.state.drain()  # what the homeserver took is noted before we are gone
 
     async def _catch_up(self) -> None:
         """After the first sync: the notices and timed poll results due, and old handled

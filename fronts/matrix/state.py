@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,11 +26,23 @@ KEEP_HANDLED = timedelta(days=7)
 class MatrixState:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._writing: set[asyncio.Future[Any]] = set()
 
     async def _write(self, sql: str, params: tuple[object, ...]) -> None:
         """One statement and its COMMIT, finished even if the caller is cancelled (the bot
         stopping): what the homeserver was told must match what is saved."""
-        await asyncio.shield(asyncio.ensure_future(self.db.execute(sql, params)))
+        await self._shielded(self.db.execute(sql, params))
+
+    async def _shielded(self, write: Awaitable[Any]) -> None:
+        future = asyncio.ensure_future(write)
+        self._writing.add(future)
+        future.add_done_callback(self._writing.discard)
+        await asyncio.shield(future)
+
+    async def drain(self) -> None:
+        """Wait for the writes a cancelled caller left running (the bot stopping)."""
+        while self._writing:
+            await asyncio.gather(*list(self._writing), return_exceptions=True)
 
     # -- sync token ---------------------------------------------------------------------------
     async def get(self, key: str) -> str | None:
@@ -53,7 +66,7 @@ class MatrixState:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             items,
         )
-        await asyncio.shield(asyncio.ensure_future(write))
+        await self._shielded(write)
 
     # -- handled commands -----------------------------------------------------------------------
     async def handled(self, event_id: str) -> tuple[bool, Outgoing | None]:
