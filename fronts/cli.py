@@ -46,6 +46,16 @@ def _speed(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0 (off) to 65535")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="l4a-bot",
@@ -83,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(run)
     web = sub.add_parser("web", help="serve the web front alone (programme, proposals, polls)")
     common(web)
+    for serves in (run, web):
+        serves.add_argument(
+            "--ops-port",
+            type=_port,
+            metavar="PORT",
+            help="serve /healthz and /metrics on this port (default: [ops] port, 9180; 0: off)",
+        )
     web.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
     web.add_argument("--port", type=int, help="port to listen on (default: [web] port, 8080)")
     check = sub.add_parser("check", help="validate a programme file")
@@ -219,6 +236,11 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
+            if config.ops.console:  # the demo stays quiet unless asked
+                from fronts.ops import spawn_ops
+
+                hub.health.expect("console")
+                spawn_ops(hub)
             db = args.db or config.bot.database
             console = run_console(hub, locale=os.environ.get("LANG"), files_dir=db.parent / "files")
             if port is None:
@@ -240,12 +262,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from fronts.runner import run_fronts
 
     config, clock = _load(args, demo=False)
-    return run_fronts(config, clock, db=args.db, schedule=args.schedule)
+    return run_fronts(config, clock, db=args.db, schedule=args.schedule, ops_port=args.ops_port)
 
 
 def cmd_web(args: argparse.Namespace) -> int:
     from fronts.app import open_hub
     from fronts.discord_client import setup_logging
+    from fronts.ops import spawn_ops
     from fronts.web.app import serve_web
 
     config, clock = _load(args, demo=False)
@@ -254,6 +277,8 @@ def cmd_web(args: argparse.Namespace) -> int:
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
             hub.polls.start_timers()
+            hub.health.expect("web")
+            spawn_ops(hub, args.ops_port)
             await serve_web(hub, args.host, args.port)
 
     try:
