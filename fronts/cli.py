@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "web", "check", "proposals", "plan", "ics", "import", "export")
+SUBCOMMANDS = (
+    *("console", "run", "web", "check", "proposals", "plan", "ics", "import", "export", "db"),
+)
 
 
 def _instant(text: str) -> datetime:
@@ -141,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from fronts import cli_interchange
 
     cli_interchange.add_parsers(sub)
+    from fronts import cli_db
+
+    cli_db.add_parsers(sub)
     return parser
 
 
@@ -405,6 +410,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plan(args)
         if command == "ics":
             return cmd_ics(args)
+        if command == "db":
+            from fronts.cli_db import cmd_db
+
+            return cmd_db(args)
         if command in ("import", "export"):
             from fronts import cli_interchange
 
