@@ -77,6 +77,12 @@ class Metrics:
             buckets=LATENESS_BUCKETS,
             registry=registry,
         )
+        self.rate_limited = Counter(
+            "l4a_rate_limited",
+            "Sends the platform refused for now (HTTP 429), waited out and tried again",
+            ["front"],
+            registry=registry,
+        )
         self.queue_depth = Gauge(
             "l4a_outbox_queue_depth",
             "Deliveries waiting in the announcer's queue, by front and lane",

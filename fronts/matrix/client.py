@@ -99,6 +99,7 @@ class MatrixBot:
         self.outbox = MatrixOutbox(
             api, self.state, hub.clock, max_wait=self.config.max_backoff_seconds
         )
+        self.outbox.metrics = hub.health.metrics
         self.commands = Commands(self)
         self.polls = MatrixPolls(self, hub.polls)
         self.power = Power(api)
