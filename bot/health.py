@@ -100,6 +100,7 @@ class Health:
     def expect(self, front: str) -> None:
         """``front`` is started: the bot is not ready until it is connected."""
         self.fronts.setdefault(front, FrontHealth(since=self._now(), detail="starting"))
+        self.metrics.front(front)
 
     def up(self, front: str) -> None:
         state = self.fronts.setdefault(front, FrontHealth())

@@ -104,6 +104,19 @@ class Metrics:
         # process_start_time_seconds, CPU, memory, open files (Linux /proc)
         ProcessCollector(registry=registry)
 
+    def front(self, front: str) -> None:
+        """Show ``front``'s main series at 0 from the start (dashboards and ``increase()``
+        then see the first event)."""
+        for kind in ("announce", "remind"):
+            for counter in (
+                self.deliveries_due, self.deliveries_sent, self.deliveries_late,
+                self.deliveries_failed, self.delivery_retries,
+            ):  # fmt: skip
+                counter.labels(front, kind)
+        for queue in QUEUES:
+            self.queue_depth.labels(front, queue)
+        self.lateness.labels(front)
+
     # -- deliveries (bot.announce) -------------------------------------------------------------
     def due(self, deliveries: Iterable[Delivery]) -> None:
         for d in deliveries:

@@ -75,6 +75,9 @@ async def test_healthz_is_503_until_the_started_front_is_connected_then_200(
     hub.health.expect("console")
     status, body = await healthz(ops_url)
     assert status == 503
+    zero = await scrape(ops_url)  # the front's series are there from the start, at 0
+    assert ("l4a_deliveries_late_total", (("front", "console"), ("kind", "announce"))) in zero
+    assert ("l4a_outbox_queue_depth", (("front", "console"), ("queue", "dm"))) in zero
     assert body["ready"] is False and body["problems"] == ["console: starting"]
     hub.health.up("console")
     status, body = await healthz(ops_url)
