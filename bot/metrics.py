@@ -101,6 +101,7 @@ class Metrics:
         Info("l4a_build", "The bot's version", registry=registry).info(
             {"version": version(), "python": platform.python_version()}
         )
+        self._votes: dict[str, Counter] = {}
         # process_start_time_seconds, CPU, memory, open files (Linux /proc)
         ProcessCollector(registry=registry)
 
@@ -144,7 +145,11 @@ class Metrics:
 
     # -- polls -----------------------------------------------------------------------------
     def vote(self, front: str) -> None:
-        self.votes.labels(front).inc()
+        """Once per committed vote (thousands a second in a burst): the front's child is kept."""
+        child = self._votes.get(front)
+        if child is None:
+            child = self._votes[front] = self.votes.labels(front)
+        child.inc()
 
     def polls_open(self, count: Callable[[], float]) -> None:
         """The open polls, counted when scraped."""
