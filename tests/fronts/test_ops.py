@@ -269,3 +269,56 @@ def test_the_ops_app_has_exactly_two_routes(hub: Hub) -> None:
     paths = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
     assert paths == {"/healthz", "/metrics"}
     assert isinstance(app, web.Application)
+
+
+def _count(counter: Any, *labels: str) -> float:
+    return float(counter.labels(*labels)._value.get())
+
+
+async def test_what_is_later_than_the_grace_counts_as_late_and_unsent(
+    programme: Programme, db_path: Path
+) -> None:
+    clock = FrozenClock(T)
+    config = Config.model_validate({"announcements": {"grace_minutes": 15}})
+    async with running_bot(config, programme, db_path, clock, FakeOutbox()):
+        pass  # the bot ran at 11:40, then went down
+    clock.set(datetime(2021, 10, 6, 10, 10, tzinfo=UTC))  # back at 12:10: 11:45's is 25 min late
+    async with running_bot(config, programme, db_path, clock, FakeOutbox()) as hub:
+        await hub.announcer.drain()
+        metrics = hub.health.metrics
+        # 11:45's not sent (past the grace), and 12:00's sent 10 minutes late: both late
+        assert _count(metrics.deliveries_late, "console", "announce") == 2
+        assert _count(metrics.deliveries_sent, "console", "announce") == 1
+        assert _count(metrics.deliveries_due, "console", "announce") == 1
+
+
+async def test_a_transient_failure_counts_as_a_retry_then_the_delivery_as_sent(
+    programme: Programme, db_path: Path
+) -> None:
+    clock = FrozenClock(T + timedelta(minutes=5))  # 11:45: the 15-minute announcement
+    outbox = FakeOutbox(flaky={"announcements": 1})
+    config = Config.model_validate({"announcements": {"retry_seconds": 0}})
+    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+        await hub.announcer.drain()
+        metrics = hub.health.metrics
+        assert _count(metrics.delivery_retries, "console", "announce") == 1
+        assert _count(metrics.deliveries_failed, "console", "announce") == 0
+        assert _count(metrics.deliveries_sent, "console", "announce") == 1
+    assert len(outbox.to("announcements")) == 1
+
+
+async def test_the_queue_depth_counts_what_waits_for_the_workers(
+    programme: Programme, db_path: Path
+) -> None:
+    clock = FrozenClock(T)
+    async with running_bot(Config(), programme, db_path, clock, FakeOutbox(), start=False) as hub:
+        await follows.remind(hub.context(person("ana")), "hub-oct-6")
+        window = hub.announcer.plan(T, T + timedelta(hours=1))
+        fanout = hub.announcer.fanout
+        await fanout.submit(window)  # no worker runs yet: everything waits in its lane
+        depth = hub.health.metrics.queue_depth
+        assert _count(depth, "console", "post") == sum(not d.private for d in window) > 0
+        assert _count(depth, "console", "dm") == sum(d.private for d in window) == 1
+        fanout.start()
+        await fanout.drain()
+        assert _count(depth, "console", "post") == _count(depth, "console", "dm") == 0
