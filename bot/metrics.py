@@ -119,9 +119,9 @@ class Metrics:
         self.lateness.labels(front)
 
     # -- deliveries (bot.announce) -------------------------------------------------------------
-    def due(self, deliveries: Iterable[Delivery]) -> None:
-        for d in deliveries:
-            self.deliveries_due.labels(d.front, d.kind).inc()
+    def due(self, d: Delivery) -> None:
+        """``d`` fell due and goes to the sender."""
+        self.deliveries_due.labels(d.front, d.kind).inc()
 
     def too_late(self, deliveries: Iterable[Delivery]) -> None:
         """Not sent: more than ``grace_minutes`` late."""

@@ -76,6 +76,10 @@ class FanOut:
         self.dm_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
         self.group_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
         self.member_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
+        self._lanes = {
+            "post": self.queue, "dm": self.dm_queue,
+            "group": self.group_queue, "member": self.member_queue,
+        }  # fmt: skip
         self._workers: list[asyncio.Task[None]] = []
         self._retries: set[asyncio.Task[None]] = set()
         self._batches: set[asyncio.Future[None]] = set()
@@ -94,12 +98,7 @@ class FanOut:
         if not self._workers:
             self._workers = [
                 asyncio.create_task(self._work(queue), name=f"announce-{lane}-worker-{i}")
-                for lane, queue in (
-                    ("post", self.queue),
-                    ("dm", self.dm_queue),
-                    ("group", self.group_queue),
-                    ("member", self.member_queue),
-                )
+                for lane, queue in self._lanes.items()
                 for i in range(self.settings.workers)
             ]
 
@@ -122,7 +121,7 @@ class FanOut:
         for d in deliveries:
             self._outstanding += 1
             self._idle.clear()
-            self.metrics.due((d,))
+            self.metrics.due(d)
             await self._lane(d).put((d, 0))
             self.metrics.queued(d, _lane_name(d))
 
@@ -137,12 +136,7 @@ class FanOut:
             self._idle.set()
 
     def _lane(self, d: Delivery) -> asyncio.Queue[tuple[Delivery, int]]:
-        # the lanes as _lane_name names them
-        if d.kind == "member":
-            return self.member_queue
-        if d.kind == "group":
-            return self.group_queue
-        return self.dm_queue if d.private else self.queue
+        return self._lanes[_lane_name(d)]
 
     async def _work(self, queue: asyncio.Queue[tuple[Delivery, int]]) -> None:
         while True:
