@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    disable_created_metrics,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -22,6 +29,10 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from bot.announce.model import Delivery
+
+# No ``*_created`` series beside every counter and histogram: they double the output and say
+# only when the process started (process_start_time_seconds does). A process-wide switch.
+disable_created_metrics()
 
 #: Seconds after its due time a delivery left (0.1 s … 10 min).
 LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)

@@ -13,7 +13,7 @@ import logging
 import os
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from bot.health import Health
 from bot.hub import Hub
@@ -21,6 +21,9 @@ from bot.hub import Hub
 log = logging.getLogger("l4a.ops")
 HEALTH = web.AppKey("health", Health)
 OWNER = "ops"  # its task in the supervisor
+#: What ``generate_latest`` writes: the classic text format every Prometheus (2.x and 3.x)
+#: reads; the library's own CONTENT_TYPE_LATEST announces 1.0.0, which older ones do not know.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def make_ops_app(health: Health) -> web.Application:
@@ -45,8 +48,7 @@ async def metrics(request: web.Request) -> web.Response:
     health = request.app[HEALTH]
     await health.refresh()
     body = generate_latest(health.metrics.registry)
-    # CONTENT_TYPE_LATEST: "text/plain; version=…; charset=utf-8"
-    headers = {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+    headers = {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"}
     return web.Response(body=body, headers=headers)
 
 

@@ -57,7 +57,7 @@ async def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], floa
     """Every sample of /metrics, parsed as Prometheus parses it."""
     status, headers, text = await get(f"{url}/metrics")
     assert status == 200
-    assert headers["Content-Type"].startswith("text/plain; version=")
+    assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in text_string_to_metric_families(text)
