@@ -197,6 +197,7 @@ async def test_metrics_count_a_confirmed_vote_and_the_open_polls(hub: Hub, ops_u
     assert value(after, "process_start_time_seconds") > 0
     _, _, text = await get(f"{ops_url}/metrics")
     assert 'l4a_build_info{python="' in text and "ana" not in text and "Water" not in text
+    assert "_created" not in text  # no timestamp series beside each counter
 
 
 async def test_a_second_bot_on_the_same_port_warns_once_and_runs_on(
