@@ -323,3 +323,18 @@ async def test_the_queue_depth_counts_what_waits_for_the_workers(
         fanout.start()
         await fanout.drain()
         assert _count(depth, "console", "post") == _count(depth, "console", "dm") == 0
+
+
+async def test_a_vote_on_the_console_front_shows_in_metrics(hub: Hub, ops_url: str) -> None:
+    from fronts.console import Console
+
+    console = Console(hub)
+    started = await console.handle("@moderator /poll start Lunch at noon? | yes | no") or ""
+    assert "Lunch at noon?" in started
+    assert value(await scrape(ops_url), "l4a_polls_open") == 1
+    answer = await console.handle("@ana /vote 1 1") or ""
+    assert answer  # confirmed to ana
+    samples = await scrape(ops_url)
+    assert value(samples, "l4a_votes_total", front="console") == 1
+    await console.handle("@moderator /poll close 1")
+    assert value(await scrape(ops_url), "l4a_polls_open") == 0
