@@ -22,11 +22,13 @@ from bot.announce.told import stop_told
 from bot.clock import Clock
 from bot.config import Config
 from bot.dbfile import cannot_open
+from bot.health import proposals_refresher
 from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import Programme
+from bot.proposals.repo import ProposalRepo
 from bot.proposals.sessions import approved_source
-from bot.store import Store
+from bot.store import Store, bundled_migrations
 
 if TYPE_CHECKING:
     from bot.interchange.live import LiveSource
@@ -56,6 +58,10 @@ async def build_app(
         raise cannot_open(db, exc) from exc
     try:
         hub = Hub(config, programme, store, clock, polls)
+        known = max((m.version for m in bundled_migrations(store.database.dialect)), default=0)
+        version = await store.database.fetchval("SELECT MAX(version) FROM schema_version")
+        hub.health.store_opened(store.database.target, int(version or 0), known)
+        proposals_refresher(hub.health, ProposalRepo(store.database).all)
         hub.programmes.add_sessions(approved_source(store))  # approved open-space proposals
         if schedule is not None:
             hub.schedule_path = schedule
@@ -70,5 +76,6 @@ async def build_app(
             await hub.announcer.stop()
             await stop_told(hub)
             await hub.supervisor.stop()  # every task and job left (the live source's, fronts')
+            hub.health.store_closed()
     finally:
         await polls.close()

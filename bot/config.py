@@ -397,6 +397,32 @@ class WebSection(_Section):
         return value
 
 
+class OpsSection(_Section):
+    """``/healthz`` and ``/metrics`` (``fronts/ops.py``) of the long-running commands."""
+
+    host: str = "127.0.0.1"
+    #: 0: no ops server. ``l4a-bot run/web --ops-port`` wins.
+    port: int = Field(default=9180, ge=0, le=65535)
+    #: ``l4a-bot console`` serves them only when this is true (the demo stays quiet).
+    console: bool = False
+    #: A delivery sent more than this many seconds after its due time counts as late.
+    late_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", value):
+                raise ValueError(
+                    f"{value!r} is not an IP address or host name (e.g. 127.0.0.1)"
+                ) from None
+        return value
+
+
 class Config(_Section):
     bot: BotSection = Field(default_factory=BotSection)
     discord: DiscordSection = Field(default_factory=DiscordSection)
@@ -420,6 +446,8 @@ class Config(_Section):
     def data_dir(self) -> Path:
         """The bot's folder for files (the SQLite file's, also with PostgreSQL)."""
         return self.bot.database.parent
+
+    ops: OpsSection = Field(default_factory=OpsSection)
 
 
 class ConfigError(Exception):

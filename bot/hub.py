@@ -13,6 +13,7 @@ from bot.announce.repo import AnnounceRepo
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import Caller, Ctx, Prefs
+from bot.health import Health
 from bot.i18n import negotiate
 from bot.polls.service import Polls
 from bot.programme import Programme
@@ -42,6 +43,11 @@ class Hub:
         #: the file watch; features subscribe to it (see :mod:`bot.programme.service`).
         self.programmes = ProgrammeService(programme, config.bot.schedule, clock)
         self.store = store
+        #: What /healthz and /metrics show (``bot.health``); fronts report to it.
+        self.health = Health(late_seconds=config.ops.late_seconds)
+        self.programmes.subscribe(self.health.programme_loaded)
+        self.health.metrics.polls_open(lambda: len(self.polls.open_polls()))
+        polls.counted = self.health.metrics.vote
         #: Owns every background task and periodic job (see :mod:`bot.supervisor`).
         self.supervisor = Supervisor()
         self.clock = clock

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 DEMO_CLOCK = "2021-10-06T11:50:00+02:00"
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("console", "run", "web", "check", "proposals", "plan", "ics", "import", "export")
+SUBCOMMANDS = (
+    *("console", "run", "web", "check", "proposals", "plan", "ics", "import", "export", "db"),
+)
 
 
 def _instant(text: str) -> datetime:
@@ -62,6 +64,16 @@ def _database(config: Config, given: str | None) -> DatabaseTarget | None:
 def _exists(target: DatabaseTarget) -> bool:
     """A SQLite file that exists, or any PostgreSQL URL (opening it checks the rest)."""
     return target.path is None or target.path.exists()
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0 (off) to 65535")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(run)
     web = sub.add_parser("web", help="serve the web front alone (programme, proposals, polls)")
     common(web)
+    for serves in (run, web):
+        serves.add_argument(
+            "--ops-port",
+            type=_port,
+            metavar="PORT",
+            help="serve /healthz and /metrics on this port (default: [ops] port, 9180; 0: off)",
+        )
     web.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
     web.add_argument("--port", type=int, help="port to listen on (default: [web] port, 8080)")
     check = sub.add_parser("check", help="validate a programme file")
@@ -142,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     from fronts import cli_interchange
 
     cli_interchange.add_parsers(sub)
+    from fronts import cli_db
+
+    cli_db.add_parsers(sub)
     return parser
 
 
@@ -239,6 +261,11 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
+            if config.ops.console:  # the demo stays quiet unless asked
+                from fronts.ops import spawn_ops
+
+                hub.health.expect("console")
+                spawn_ops(hub)
             target = config.database_target(args.db)
             folder = target.path.parent if target.path is not None else config.data_dir
             console = run_console(hub, locale=os.environ.get("LANG"), files_dir=folder / "files")
@@ -261,12 +288,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from fronts.runner import run_fronts
 
     config, clock = _load(args, demo=False)
-    return run_fronts(config, clock, db=args.db, schedule=args.schedule)
+    return run_fronts(config, clock, db=args.db, schedule=args.schedule, ops_port=args.ops_port)
 
 
 def cmd_web(args: argparse.Namespace) -> int:
     from fronts.app import open_hub
     from fronts.discord_client import setup_logging
+    from fronts.ops import spawn_ops
     from fronts.web.app import serve_web
 
     config, clock = _load(args, demo=False)
@@ -275,6 +303,8 @@ def cmd_web(args: argparse.Namespace) -> int:
     async def main() -> None:
         async with open_hub(config, clock, db=args.db, schedule=args.schedule, lock=True) as hub:
             hub.polls.start_timers()
+            hub.health.expect("web")
+            spawn_ops(hub, args.ops_port)
             await serve_web(hub, args.host, args.port)
 
     try:
@@ -405,6 +435,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plan(args)
         if command == "ics":
             return cmd_ics(args)
+        if command == "db":
+            from fronts.cli_db import cmd_db
+
+            return cmd_db(args)
         if command in ("import", "export"):
             from fronts import cli_interchange
 

@@ -248,8 +248,10 @@ async def run_console(hub: Hub, locale: str | None = None, files_dir: Path | Non
             f"{forum} — console. Clock: {now:%Y-%m-%d %H:%M %Z}. "
             "Type /help; '@name /next' speaks as another participant; /quit leaves.\n"
         )
+    hub.health.up(FRONT)
     try:
         await console.run(sys.stdin, sys.stdout, echo=not sys.stdin.isatty())
     finally:
+        hub.health.down(FRONT, "stopped")
         # the console stops: only its outbox goes; the announcer is shared (build_app stops it)
         hub.announcer.unregister(console.outbox.front)

@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.config import Config
 from bot.hub import Hub
-from cogs.common import route_interaction
+from cogs.common import FRONT, route_interaction
 from cogs.setup import add_cogs
 
 log = logging.getLogger("l4a.discord")
@@ -41,6 +41,13 @@ class HubBot(commands.Bot):
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         super().dispatch(event_name, *args, **kwargs)
+        health = self.hub.health
+        if event_name in ("ready", "resumed"):
+            health.up(FRONT)  # the gateway session is usable
+        elif event_name == "disconnect":
+            health.down(FRONT, "gateway disconnected")
+        else:
+            health.event(FRONT)
         if event_name == "interaction" and args:
             route_interaction(self, args[0])  # discord.py passes the Interaction
 

@@ -28,6 +28,7 @@ from fronts.discord_client import (
     serve_discord,
     setup_logging,
 )
+from fronts.ops import spawn_ops
 
 
 def run_fronts(
@@ -37,6 +38,7 @@ def run_fronts(
     db: str | Path | None = None,
     schedule: Path | None = None,
     matrix: bool = True,
+    ops_port: int | None = None,
 ) -> int:
     token = discord_token()
     use_matrix = matrix and config.matrix.configured
@@ -64,16 +66,20 @@ def run_fronts(
         async with open_hub(config, clock, db=db, schedule=schedule, lock=True) as hub:
             jobs: list[Coroutine[Any, Any, None]] = []
             if use_discord and token:
+                hub.health.expect("discord")
                 jobs.append(serve_discord(hub, token))
             if creds is not None:
                 from fronts.matrix.run import run_matrix
 
+                hub.health.expect("matrix")
                 jobs.append(run_matrix(hub, creds))
             if use_web:
                 from fronts.web.app import serve_web
 
+                hub.health.expect("web")
                 hub.polls.start_timers()
                 jobs.append(serve_web(hub))
+            spawn_ops(hub, ops_port)
             await first_failure(jobs)
 
     try:

@@ -78,8 +78,9 @@ class Announcer(FollowBook, GroupPlanning):
         self._inflight: set[str] = set()
         self._watermark: datetime | None = None
         self.fanout = FanOut(
-            repo, hub.clock, self.settings, self._send, self._permanent, self._settled
-        )
+            repo, hub.clock, self.settings, self._send, self._permanent, self._settled,
+            metrics=hub.health.metrics,
+        )  # fmt: skip
         self.jobs = DueJobs(hub.clock, self._job, hub.supervisor)
         self.watch: FileWatch | None = None  # run by the supervisor while started
         self.started = False
@@ -310,6 +311,7 @@ class Announcer(FollowBook, GroupPlanning):
                 for d in record:
                     self._ledger[d.key] = "skipped"
             self._inflight.difference_update(d.key for d in late)
+            self.hub.health.metrics.too_late(late)
             log.info("%d announcement(s)/reminder(s) fell due long ago: not sent", len(late))
         due, superseded = latest_announcements(due)
         if superseded:

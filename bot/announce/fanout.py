@@ -26,6 +26,7 @@ from bot.announce.persist import Backoff, persist
 from bot.announce.repo import AnnounceRepo
 from bot.clock import Clock
 from bot.config import AnnouncementsSection
+from bot.metrics import Metrics
 from bot.outbox import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class FanOut:
         send: Send,
         on_permanent: Failed,
         on_settled: Settled,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
@@ -62,6 +65,8 @@ class FanOut:
         self._send = send
         self._on_permanent = on_permanent
         self._on_settled = on_settled
+        #: Deliveries due, sent, failed, late; queue depths (``/metrics``).
+        self.metrics = metrics or Metrics()
         # Four lanes, each with its own workers: channel posts never wait behind private
         # messages held back by the ``dm_per_second`` pacing, nor behind the many messages of
         # a post for many followers, nor behind followers being added to groups (paced at
@@ -71,6 +76,10 @@ class FanOut:
         self.dm_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
         self.group_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
         self.member_queue: asyncio.Queue[tuple[Delivery, int]] = asyncio.Queue(size)
+        self._lanes = {
+            "post": self.queue, "dm": self.dm_queue,
+            "group": self.group_queue, "member": self.member_queue,
+        }  # fmt: skip
         self._workers: list[asyncio.Task[None]] = []
         self._retries: set[asyncio.Task[None]] = set()
         self._batches: set[asyncio.Future[None]] = set()
@@ -89,12 +98,7 @@ class FanOut:
         if not self._workers:
             self._workers = [
                 asyncio.create_task(self._work(queue), name=f"announce-{lane}-worker-{i}")
-                for lane, queue in (
-                    ("post", self.queue),
-                    ("dm", self.dm_queue),
-                    ("group", self.group_queue),
-                    ("member", self.member_queue),
-                )
+                for lane, queue in self._lanes.items()
                 for i in range(self.settings.workers)
             ]
 
@@ -117,7 +121,9 @@ class FanOut:
         for d in deliveries:
             self._outstanding += 1
             self._idle.clear()
+            self.metrics.due(d)
             await self._lane(d).put((d, 0))
+            self.metrics.queued(d, _lane_name(d))
 
     async def drain(self) -> None:
         """Wait until every submitted delivery is settled (sent, failed or skipped)."""
@@ -130,11 +136,7 @@ class FanOut:
             self._idle.set()
 
     def _lane(self, d: Delivery) -> asyncio.Queue[tuple[Delivery, int]]:
-        if d.kind == "member":
-            return self.member_queue
-        if d.kind == "group":
-            return self.group_queue
-        return self.dm_queue if d.private else self.queue
+        return self._lanes[_lane_name(d)]
 
     async def _work(self, queue: asyncio.Queue[tuple[Delivery, int]]) -> None:
         while True:
@@ -142,6 +144,8 @@ class FanOut:
             batch = [first]
             while len(batch) < self.settings.batch and not queue.empty():
                 batch.append(queue.get_nowait())
+            for d, _ in batch:
+                self.metrics.queued(d, _lane_name(d), -1)
             # Shielded: cancelling the worker (stop) lets the batch it started finish.
             running = asyncio.ensure_future(self._run_batch(batch))
             self._batches.add(running)
@@ -192,6 +196,8 @@ class FanOut:
         asked = 0.0  # seconds the platform asked us to wait (a refused request's retry_after)
         try:
             status = await self._send(d)
+            if status == "sent":
+                self.metrics.sent(d, (self.clock.now() - d.due).total_seconds())
             if self.record_times:
                 for part in parts_of(d):
                     self.sent_at[part.key] = time.monotonic()
@@ -199,6 +205,7 @@ class FanOut:
         except DeliveryError as exc:
             if exc.permanent:
                 log.info("delivery %s failed for good: %s", d.key, exc.reason)
+                self.metrics.failed(d, final=True)
                 await self._on_permanent(d, exc)
                 return "failed", exc.reason[:300]
             reason = exc.reason
@@ -208,6 +215,7 @@ class FanOut:
             reason = f"{type(exc).__name__}: {exc}"
         finally:
             DELIVERY_KEY.reset(token)
+        self.metrics.failed(d, final=attempt >= self.settings.retries)
         if attempt >= self.settings.retries:
             log.warning("delivery %s failed after %d attempts: %s", d.key, attempt + 1, reason)
             return "failed", reason[:300]
@@ -221,6 +229,7 @@ class FanOut:
     async def _retry(self, d: Delivery, attempt: int, delay: float) -> None:
         await asyncio.sleep(delay)
         await self._lane(d).put((d, attempt))
+        self.metrics.queued(d, _lane_name(d))
 
     async def _pace(self) -> None:
         """At most ``dm_per_second`` private messages per second, over all workers."""
@@ -240,3 +249,10 @@ class FanOut:
         self._next_member = slot + 1.0 / self.settings.reminders.members_per_second
         if slot > now:
             await asyncio.sleep(slot - now)
+
+
+def _lane_name(d: Delivery) -> str:
+    """The lane of :meth:`FanOut._lane` by its name (``bot.metrics.QUEUES``)."""
+    if d.kind in ("member", "group"):
+        return d.kind
+    return "dm" if d.private else "post"

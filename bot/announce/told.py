@@ -82,6 +82,7 @@ class Told:
             self._send,
             self._permanent,
             self._settled,
+            metrics=hub.health.metrics,
         )
         self._notices: dict[str, Notice] = {}  # in flight, by key
         self._polls: dict[str, Poll] = {}  # results in flight, by key

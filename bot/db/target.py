@@ -62,20 +62,17 @@ def parse_target(value: str | Path | None, *, default: Path | str | None = None)
 
 
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (in the user part and in the query)."""
+    """How to show a database ``url``: a path as is; a URL with its password as ``***`` and
+    without its query (which may carry one: ``?password=…``, ``sslpassword=…``)."""
+    if "://" not in url:
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<database URL>"
     netloc = parts.netloc
-    if parts.password is not None:
-        user, _, host = netloc.rpartition("@")
-        name = user.split(":", 1)[0]
-        netloc = f"{name}:***@{host}"
-    query = "&".join(
-        f"{key}=***" if key.lower() in ("password", "passfile", "sslpassword") else item
-        for item in parts.query.split("&")
-        if item
-        for key in [item.split("=", 1)[0]]
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

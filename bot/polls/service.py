@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from bot.clock import Clock, real_seconds_until
@@ -25,6 +26,10 @@ ChangeListener = Callable[[set[int]], None]
 CloseListener = Callable[[Poll], None]
 
 
+def _ignore(front: str) -> None:
+    pass
+
+
 def voter_key(front: str, user_id: str) -> str:
     return f"{front}:{user_id}"
 
@@ -37,6 +42,8 @@ class Polls:
         self._close_listeners: list[CloseListener] = []
         self._timers: asyncio.Task[None] | None = None
         self._timers_changed = asyncio.Event()
+        #: Told the front of each committed vote (``bot.metrics.Metrics.vote``).
+        self.counted: Callable[[str], None] = _ignore
         store.on_change(self._changed)
 
     @classmethod
@@ -109,7 +116,15 @@ class Polls:
             return done
         if choice is not None and not 0 <= choice < poll.size:
             raise ValueError(f"poll {poll_id} has no choice {choice}")
-        return self.store.submit(poll_id, voter, choice)
+        future = self.store.submit(poll_id, voter, choice)
+        future.add_done_callback(partial(self._counted, voter))
+        return future
+
+    def _counted(self, voter: str, future: asyncio.Future[VoteResult]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        if future.result().status not in ("unknown", "closed"):
+            self.counted(voter.partition(":")[0])
 
     async def vote(self, poll_id: int, voter: str, choice: int | None) -> VoteResult:
         """Record (``choice``) or withdraw (``None``) a vote; returns once it is committed."""

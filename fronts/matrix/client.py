@@ -38,7 +38,7 @@ from fronts.matrix import ratelimit
 from fronts.matrix.catchup import ANSWER, SORRY, CatchUp, after_my_join, malformed
 from fronts.matrix.commands import Commands
 from fronts.matrix.errors import VotesNotSaved, describe, is_transient, retry_after
-from fronts.matrix.outbox import M_DIRECT, MatrixOutbox
+from fronts.matrix.outbox import FRONT, M_DIRECT, MatrixOutbox
 from fronts.matrix.polls import END_TYPES, REDACTION, RESPONSE_TYPES, START, MatrixPolls
 from fronts.matrix.power import CREATE, POWER_LEVELS, Power
 from fronts.matrix.state import MatrixState, Outgoing
@@ -99,6 +99,7 @@ class MatrixBot:
         self.outbox = MatrixOutbox(
             api, self.state, hub.clock, max_wait=self.config.max_backoff_seconds
         )
+        self.outbox.metrics = hub.health.metrics
         self.commands = Commands(self)
         self.polls = MatrixPolls(self, hub.polls)
         self.power = Power(api)
@@ -146,12 +147,14 @@ class MatrixBot:
                     if not is_transient(exc) and not isinstance(exc, ValueError):
                         raise  # ValueError: a body that is not JSON
                     wait = max(backoff, retry_after(exc) or 0.0)
+                    self.hub.health.down(FRONT, f"sync failed: {describe(exc)}")
                     log.warning("sync failed (%s); retrying in %.1f s", describe(exc), wait)
                     await asyncio.sleep(wait)
                     backoff = min(backoff * 2, self.config.max_backoff_seconds)
                     continue
                 problem = malformed(resp)
                 if problem:
+                    self.hub.health.down(FRONT, f"malformed /sync answer: {problem}")
                     log.warning("malformed /sync answer (%s); retrying in %.0f s", problem, backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self.config.max_backoff_seconds)
@@ -175,6 +178,7 @@ class MatrixBot:
                 token = str(resp["next_batch"])
                 await self.state.set("next_batch", token)
                 self.syncs += 1
+                self.hub.health.up(FRONT)  # syncing (the first batch of a start included)
                 if not self.ready.is_set():
                     await self._catch_up()
                     self.ready.set()
@@ -191,6 +195,7 @@ class MatrixBot:
                     # one sync timeout (the sync loop does not wait for them)
                     await self.commands.deliver_notices(wait=0)
         finally:
+            self.hub.health.down(FRONT, "stopped")
             self.hub.announcer.unregister(self.outbox.front)  # shared: the app stops it
             await self.polls.stop()
             await self.state.drain()  # what the homeserver took is noted before we are gone

@@ -35,6 +35,7 @@ from bot.announce.fanout import DELIVERY_KEY
 from bot.announce.model import GroupMode
 from bot.clock import Clock
 from bot.doc import Reply
+from bot.metrics import Metrics
 from bot.outbox import DeliveryError
 from fronts.matrix import render
 from fronts.matrix.errors import describe, is_rate_limited, is_transient, retry_after
@@ -64,6 +65,7 @@ class MatrixOutbox:
         self.api = api
         self.max_wait = max_wait
         self.refusals = 0  # 429s received (tests and the bench read it)
+        self.metrics = Metrics()  # the app's: MatrixBot hands it over (l4a_rate_limited_total)
         self._paused_until = 0.0  # time.monotonic(): no send before this
         self._calm_at = 0.0  # until then sends wait their turn
         self._turn = asyncio.Lock()
@@ -240,6 +242,7 @@ class MatrixOutbox:
                         if not is_rate_limited(exc):
                             raise
                         self.refusals += 1
+                        self.metrics.rate_limited.labels(FRONT).inc()
                         refused += 1
                         if refused >= RATE_TRIES:
                             raise

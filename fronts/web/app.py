@@ -171,7 +171,9 @@ async def serve_web(hub: Hub, host: str | None = None, port: int | None = None) 
     site = web.TCPSite(runner, host or cfg.host, port or cfg.port)
     await site.start()
     log.info("web front on http://%s:%s%s", host or cfg.host, port or cfg.port, app[PREFIX])
+    hub.health.up("web")
     try:
         await asyncio.Event().wait()
     finally:
+        hub.health.down("web", "stopped")
         await runner.cleanup()

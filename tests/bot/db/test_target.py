@@ -23,9 +23,9 @@ def test_a_postgresql_url_is_kept_whole_and_shown_without_its_password() -> None
     assert "s3cret" not in repr(str(target))
 
 
-def test_a_password_in_the_query_is_hidden_too() -> None:
+def test_a_url_is_shown_without_its_query_which_may_carry_a_password() -> None:
     shown = redact("postgresql://db.example.org/l4a?user=l4a&password=s3cret&sslmode=require")
-    assert "s3cret" not in shown and "password=***" in shown and "sslmode=require" in shown
+    assert shown == "postgresql://db.example.org/l4a"
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,7 @@ async def test_a_burst_of_answers_waits_as_the_homeserver_asks_instead_of_hammer
     assert len(limited.accepted) == 35
     # the first burst meets the limit once per answer at most; after that the bot keeps pace
     assert limited.refused == box.refusals <= 30
+    assert box.metrics.rate_limited.labels("matrix")._value.get() == box.refusals > 0
     assert elapsed >= 29 * INTERVAL * 0.9
     assert [b for _, b in limited.accepted[-5:]] == [f"after {i}" for i in range(5)]
 

@@ -26,7 +26,7 @@ def _config(tmp_path: Path, homeserver: str, user_id: str) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
         f'[bot]\ndatabase = "bot.sqlite3"\n\n[matrix]\nhomeserver = "{homeserver}"\n'
-        f'user_id = "{user_id}"\n',
+        f'user_id = "{user_id}"\n\n[ops]\nport = 0\n',  # no ops port: only the error line
         encoding="utf-8",
     )
     return path
