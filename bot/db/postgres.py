@@ -113,6 +113,7 @@ class PostgresDatabase(Database):
         self.pool = pool
         self._listen_conn: asyncpg.Connection | None = None
         self._listen_task: asyncio.Task[None] | None = None
+        self._heard_tasks: set[asyncio.Task[None]] = set()  # kept until done (not collected)
         self._closing = False
 
     @classmethod
@@ -195,7 +196,9 @@ class PostgresDatabase(Database):
             await self._listen_conn.add_listener(channel, self._heard)
 
     def _heard(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
-        asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
+        task = asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
+        self._heard_tasks.add(task)
+        task.add_done_callback(self._heard_tasks.discard)
 
     async def _keep_listening(self) -> None:
         lost = False

