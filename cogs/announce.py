@@ -21,7 +21,7 @@ from bot.announce.model import GroupMode
 from bot.doc import Reply
 from bot.hub import Hub
 from bot.i18n import t
-from bot.outbox import DeliveryError
+from bot.outbox import DeliveryError, GroupFull
 from bot.programme import KINDS, fold
 from bot.render import when_text
 from cogs.common import FRONT, caller_from, caller_of, text
@@ -44,6 +44,10 @@ THREAD_NAME_MAX = 100
 PRIVATE_THREAD: Final = 12  # channel type: members see it, others do not
 WEEK: Final = 10080  # the longest auto-archive duration, in minutes
 ARCHIVED_THREAD = 50083  # "Operation cannot be performed on an archived thread"
+#: "Maximum number of thread participants has been reached (1000)" (Discord's JSON error codes).
+THREAD_FULL = 30033
+#: Followers per private thread: 1,000 participants, the bot (its creator) one of them.
+THREAD_FOLLOWERS = 999
 
 
 class DiscordOutbox:
@@ -53,6 +57,8 @@ class DiscordOutbox:
     first one instead of posting twice (for a few minutes after the first send)."""
 
     front = FRONT
+    #: A session with more followers is spread over several threads (bot/announce/shards.py).
+    max_group_members = THREAD_FOLLOWERS
 
     def __init__(self, bot: discord.Client) -> None:
         self.bot = bot
@@ -122,6 +128,8 @@ class DiscordOutbox:
             except discord.RateLimited as exc:
                 raise _rate_limited(exc) from None
             except discord.HTTPException as exc:
+                if exc.code == THREAD_FULL:
+                    raise GroupFull(f"HTTP {exc.status} (code {exc.code}): {exc.text}") from None
                 if exc.code == ARCHIVED_THREAD and attempt == 0:
                     try:
                         await self.bot.http.edit_channel(thread, archived=False)
