@@ -131,7 +131,7 @@ async def _simulator(module: str, *args: str) -> tuple[asyncio.subprocess.Proces
     return proc, f"http://127.0.0.1:{port}"
 
 
-async def _discord_outbox(url: str) -> tuple[Outbox, Any]:
+async def _discord_outbox(url: str, scale: float) -> tuple[Outbox, Any]:
     import discord
 
     from cogs.announce import DiscordOutbox
@@ -141,7 +141,9 @@ async def _discord_outbox(url: str) -> tuple[Outbox, Any]:
     await client._async_setup_hook()
     data = await client.http.static_login("bench-token")
     client._connection.user = discord.ClientUser(state=client._connection, data=data)
-    return DiscordOutbox(client), client.close
+    outbox = DiscordOutbox(client)
+    outbox.group_rate *= scale  # its own pacing of posts for many, at the simulator's pace
+    return outbox, client.close
 
 
 async def _matrix_outbox(
@@ -231,7 +233,7 @@ async def run(
             try:
                 async with build_app(config, programme, store, clock) as hub:
                     if front == "discord":
-                        outbox, close = await _discord_outbox(url)
+                        outbox, close = await _discord_outbox(url, scale)
                     else:
                         outbox, close = await _matrix_outbox(url, store, clock, users, scale)
                     try:

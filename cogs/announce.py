@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Final
 
@@ -48,6 +50,10 @@ ARCHIVED_THREAD = 50083  # "Operation cannot be performed on an archived thread"
 THREAD_FULL = 30033
 #: Followers per private thread: 1,000 participants, the bot (its creator) one of them.
 THREAD_FOLLOWERS = 999
+#: Messages a second the posts for many allow themselves, all threads together: under Discord's
+#: global 50 requests a second per bot (commands and member additions share it), so the threads
+#: of a big session posting side by side are not refused (a 429 each, then a wait).
+GROUP_MESSAGES_PER_SECOND = 40.0
 
 
 class DiscordOutbox:
@@ -62,6 +68,16 @@ class DiscordOutbox:
 
     def __init__(self, bot: discord.Client) -> None:
         self.bot = bot
+        self.group_rate = GROUP_MESSAGES_PER_SECOND
+        self._next_slot = 0.0  # time.monotonic() of the next group message's turn
+
+    async def _group_turn(self) -> None:
+        """Wait for this group message's turn (at most :attr:`group_rate` a second)."""
+        now = time.monotonic()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / self.group_rate
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     async def post(self, channel: str, reply: Reply) -> None:
         try:
@@ -170,6 +186,7 @@ class DiscordOutbox:
         key = DELIVERY_KEY.get()
         for i, (content, allowed) in enumerate(messages):
             nonce = nonce_for(f"{key}:{i}") if key else None
+            await self._group_turn()
             with delivery_errors():
                 # discord.py's overloads omit the None (no nonce) its implementation takes
                 await target.send(content, nonce=nonce, allowed_mentions=allowed)  # type: ignore[arg-type]

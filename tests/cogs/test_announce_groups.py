@@ -275,3 +275,31 @@ async def test_discords_thread_full_error_30033_sends_the_follower_to_a_second_t
         pings = {m.channel_id: m.data["content"] for m in h.messages("channel_message")
                  if m.data["content"].startswith("<@")}  # fmt: skip
         assert pings == {first: f"<@{ana.id}>", second: f"<@{ben.id}> <@{cy.id}>"}
+
+
+async def test_posts_for_many_pace_themselves_under_discords_global_limit(
+    programme: Programme, db_path: Path, clock: FrozenClock
+) -> None:
+    """The threads of a big session post side by side; together they keep to the outbox's own
+    pace (under Discord's 50 requests a second per bot), so none is refused as global."""
+    import time
+
+    async with discord_process(_config("mentions"), programme, db_path, clock) as (hub, h):
+        announcer = hub.announcer
+        assert announcer is not None
+        from bot.announce.model import Follow
+
+        for i in range(2 * MENTIONS_PER_MESSAGE + 1):  # the reminder + 3 mention messages
+            await announcer.follow(
+                Follow("discord", str(10**17 + i), "session", "opening-plenary", 20, clock.now())
+            )
+        outbox = announcer.outboxes["discord"]
+        assert outbox.group_rate == 40.0  # type: ignore[attr-defined]
+        outbox.group_rate = 10.0  # type: ignore[attr-defined]
+        clock.set(REMINDER_TIME)
+        began = time.monotonic()
+        await announcer.deliver_due()
+        took = time.monotonic() - began
+        posts = [m for m in h.messages("channel_message") if m.channel_id == DEFAULT_CHANNEL_ID]
+    assert len([m for m in posts if m.data["content"].startswith("<@")]) == 3
+    assert took >= 0.3  # the reminder + 3 at 10 a second: turns at 0, 0.1, 0.2, 0.3 s
