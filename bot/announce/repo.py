@@ -6,6 +6,7 @@ claimed ('sending', committed) before it is sent.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -25,18 +26,22 @@ def _instant(text: str) -> datetime:
 class AnnounceRepo:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
+        self._writing = asyncio.Lock()
 
     async def _write_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
         """One statement over ``rows``, committed; on failure (the write lock held elsewhere,
         a full disk) the transaction is rolled back, so a later attempt starts afresh (a stale
-        read snapshot would make every retry fail)."""
-        try:
-            await self.db.executemany(sql, rows)
-            await self.db.commit()
-        except BaseException:
-            if self.db.in_transaction:
-                await self.db.rollback()
-            raise
+        read snapshot would make every retry fail). One at a time: the same statement run by
+        many tasks at once on one connection (a big session's threads settled side by side)
+        made sqlite3 fail now and then with "bad parameter or other API misuse"."""
+        async with self._writing:
+            try:
+                await self.db.executemany(sql, rows)
+                await self.db.commit()
+            except BaseException:
+                if self.db.in_transaction:
+                    await self.db.rollback()
+                raise
 
     # -- follows ---------------------------------------------------------------------------
     async def follows(self) -> list[Follow]:
