@@ -9,13 +9,19 @@ share the bot's event loop; it prints ``ready`` once listening. Only what the bo
   code 40003 "You are opening direct messages too fast." (as reported by bot authors, e.g.
   davidhozic/discord-advertisement-framework#82; Discord publishes no figure for this cap, so
   it is a parameter). ``--warm`` starts with every follower's DM channel already open;
-- ``POST /api/v10/channels/{id}/messages``: per-route bucket of 5 messages per 5 s per channel
-  (a thread is a channel); each accepted message's time and number of ``<@user>`` mentions are
-  kept (``GET /_bench/stats?times``) to time a post for many;
+- ``POST /api/v10/channels/{id}/messages``: per-route bucket of 5 messages per 5 s per channel.
+  A thread is a channel with its own id, and Discord computes per-route limits per top-level
+  resource (``channel_id``: docs.discord.com/developers/topics/rate-limits), so each thread has
+  its own bucket, independent of its parent's and of its siblings'. Each accepted message's
+  time and number of ``<@user>`` mentions are kept (``GET /_bench/stats?times``) to time a post
+  for many;
 - ``POST /api/v10/channels/{id}/threads`` (open a session's private thread) and
   ``PUT /api/v10/channels/{thread}/thread-members/{user}`` (add a follower): Discord publishes
   no figure for these buckets; assumed :data:`THREAD_BUCKET` per parent channel and
-  :data:`MEMBER_BUCKET` per thread.
+  :data:`MEMBER_BUCKET` per thread. A thread holds at most :data:`THREAD_PARTICIPANTS` members,
+  its creator (the bot) included: one more is refused with 400, JSON code 30033 "Maximum number
+  of thread participants has been reached (1000)" (Discord's JSON error codes); adding a member
+  already there changes nothing (204).
 
 Every request counts against the global limit: 50 requests per second per bot token (refused
 with 429, ``"global": true``, ``X-RateLimit-Global: true``, ``X-RateLimit-Scope: global``).
@@ -45,6 +51,8 @@ MESSAGE_BUCKET = (5, 5.0)  # 5 messages per 5 s per channel (POST /channels/{id}
 THREAD_BUCKET = (5, 5.0)  # POST /channels/{id}/threads, per parent channel
 MEMBER_BUCKET = (10, 1.0)  # PUT /channels/{thread}/thread-members/{user}, per thread
 DM_OPEN_WINDOW = 60.0  # seconds over which new DM channels are counted
+THREAD_PARTICIPANTS = 1000  # Discord JSON error 30033 past it
+BOT_ID = "1000"
 
 
 class Discord:
@@ -60,6 +68,7 @@ class Discord:
         self.stats: Counter[str] = Counter()
         self.started = time.monotonic()
         self.threads = 0
+        self.members: dict[str, set[str]] = {}  # thread -> its participants
         self.accepted: list[tuple[float, int]] = []  # (monotonic time, users it mentions)
 
     # -- limits ----------------------------------------------------------------------------
@@ -197,6 +206,7 @@ class Discord:
             return refused
         self.threads += 1
         self.stats["threads"] += 1
+        self.members[str(9 * 10**17 + self.threads)] = {BOT_ID}
         data = {"id": str(9 * 10**17 + self.threads), "type": body.get("type", 12),
                 "parent_id": parent, "name": body.get("name", "")}  # fmt: skip
         return _json(data, status=201, headers=headers)
@@ -211,7 +221,16 @@ class Discord:
         if refused is not None:
             self._refuse(f"member:{thread}:{user}")
             return refused
-        self.stats["members_added"] += 1
+        members = self.members.setdefault(thread, {BOT_ID})
+        if user not in members and len(members) >= THREAD_PARTICIPANTS:
+            self.stats["refused_thread_full"] += 1
+            self._refuse(f"member:{thread}:{user}")
+            error = {"message": "Maximum number of thread participants has been reached (1000)",
+                     "code": 30033}  # fmt: skip
+            return _json(error, status=400, headers=headers)
+        if user not in members:
+            members.add(user)
+            self.stats["members_added"] += 1
         return web.Response(status=204, headers=headers)
 
     async def report(self, request: web.Request) -> web.Response:

@@ -272,8 +272,10 @@ class ReminderDelivery(_Section):
     thread whose members are the followers, added as they follow; Matrix: a thread in the
     session's channel), mentioning them; ``mentions`` one post in the session's channel,
     mentioning them in batches; ``auto``: ``dm`` up to ``dm_max_followers`` followers, else
-    ``thread`` up to ``thread_max_members`` (Discord: 1,000 per thread), then ``mentions``. A
-    follow made with ``dm`` (``/remind SESSION dm``) is always a private message."""
+    ``thread``. A thread holds at most ``thread_max_members`` followers: past it (and past the
+    platform's own limit, Discord: 1,000 participants a thread, the bot one of them) a session's
+    followers are spread over several threads (see ``bot/announce/shards.py``). A follow made
+    with ``dm`` (``/remind SESSION dm``) is always a private message."""
 
     mode: DeliveryMode = "auto"
     kind_modes: dict[str, DeliveryMode] = Field(default_factory=dict)
@@ -291,9 +293,7 @@ class ReminderDelivery(_Section):
         followers (not counting those who asked for private messages)."""
         mode = self.kind_modes.get(kind, self.mode)
         if mode == "auto":
-            if followers <= self.dm_max_followers:
-                return "dm"
-            return "thread" if followers <= self.thread_max_members else "mentions"
+            return "dm" if followers <= self.dm_max_followers else "thread"
         return mode
 
 

@@ -27,6 +27,14 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+class GroupFull(DeliveryError):
+    """A follower could not be added to a group (a thread) because it holds as many members as
+    the platform allows (Discord: error 30033): another group must take them."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, permanent=False)
+
+
 class Outbox(Protocol):
     #: The front's name, as in :class:`bot.context.Caller` ("console", "discord", "matrix").
     front: str

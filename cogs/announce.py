@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Final
 
@@ -21,7 +23,7 @@ from bot.announce.model import GroupMode
 from bot.doc import Reply
 from bot.hub import Hub
 from bot.i18n import t
-from bot.outbox import DeliveryError
+from bot.outbox import DeliveryError, GroupFull
 from bot.programme import KINDS, fold
 from bot.render import when_text
 from cogs.common import FRONT, caller_from, caller_of, text
@@ -44,6 +46,14 @@ THREAD_NAME_MAX = 100
 PRIVATE_THREAD: Final = 12  # channel type: members see it, others do not
 WEEK: Final = 10080  # the longest auto-archive duration, in minutes
 ARCHIVED_THREAD = 50083  # "Operation cannot be performed on an archived thread"
+#: "Maximum number of thread participants has been reached (1000)" (Discord's JSON error codes).
+THREAD_FULL = 30033
+#: Followers per private thread: 1,000 participants, the bot (its creator) one of them.
+THREAD_FOLLOWERS = 999
+#: Messages a second the posts for many allow themselves, all threads together: under Discord's
+#: global 50 requests a second per bot (commands and member additions share it), so the threads
+#: of a big session posting side by side are not refused (a 429 each, then a wait).
+GROUP_MESSAGES_PER_SECOND = 40.0
 
 
 class DiscordOutbox:
@@ -53,9 +63,21 @@ class DiscordOutbox:
     first one instead of posting twice (for a few minutes after the first send)."""
 
     front = FRONT
+    #: A session with more followers is spread over several threads (bot/announce/shards.py).
+    max_group_members = THREAD_FOLLOWERS
 
     def __init__(self, bot: discord.Client) -> None:
         self.bot = bot
+        self.group_rate = GROUP_MESSAGES_PER_SECOND
+        self._next_slot = 0.0  # time.monotonic() of the next group message's turn
+
+    async def _group_turn(self) -> None:
+        """Wait for this group message's turn (at most :attr:`group_rate` a second)."""
+        now = time.monotonic()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / self.group_rate
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     async def post(self, channel: str, reply: Reply) -> None:
         try:
@@ -122,6 +144,8 @@ class DiscordOutbox:
             except discord.RateLimited as exc:
                 raise _rate_limited(exc) from None
             except discord.HTTPException as exc:
+                if exc.code == THREAD_FULL:
+                    raise GroupFull(f"HTTP {exc.status} (code {exc.code}): {exc.text}") from None
                 if exc.code == ARCHIVED_THREAD and attempt == 0:
                     try:
                         await self.bot.http.edit_channel(thread, archived=False)
@@ -162,6 +186,7 @@ class DiscordOutbox:
         key = DELIVERY_KEY.get()
         for i, (content, allowed) in enumerate(messages):
             nonce = nonce_for(f"{key}:{i}") if key else None
+            await self._group_turn()
             with delivery_errors():
                 # discord.py's overloads omit the None (no nonce) its implementation takes
                 await target.send(content, nonce=nonce, allowed_mentions=allowed)  # type: ignore[arg-type]

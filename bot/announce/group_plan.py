@@ -107,8 +107,8 @@ class GroupPlanning:
         mode = reminders.kind_modes.get(session.kind, reminders.mode)
         if upper == 0 or (mode == "auto" and upper <= reminders.dm_max_followers):
             return None
-        if mode == "auto" and lower > reminders.thread_max_members:
-            return "mentions"
+        if mode == "auto" and lower > reminders.dm_max_followers:
+            return "thread"
         if mode not in ("auto", "dm") and lower > 0:
             return cast("GroupMode", mode)  # "thread" or "mentions"
         followers = self.follow_index().followers(session)

@@ -175,8 +175,15 @@ class AnnounceRepo:
         return {r[0]: r[1] for r in rows}
 
     async def set_meta(self, name: str, value: str) -> None:
+        await self.set_metas([(name, value)])
+
+    async def set_metas(self, items: list[tuple[str, str]]) -> None:
+        """Several ``(name, value)`` in one transaction."""
         await self._write_many(
             "INSERT INTO announce_meta (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            [(name, value)],
+            [(name, value) for name, value in items],
         )
+
+    async def delete_meta(self, names: list[str]) -> None:
+        await self._write_many("DELETE FROM announce_meta WHERE name = ?", [(n,) for n in names])

@@ -47,8 +47,6 @@ M_DIRECT = "m.direct"
 SCOPE = "txn_scope"
 RATE_TRIES = 6  # sends of one event while the homeserver answers 429
 CALM = 30.0  # seconds without a 429 before sends run side by side again
-#: Users mentioned per event of a post for many (an event is at most 64 KiB; ~130 bytes each).
-MENTIONS_PER_EVENT = 100
 
 
 def txn_id(key: str, index: int = 0) -> str:
@@ -308,16 +306,17 @@ class MatrixOutbox:
         key: str | None = None,
     ) -> None:
         """The reminder once (in the thread of ``group``, or in the room), then the followers
-        mentioned, :data:`MENTIONS_PER_EVENT` per event, each listed in ``m.mentions``."""
+        mentioned in as few events as the event size limit allows (~1,000 a 56 KB event, see
+        :func:`render.mention_events`), each listed in ``m.mentions``: Synapse's ``rc_message``
+        limits events per sender, whatever their room or size."""
         key = key or DELIVERY_KEY.get()
         room = await self.resolve(channel)
         events = await self._contents(room, reply)
         if group:
             for _, _, content in events:
                 content["m.relates_to"] = render.thread_relation(group)
-        for i in range(0, len(members), MENTIONS_PER_EVENT):
-            batch = list(members[i : i + MENTIONS_PER_EVENT])
-            events.append((room, "m.room.message", render.mentions(batch, thread=group)))
+        for content in render.mention_events(list(members), thread=group):
+            events.append((room, "m.room.message", content))
         await self.send_all(events, key=key)
 
     async def _contents(self, room: str, reply: Reply) -> Outgoing:

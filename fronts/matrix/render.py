@@ -12,6 +12,7 @@ clients' keyword rules do not match it either.
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -101,23 +102,47 @@ def thread_relation(root: str) -> dict[str, Any]:
     }
 
 
+#: Bytes of a mentions event's content at most. The whole event (content, room and sender ids,
+#: hashes, signatures…) must stay within 65,536 bytes of canonical JSON (Matrix spec, "Size
+#: limits"); the rest of the event takes far less than the margin left here.
+MENTION_CONTENT_BYTES = 56_000
+
+
 def mentions(user_ids: list[str], *, thread: str | None = None) -> dict[str, Any]:
-    """An ``m.text`` that mentions ``user_ids`` (pills, and ``m.mentions.user_ids``: only they
-    are notified). Text, not a notice: the default push rule ``.m.rule.suppress_notices``
-    silences notices, mentions included."""
-    links = " ".join(
-        f'<a href="https://matrix.to/#/{html.escape(u)}">{html.escape(u)}</a>' for u in user_ids
-    )
+    """An ``m.text`` that mentions ``user_ids``: listed in ``m.mentions.user_ids`` (only they
+    are notified: the spec's ``.m.rule.is_user_mention``) and in the body, where clients show
+    them as links. No HTML pills: they would triple the bytes per person, so three times the
+    events for a big session, and Synapse's ``rc_message`` counts events. Text, not a notice:
+    the default push rule ``.m.rule.suppress_notices`` silences notices, mentions included."""
     content: dict[str, Any] = {
         "msgtype": "m.text",
         "body": " ".join(user_ids),
-        "format": "org.matrix.custom.html",
-        "formatted_body": links,
         "m.mentions": {"user_ids": list(user_ids)},
     }
     if thread:
         content["m.relates_to"] = thread_relation(thread)
     return content
+
+
+def mention_events(
+    user_ids: list[str], *, thread: str | None = None, budget: int = MENTION_CONTENT_BYTES
+) -> list[dict[str, Any]]:
+    """:func:`mentions` events naming every one of ``user_ids``, as few as fit: each content
+    at most ``budget`` bytes of JSON."""
+    base = len(json.dumps(mentions([], thread=thread)))
+    out: list[dict[str, Any]] = []
+    batch: list[str] = []
+    size = base
+    for user in user_ids:
+        cost = 2 * len(json.dumps(user)) + 2  # in the body and in the list, with separators
+        if batch and size + cost > budget:
+            out.append(mentions(batch, thread=thread))
+            batch, size = [], base
+        batch.append(user)
+        size += cost
+    if batch:
+        out.append(mentions(batch, thread=thread))
+    return out
 
 
 def text_notice(text: str, *, in_reply_to: str | None = None) -> dict[str, Any]:

@@ -235,3 +235,71 @@ async def test_remind_says_the_session_is_reminded_together_and_how_to_get_a_dm(
         assert "/remind opening-plenary dm" in reply.content
         [listing] = await h.slash("reminders", user=eva)
         assert "opening-plenary" in listing.content and "opening-plenary dm" not in listing.content
+
+
+async def test_discords_thread_full_error_30033_sends_the_follower_to_a_second_thread(
+    programme: Programme, db_path: Path, clock: FrozenClock
+) -> None:
+    """Discord refuses a 1,001st participant with 30033 (its count, not ours: members who
+    joined by hand); the follower goes to the session's next thread, "<title> (2/2)", the full
+    thread is not tried again, and each thread gets its own post pinging its own members."""
+    async with discord_process(_config(), programme, db_path, clock) as (hub, h):
+        ana, ben, cy = (h.user(name=n) for n in ("ana", "ben", "cy"))
+        added: list[str] = []
+        route = "PUT /channels/{channel_id}/thread-members/{user_id}"
+        h.http_responses[route] = lambda call: added.append(call.url_path)
+        await h.slash("remind", {"what": "opening-plenary", "lead": 20}, user=ana)
+        await hub.announcer.deliver_due()  # type: ignore[union-attr]
+        first = _thread_id(hub)
+        for u in (ben, cy):
+            h.http_fail[f"PUT /channels/{first}/thread-members/{u.id}"] = http_error(
+                400, 30033, "Maximum number of thread participants has been reached"
+            )
+        for u in (ben, cy):
+            await h.slash("remind", {"what": "opening-plenary", "lead": 20}, user=u)
+            await hub.announcer.deliver_due()  # type: ignore[union-attr]
+        opened = _calls(h, "POST", "/channels/{channel_id}/threads")
+        assert len(opened) == 2 and opened[1].data["name"].endswith("(2/2)")
+        second = int(hub.announcer.groups.ids[  # type: ignore[union-attr]
+            f"group:discord:thread:opening-plenary:{START_KEY}:1"
+        ])  # fmt: skip
+        assert added == [
+            f"/channels/{first}/thread-members/{ana.id}",
+            f"/channels/{second}/thread-members/{ben.id}",
+            f"/channels/{second}/thread-members/{cy.id}",  # straight to the second
+        ]
+        refused = [s.channel_id for s in h.sent if s.route == route and not s.ok]
+        assert refused == [first]  # ben's 30033, once; the full thread is not tried again
+        clock.set(REMINDER_TIME)
+        await hub.announcer.deliver_due()  # type: ignore[union-attr]
+        pings = {m.channel_id: m.data["content"] for m in h.messages("channel_message")
+                 if m.data["content"].startswith("<@")}  # fmt: skip
+        assert pings == {first: f"<@{ana.id}>", second: f"<@{ben.id}> <@{cy.id}>"}
+
+
+async def test_posts_for_many_pace_themselves_under_discords_global_limit(
+    programme: Programme, db_path: Path, clock: FrozenClock
+) -> None:
+    """The threads of a big session post side by side; together they keep to the outbox's own
+    pace (under Discord's 50 requests a second per bot), so none is refused as global."""
+    import time
+
+    async with discord_process(_config("mentions"), programme, db_path, clock) as (hub, h):
+        announcer = hub.announcer
+        assert announcer is not None
+        from bot.announce.model import Follow
+
+        for i in range(2 * MENTIONS_PER_MESSAGE + 1):  # the reminder + 3 mention messages
+            await announcer.follow(
+                Follow("discord", str(10**17 + i), "session", "opening-plenary", 20, clock.now())
+            )
+        outbox = announcer.outboxes["discord"]
+        assert outbox.group_rate == 40.0  # type: ignore[attr-defined]
+        outbox.group_rate = 10.0  # type: ignore[attr-defined]
+        clock.set(REMINDER_TIME)
+        began = time.monotonic()
+        await announcer.deliver_due()
+        took = time.monotonic() - began
+        posts = [m for m in h.messages("channel_message") if m.channel_id == DEFAULT_CHANNEL_ID]
+    assert len([m for m in posts if m.data["content"].startswith("<@")]) == 3
+    assert took >= 0.3  # the reminder + 3 at 10 a second: turns at 0, 0.1, 0.2, 0.3 s

@@ -18,7 +18,7 @@ from bot.config import Config
 from bot.context import Caller
 from bot.doc import Reply
 from bot.hub import Hub
-from bot.outbox import DeliveryError
+from bot.outbox import DeliveryError, GroupFull
 from bot.programme import Programme
 from bot.store import Store
 
@@ -68,19 +68,29 @@ class FakeOutbox:
 @dataclass
 class FakeGroupOutbox(FakeOutbox):
     """A :class:`FakeOutbox` that can also post for many (``bot.announce.groups.GroupOutbox``);
-    ``hold``, when set, keeps every group post waiting until it is set."""
+    ``hold``, when set, keeps every group post waiting until it is set. ``max_group_members``:
+    the platform's members per group (``None``: no limit, never sharded); a group in ``full``
+    refuses new members (:class:`GroupFull`, Discord's 30033); ``refuse``: errors the next
+    posts in a group raise (one each), after the group's earlier posts went through."""
 
     opened: list[tuple[str, str, str]] = field(default_factory=list)  # channel, mode, title
     added: list[tuple[str, str]] = field(default_factory=list)  # group, user
     removed: list[tuple[str, str]] = field(default_factory=list)
     notified: list[tuple[str | None, tuple[str, ...], str | None]] = field(default_factory=list)
     hold: asyncio.Event | None = None
+    max_group_members: int | None = None
+    full: set[str] = field(default_factory=set)
+    refuse: dict[str, list[BaseException]] = field(default_factory=dict)
+    add_attempts: list[tuple[str, str]] = field(default_factory=list)
 
     async def open_group(self, channel: str, mode: str, title: str) -> str:
         self.opened.append((channel, mode, title))
         return f"group-{len(self.opened)}"
 
     async def add_member(self, mode: str, group: str, user_id: str) -> None:
+        self.add_attempts.append((group, user_id))
+        if group in self.full:
+            raise GroupFull("Maximum number of thread participants has been reached (30033)")
         self.added.append((group, user_id))
 
     async def remove_member(self, mode: str, group: str, user_id: str) -> None:
@@ -91,6 +101,8 @@ class FakeGroupOutbox(FakeOutbox):
     ) -> None:
         if self.hold is not None:
             await self.hold.wait()
+        if self.refuse.get(str(group)):
+            raise self.refuse[str(group)].pop(0)
         self.notified.append((group, tuple(members), DELIVERY_KEY.get()))
 
 

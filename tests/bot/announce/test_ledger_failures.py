@@ -134,3 +134,41 @@ async def test_channel_posts_never_wait_behind_paced_private_messages(
             await asyncio.sleep(0.01)
         assert ANNOUNCEMENT in list(outbox.keys())
         assert sum(1 for s in outbox.sent if s.kind == "direct") <= 1  # the others still wait
+
+
+async def test_ledger_writes_from_many_tasks_run_one_at_a_time(db_path: Path) -> None:
+    """A big session's threads are claimed and settled side by side; the same statement run by
+    many tasks at once on one connection made sqlite3 fail now and then ("bad parameter or
+    other API misuse"), so each write (statement and commit) runs alone: the store layer's one
+    transaction helper takes them one at a time."""
+    from bot.announce.model import Delivery
+    from bot.store import Store
+
+    clock = FrozenClock(T)
+    store = await Store.open(db_path, clock)
+    try:
+        repo = AnnounceRepo(store.database)
+        conn = store.database.conn  # type: ignore[attr-defined]
+        real = conn.executemany
+        active = 0
+        most = 0
+
+        async def watched(sql, rows):  # type: ignore[no-untyped-def]
+            nonlocal active, most
+            active += 1
+            most = max(most, active)
+            try:
+                await asyncio.sleep(0.001)
+                return await real(sql, rows)
+            finally:
+                active -= 1
+
+        conn.executemany = watched
+        ds = [Delivery(f"k{i}", T, "group", "discord", "t", "s", T) for i in range(20)]
+        await asyncio.gather(*(repo.claim([d], T) for d in ds))
+        await asyncio.gather(*(repo.settle([(d.key, "sent", None)], T) for d in ds))
+        rows = await repo.rows()
+    finally:
+        await store.close()
+    assert most == 1
+    assert {r["key"]: r["status"] for r in rows} == {d.key: "sent" for d in ds}

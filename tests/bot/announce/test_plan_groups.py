@@ -126,13 +126,19 @@ def test_bad_delivery_settings_are_refused_with_what_is_allowed() -> None:
         ReminderDelivery.model_validate({"dm_max_followers": -1})
 
 
-def test_auto_mode_mentions_in_the_channel_past_a_threads_member_limit(
+def test_auto_mode_stays_a_thread_past_a_threads_member_limit(
     programme: Programme,
 ) -> None:
+    """Past ``thread_max_members`` the followers are spread over several threads at send time
+    (bot/announce/shards.py); the plan is still one group post and a member addition each,
+    never the channel-wide mentions that one channel's rate limit makes slow."""
     settings = _settings(mode="auto", dm_max_followers=1, thread_max_members=3)
     out = plan(programme, _follows(4), settings, {"discord"}, EARLY, DAY_3,
                group_fronts={"discord"})  # fmt: skip
     (post,) = _reminders(out, "group")
-    assert post.mode == "mentions" and _reminders(out, "member") == []
-    assert ReminderDelivery().mode_for("plenary", 1000) == "thread"
-    assert ReminderDelivery().mode_for("plenary", 1001) == "mentions"
+    assert post.mode == "thread" and len(_reminders(out, "member")) == 4
+    assert ReminderDelivery().mode_for("plenary", 50) == "dm"
+    assert ReminderDelivery().mode_for("plenary", 51) == "thread"
+    assert ReminderDelivery().mode_for("plenary", 1001) == "thread"
+    assert ReminderDelivery().mode_for("plenary", 50_000) == "thread"
+    assert ReminderDelivery(mode="mentions").mode_for("plenary", 50_000) == "mentions"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -86,3 +88,21 @@ def test_matrix_config_is_checked_and_knows_its_own_server() -> None:
             MatrixSection.model_validate(
                 {"homeserver": "https://m.example.org", "user_id": "@bot:example.org", **bad}
             )
+
+
+def test_a_big_sessions_mentions_fill_few_events_each_within_the_event_size_limit() -> None:
+    """Synapse's rc_message counts events per sender: 10,000 followers' mentions must fit in
+    few events (with the reminder, within the default burst of 10), none past 64 KiB."""
+    from fronts.matrix.render import MENTION_CONTENT_BYTES, mention_events
+
+    ids = [f"@f{i:06d}:bench.local" for i in range(10_000)]
+    events = mention_events(ids, thread="$root")
+    assert len(events) <= 9
+    assert [u for e in events for u in e["m.mentions"]["user_ids"]] == ids
+    long_ids = [f"@{'ü' * 40}{i}:{'x' * 60}.example.org" for i in range(3_000)]
+    for batch in (events, mention_events(long_ids)):
+        for e in batch:
+            size = len(json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode())
+            assert size <= MENTION_CONTENT_BYTES < 65_536
+            assert e["body"] == " ".join(e["m.mentions"]["user_ids"])
+            assert "formatted_body" not in e  # no pills: three times the bytes per person
