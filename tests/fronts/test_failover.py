@@ -6,19 +6,13 @@ printed exactly once over both processes' output."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import signal
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 import asyncpg
 import pytest
@@ -31,6 +25,7 @@ from bot.clock import FrozenClock
 from bot.config import Config
 from bot.programme import Programme, parse_programme
 from bot.store import Store
+from tests.support.processes import Proc, start_bot, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 FAILOVER = 3.0
@@ -39,47 +34,6 @@ START = datetime(2021, 10, 6, 6, 0, tzinfo=UTC)  # 08:00 CEST, day 2
 KILL_AFTER = 9.0  # real seconds after the first process started
 RUN_FOR = 22.0  # real seconds: 110 rehearsal minutes
 FOLLOWERS = ("ana", "bo", "chen")
-
-
-@dataclass
-class Proc:
-    """A running bot process, its output lines read as they come (with the real time)."""
-
-    popen: subprocess.Popen[str]
-    out: list[tuple[float, str]] = field(default_factory=list)
-    err: list[tuple[float, str]] = field(default_factory=list)
-
-    readers: list[threading.Thread] = field(default_factory=list)
-
-    def read(self) -> None:
-        assert self.popen.stdout is not None and self.popen.stderr is not None
-        for stream, into in ((self.popen.stdout, self.out), (self.popen.stderr, self.err)):
-            reader = threading.Thread(target=_collect, args=(stream, into), daemon=True)
-            reader.start()
-            self.readers.append(reader)
-
-    def close(self) -> None:
-        """Kill it if it still runs, read its last lines, close its pipes."""
-        if self.popen.poll() is None:
-            self.popen.kill()
-        self.popen.wait(10)
-        for reader in self.readers:
-            reader.join(5)
-        for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-
-    def stdout(self) -> str:
-        return "".join(line for _, line in self.out)
-
-    def first(self, lines: list[tuple[float, str]], text: str, after: float = 0.0) -> float | None:
-        return next((at for at, line in lines if text in line and at >= after), None)
-
-
-def _collect(stream: IO[str], into: list[tuple[float, str]]) -> None:
-    for line in stream:
-        into.append((time.monotonic(), line))
 
 
 def _write_setup(tmp_path: Path, name: str, schedule: Path) -> Path:
@@ -94,29 +48,14 @@ def _write_setup(tmp_path: Path, name: str, schedule: Path) -> Path:
 
 
 def _start(config: Path, url: str, clock: datetime) -> Proc:
-    popen = subprocess.Popen(
+    """``l4a-bot run --front console`` (standard input kept open: the console waits for lines
+    and prints announcements)."""
+    return start_bot(
         [
-            *(sys.executable, "-m", "bot", "run", "--front", "console", "--config", str(config)),
+            *("run", "--front", "console", "--config", str(config)),
             *("--db", url, "--clock", clock.isoformat(), "--speed", str(SPEED)),
-        ],
-        stdin=subprocess.PIPE,  # kept open: the console waits for lines, prints announcements
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"},
+        ]
     )
-    proc = Proc(popen)
-    proc.read()
-    return proc
-
-
-def _wait(check: object, within: float, what: str) -> None:
-    end = time.monotonic() + within
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > end:
-            pytest.fail(f"{what}: not within {within} s")
-        time.sleep(0.05)
 
 
 _STAMP = re.compile(r"^\[[^\]]*\] ", re.MULTILINE)
@@ -175,21 +114,21 @@ def test_killing_the_active_process_mid_window_sends_every_due_delivery_exactly_
     a = _start(_write_setup(tmp_path, "a", schedule), pg_url, START)
     b: Proc | None = None
     try:
-        _wait(lambda: a.first(a.err, "console: leader"), 30, "the first process leads")
+        wait_until(lambda: a.first(a.err, "console: leader"), 30, "the first process leads")
         # The second starts later: its rehearsal clock starts where the first one's is now.
         b_clock = START + timedelta(seconds=(time.monotonic() - began) * SPEED)
         b = _start(_write_setup(tmp_path, "b", schedule), pg_url, b_clock)
-        _wait(lambda: b.first(b.err, "console: standby"), 30, "the second waits as a standby")
-        _wait(lambda: time.monotonic() - began >= KILL_AFTER, 60, "mid-window")
+        wait_until(lambda: b.first(b.err, "console: standby"), 30, "the second waits as a standby")
+        wait_until(lambda: time.monotonic() - began >= KILL_AFTER, 60, "mid-window")
         assert a.popen.poll() is None, "".join(line for _, line in a.err)
         assert _printed(a.stdout()), "the active process printed before it was killed"
         assert not _printed(b.stdout()), "the standby sends nothing"
         os.kill(a.popen.pid, signal.SIGKILL)
         killed = time.monotonic()
         a.popen.wait(10)
-        _wait(lambda: b.first(b.err, "console: leader", killed), FAILOVER + 2, "takeover")
+        wait_until(lambda: b.first(b.err, "console: leader", killed), FAILOVER + 2, "takeover")
         took = (b.first(b.err, "console: leader", killed) or 0) - killed
-        _wait(lambda: time.monotonic() - began >= RUN_FOR, 60, "the end of the window")
+        wait_until(lambda: time.monotonic() - began >= RUN_FOR, 60, "the end of the window")
         first_post = next((at for at, line in b.out if "📣" in line or "✉" in line), None)
         assert b.popen.stdin is not None
         b.popen.stdin.close()  # end of input: the console front stops, the process ends
