@@ -11,10 +11,12 @@ with an expiry: the server itself releases it the moment the holder's session en
 clock shared between machines and no row to renew; a process killed (``kill -9``) loses it as
 soon as the kernel closes its socket. For a holder whose *machine* stops answering, the lease
 session asks the server for TCP keepalives (``tcp_keepalives_*``) so the server drops it (and
-the lock) within about two thirds of ``failover_seconds``; and the holder checks its own lease
-connection every fifth of ``failover_seconds``: when that check fails (the connection was
-terminated, the network or the server is gone) it *fences* at once (stops delivering that front)
-— earlier than the server can give the lock to anyone else.
+the lock) within about two thirds of ``failover_seconds``, and sets ``idle_session_timeout`` (same
+limit; PostgreSQL 14+) so that a holder that stopped checking (frozen, its machine gone) is cut
+off by the server itself. The holder checks its own lease connection every fifth of
+``failover_seconds``: when that check fails (the connection was terminated, the network or the
+server is gone) it *fences* at once (stops delivering that front) — earlier than the server can
+give the lock to anyone else.
 
 On SQLite one process holds the database file's lock already: it always leads.
 """
@@ -69,6 +71,16 @@ class Lease:
             "tcp_keepalives_count": "2",
         }
 
+    async def _idle_limit(self, conn: Any) -> None:
+        """A holder that stops checking (frozen, its machine gone) is cut off by the server
+        itself after ~2/3 of failover_seconds without a statement (PostgreSQL 14+'s
+        ``idle_session_timeout``; older servers rely on the keepalives alone)."""
+        limit_ms = int(self.failover_seconds * 2000 / 3)
+        try:
+            await conn.execute(f"SET idle_session_timeout = {limit_ms}")
+        except Exception as exc:  # an older server: keepalives only
+            log.info("idle_session_timeout not available (%s); TCP keepalives only", exc)
+
     async def try_acquire(self) -> bool:
         """One try: True if this process holds the lease now."""
         if not self.shared:
@@ -86,6 +98,7 @@ class Lease:
                 self._gone = asyncio.Event()
                 conn.add_termination_listener(lambda _c, gone=self._gone: gone.set())
                 self._conn = conn
+                await self._idle_limit(conn)
             got = await asyncio.wait_for(
                 self._conn.fetchval(
                     "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", self.name

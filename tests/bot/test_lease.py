@@ -147,7 +147,7 @@ async def test_a_standby_takes_over_within_failover_seconds_and_the_old_leader_f
         took = await _wait_for(lambda: b.roles.get("console") == LEADER, FAILOVER)
         await _wait_for(lambda: a.roles.get("console") == STANDBY, FAILOVER)
         assert "console" not in a.announcer.outboxes  # fenced: the old leader sends nothing
-        assert served == ["a", "b"]
+        await _wait_for(lambda: served == ["a", "b"], FAILOVER)  # read again, then connected
         assert took <= FAILOVER
 
         clock.set(T + timedelta(minutes=10))  # the reminder and the announcement fall due
@@ -246,3 +246,24 @@ async def test_a_follow_removed_in_one_process_is_gone_from_the_others_announcer
         clock.set(T + timedelta(minutes=10))
         await b.announcer.deliver_due()
         assert outbox.keys() == ["ann:console:hub-oct-6:15:20211006T1000Z"]  # no reminder
+
+
+async def test_a_holder_that_stops_checking_loses_the_lease_within_failover_seconds(
+    pg_url: str,
+) -> None:
+    """A frozen leader (no statement on its lease connection: stopped, its machine gone) is cut
+    off by the server itself, and a standby gets the lease."""
+    stores = [await Store.open(pg_url, FrozenClock(T)) for _ in range(2)]
+    frozen = Lease(stores[0].database, "discord", FAILOVER)
+    standby = Lease(stores[1].database, "discord", FAILOVER)
+    try:
+        assert await frozen.try_acquire()  # and then never checks again
+        start = time.monotonic()
+        while not await standby.try_acquire():
+            assert time.monotonic() - start < FAILOVER, "the frozen holder kept the lease"
+            await asyncio.sleep(0.1)
+    finally:
+        await frozen.release()
+        await standby.release()
+        for s in stores:
+            await s.close()
