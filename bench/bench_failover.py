@@ -45,8 +45,10 @@ def one_run(url: str, folder: Path, failover: float, how: str) -> tuple[float, f
             )
             at = START + timedelta(seconds=(time.monotonic() - began) * SPEED)
             proc = start_bot(
-                ["run", "--front", "console", "--config", str(config), "--db", url]
-                + ["--clock", at.isoformat(), "--speed", str(SPEED)]
+                [
+                    *("run", "--front", "console", "--config", str(config), "--db", url),
+                    *("--clock", at.isoformat(), "--speed", str(SPEED)),
+                ]
             )
             procs.append(proc)
             word = "console: leader" if name == "a" else "console: standby"
@@ -57,16 +59,13 @@ def one_run(url: str, folder: Path, failover: float, how: str) -> tuple[float, f
         hit = time.monotonic()
         wait_until(lambda: b.first(b.err, "console: leader", hit), failover * 3, "takeover")
         lead = (b.first(b.err, "console: leader", hit) or 0) - hit
-        wait_until(
-            lambda: any("📣" in line for at, line in b.out if at >= hit), 60, "first post"
-        )
+        wait_until(lambda: any("📣" in line for at, line in b.out if at >= hit), 60, "first post")
         post = next(at for at, line in b.out if "📣" in line and at >= hit) - hit
         return lead, post
     finally:
         for proc in procs:
             if proc.popen.poll() is None:
-                with_cont = proc.popen.pid
-                os.kill(with_cont, signal.SIGCONT)
+                os.kill(proc.popen.pid, signal.SIGCONT)  # a frozen one can be killed then
             proc.close()
 
 
