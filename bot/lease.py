@@ -180,7 +180,7 @@ async def lead(
             _set_role(hub, front, LEADER, on_role)
             if lease.shared:
                 log.info("%s: leader (holds the lease); connecting", front)
-                await hub.announcer.reload()  # another process may have changed everything
+                await hub.announcer.reread()  # another process may have changed everything
             serving = asyncio.ensure_future(serve())
             losing = asyncio.ensure_future(lease.lost())
             try:

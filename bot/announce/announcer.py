@@ -93,7 +93,7 @@ class Announcer(FollowBook, GroupPlanning):
 
     async def load(self) -> None:
         """Load follows, unreachable users and the ledger (``bot.app.build_app`` does, once;
-        :meth:`reload` again when this process takes a front over)."""
+        :meth:`reread` again when this process takes a front over)."""
         follows: dict[User, dict[tuple[str, str], Follow]] = {}
         counts: Counter[tuple[str, str, str]] = Counter()
         for f in await self.repo.follows():
@@ -129,7 +129,7 @@ class Announcer(FollowBook, GroupPlanning):
         """Another process changed a user's follows (a ``/unremind``): read them again and
         plan that user's reminders again; ``*``: notices may have been missed, reload all."""
         if payload == RESYNC:
-            await self.reload()
+            await self.reread()
             return
         user = self._notice(payload)
         if user is None:
@@ -157,7 +157,7 @@ class Announcer(FollowBook, GroupPlanning):
         else:
             self._closed.discard(user)
 
-    async def reload(self) -> None:
+    async def reread(self) -> None:
         """Read everything again (follows, unreachable users, ledger, watermark, groups) and,
         once running, plan again: another process may have changed any of it (this process
         takes a front over, or missed change notices)."""
