@@ -12,12 +12,14 @@ connection closes (the store is the caller's: it opened it).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import shared
 from bot.announce.told import stop_told
 from bot.clock import Clock
 from bot.config import Config
@@ -28,7 +30,9 @@ from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.proposals.repo import ProposalRepo
 from bot.proposals.sessions import approved_source
-from bot.store import Store, bundled_migrations
+from bot.store import Store, bundled_migrations, open_database
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.interchange.live import LiveSource
@@ -49,9 +53,15 @@ async def build_app(
     ``programme`` (read from ``schedule``, else ``config.bot.schedule``) plus approved
     open-space proposals. ``live``: the programme's
     live source, refreshed by a periodic job while the app is open."""
+    if store.path is None:
+        # PostgreSQL: polls still live in a SQLite file of this process (until they move to
+        # the Database too): ``db``, else [bot] database; made and migrated here.
+        db = db or config.bot.database
+        log.info("polls are kept in %s (this process's file)", db)
+        await (await open_database(db)).close()
     db = db or store.path
     if db is None:
-        raise ValueError("build_app needs the database file of the store")
+        raise ValueError("build_app needs the database file of the polls")
     try:
         polls = await Polls.open(db, clock, synchronous=config.polls.synchronous)
     except sqlite3.Error as exc:
@@ -67,6 +77,7 @@ async def build_app(
             hub.schedule_path = schedule
         hub.live_source = live
         await hub.announcer.load()
+        await shared.listen(hub)  # other processes' changes (PostgreSQL)
         await hub.programmes.rebuild()  # the base programme plus approved open-space proposals
         if live is not None:
             live.start(hub)

@@ -95,6 +95,9 @@ class StoreSection(_Section):
     url: str | None = None
     #: Connections each process keeps to PostgreSQL.
     pool_size: int = Field(default=10, ge=2, le=100)
+    #: Several processes on PostgreSQL: how soon (seconds) a standby takes a front over after
+    #: the active process died or lost the database.
+    failover_seconds: float = Field(default=15, ge=1, le=600)
 
     @field_validator("url")
     @classmethod

@@ -67,6 +67,9 @@ class Health:
         self._role: Role = "leader"
         #: Set by the lease code: asked at each snapshot, wins over :attr:`role`.
         self.role_source: Callable[[], Role] | None = None
+        #: Each front's own role (several processes on PostgreSQL: ``bot.lease``); by default
+        #: the process's.
+        self.front_role: Callable[[str], str] = lambda _front: self.role
         #: Async readers run before ``/metrics`` is scraped (values kept in the database).
         self.refreshers: list[Callable[[], Awaitable[None]]] = []
         self.metrics.add(GaugesOf(self._gauges))
@@ -143,10 +146,9 @@ class Health:
             out.append("programme not loaded")
         if not self.store_open:
             out.append("store not open")
-        if self.role == "leader":
-            for name, state in sorted(self.fronts.items()):
-                if not state.connected:
-                    out.append(f"{name}: {state.detail or 'not connected'}")
+        for name, state in sorted(self.fronts.items()):
+            if self.front_role(name) == "leader" and not state.connected:  # a standby waits
+                out.append(f"{name}: {state.detail or 'not connected'}")
         return out
 
     @property
@@ -160,6 +162,7 @@ class Health:
         fronts = {}
         for name, state in sorted(self.fronts.items()):
             fronts[name] = {
+                "role": self.front_role(name),
                 "connected": state.connected,
                 "since": _iso(state.since),
                 "last_event": _iso(state.last_event),

@@ -4,9 +4,10 @@ module :mod:`bot.context`."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from bot.announce.announcer import Announcer
 from bot.announce.repo import AnnounceRepo
@@ -54,13 +55,30 @@ class Hub:
         self.programme_zone = load_zone(programme.forum.timezone)
         #: Polls, on their own database connection.
         self.polls = polls
+        #: Each front's role in this process, with several processes on one PostgreSQL database:
+        #: "leader" (holds the front's lease: connected, delivering) or "standby" (hub open,
+        #: caches kept fresh, not connected, not sending). A front absent is led (SQLite, tests).
+        self.roles: dict[str, str] = {}
+        self.health.front_role = lambda front: self.roles.get(front, "leader")
+        self.health.role_source = self._role
+        #: This process's name in change notices to other processes (it ignores its own).
+        self.origin = secrets.token_hex(6)
         #: Announcements and reminders (the fronts register their outboxes and start it).
-        self.announcer = Announcer(self, AnnounceRepo(store.database))
+        self.announcer = Announcer(self, AnnounceRepo(store.database, self.origin))
         #: The programme's live source (``schedule = "https://…"``), if configured: refreshed
         #: by a periodic job of the supervisor (``build_app`` starts it).
         self.live_source: LiveSource | None = None
         #: Told of proposals sent from another front (Discord posts their review cards).
         self.proposal_listeners: list[ProposalListener] = []
+
+    def _role(self) -> Literal["leader", "standby"]:
+        """The process's role on /healthz: leader while it leads any front (or has no lease)."""
+        led = not self.roles or any(role == "leader" for role in self.roles.values())
+        return "leader" if led else "standby"
+
+    def leads(self, front: str) -> bool:
+        """Does this process deliver ``front``'s messages (see :attr:`roles`)?"""
+        return self.roles.get(front, "leader") == "leader"
 
     # -- the programme service's state, as every feature reads it ------------------------------
     @property

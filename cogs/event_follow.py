@@ -191,7 +191,8 @@ class EventFollowCog(commands.Cog):
         if await self.ledger.status(key) is not None:
             return False  # offered before (sent, or being sent when the bot stopped)
         offer = Delivery(key, now, "remind", FRONT, user_id, session.id, session.starts_at)
-        await self.ledger.claim([offer], now)
+        if key not in await self.ledger.claim([offer], now):
+            return False  # another process offered it meanwhile
         status, detail = "sent", None
         try:
             await self._send_offer(user_id, session.id)

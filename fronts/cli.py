@@ -111,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the bot on Discord (DISCORD_TOKEN) and/or Matrix ([matrix], MATRIX_ACCESS_TOKEN)",
     )
     common(run)
+    run.add_argument(
+        "--front",
+        action="append",
+        choices=("discord", "matrix", "web", "console"),
+        help="run this front (repeatable); default: every configured one. On PostgreSQL a "
+        "front runs in one process at a time, the others of it are hot standbys",
+    )
     web = sub.add_parser("web", help="serve the web front alone (programme, proposals, polls)")
     common(web)
     for serves in (run, web):
@@ -288,7 +295,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from fronts.runner import run_fronts
 
     config, clock = _load(args, demo=False)
-    return run_fronts(config, clock, db=args.db, schedule=args.schedule, ops_port=args.ops_port)
+    return run_fronts(
+        config, clock, db=args.db, schedule=args.schedule, ops_port=args.ops_port, fronts=args.front
+    )
 
 
 def cmd_web(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.hub import Hub
+from bot.lease import lead
 from fronts.app import open_hub
 from fronts.discord_client import (
     EXIT_FAILED,
@@ -30,6 +32,23 @@ from fronts.discord_client import (
 )
 from fronts.ops import spawn_ops
 
+FRONTS = ("discord", "matrix", "web", "console")
+
+
+def default_fronts(config: Config, *, matrix: bool = True) -> list[str]:
+    """What runs without ``--front``: Matrix when configured, the web front when enabled,
+    Discord when it has a token or guilds, or when nothing else runs."""
+    use_matrix = matrix and config.matrix.configured
+    use_web = config.web.enabled
+    fronts = []
+    if bool(discord_token()) or bool(config.discord.guild_ids) or not (use_matrix or use_web):
+        fronts.append("discord")
+    if use_matrix:
+        fronts.append("matrix")
+    if use_web:
+        fronts.append("web")
+    return fronts
+
 
 def run_fronts(
     config: Config,
@@ -39,17 +58,19 @@ def run_fronts(
     schedule: Path | None = None,
     matrix: bool = True,
     ops_port: int | None = None,
+    fronts: list[str] | None = None,
 ) -> int:
+    """Run ``fronts`` (default: :func:`default_fronts`) on one hub. On PostgreSQL each front
+    but the web runs only while this process holds its lease (:mod:`bot.lease`): else this
+    process is that front's hot standby."""
+    chosen = list(dict.fromkeys(fronts)) if fronts else default_fronts(config, matrix=matrix)
     token = discord_token()
-    use_matrix = matrix and config.matrix.configured
-    use_web = config.web.enabled
-    use_discord = bool(token) or bool(config.discord.guild_ids) or not (use_matrix or use_web)
-    if use_discord and not token:
+    if "discord" in chosen and not token:
         print(MISSING_TOKEN, file=sys.stderr)
         return EXIT_USAGE
     secrets = [token] if token else []
     creds = None
-    if use_matrix:
+    if "matrix" in chosen:
         from fronts.matrix.run import MatrixStartError, credentials
 
         try:
@@ -58,22 +79,27 @@ def run_fronts(
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
         secrets += creds.secrets
-    if use_web and os.environ.get("L4A_WEB_SECRET"):
+    if "web" in chosen and os.environ.get("L4A_WEB_SECRET"):
         secrets.append(os.environ["L4A_WEB_SECRET"])  # never in a log line
     setup_logging(*secrets)
 
     async def main() -> None:
         async with open_hub(config, clock, db=db, schedule=schedule, lock=True) as hub:
             jobs: list[Coroutine[Any, Any, None]] = []
-            if use_discord and token:
+            if "discord" in chosen and token:
                 hub.health.expect("discord")
-                jobs.append(serve_discord(hub, token))
+                jobs.append(lead(hub, "discord", lambda: serve_discord(hub, token)))
             if creds is not None:
                 from fronts.matrix.run import run_matrix
 
                 hub.health.expect("matrix")
-                jobs.append(run_matrix(hub, creds))
-            if use_web:
+                jobs.append(lead(hub, "matrix", lambda: run_matrix(hub, creds)))
+            if "console" in chosen:
+                hub.health.expect("console")
+                jobs.append(lead(hub, "console", lambda: _serve_console(hub, config)))
+            if "web" in chosen:
+                # Every process serves the web front (no platform connection to lead, votes go
+                # to the shared database): put several behind one address.
                 from fronts.web.app import serve_web
 
                 hub.health.expect("web")
@@ -89,6 +115,15 @@ def run_fronts(
     except Exception as exc:
         return _failure(exc)
     return 0
+
+
+async def _serve_console(hub: Hub, config: Config) -> None:
+    """The console front in ``run``: announcements on standard output, lines from standard
+    input until it ends (a pipe kept open serves a headless process)."""
+    from fronts.console import run_console
+
+    files = config.data_dir / "files"
+    await run_console(hub, locale=os.environ.get("LANG"), files_dir=files)
 
 
 async def first_failure(jobs: list[Coroutine[Any, Any, None]]) -> None:

@@ -38,7 +38,7 @@ from bot.announce.jobs import DueJobs, FileWatch
 from bot.announce.model import Change, Delivery, Follow, GroupMode
 from bot.announce.persist import persist
 from bot.announce.plan import FollowIndex, latest_announcements, plan
-from bot.announce.repo import AnnounceRepo
+from bot.announce.repo import CLOSED_CHANNEL, FOLLOWS_CHANNEL, AnnounceRepo
 from bot.config import ChannelMap
 from bot.outbox import DeliveryError, Outbox
 from bot.programme import Programme
@@ -52,6 +52,7 @@ FAR = datetime(9999, 1, 1, tzinfo=UTC)
 FINAL = frozenset({"sent", "skipped", "failed"})
 OWNER = "announcer"  # its tasks and jobs in the supervisor
 WATCH_JOB = "schedule-watch"
+RESYNC = "*"  # bot.db.postgres.RESYNC: change notices may have been missed, reload everything
 PLAN_SLICE = 50  # sessions planned between two yields to the event loop
 
 
@@ -81,6 +82,8 @@ class Announcer(FollowBook, GroupPlanning):
             repo, hub.clock, self.settings, self._send, self._permanent, self._settled,
             metrics=hub.health.metrics,
         )  # fmt: skip
+        self.fanout.leads = hub.leads
+        self.fanout._on_dropped = self._dropped
         self.jobs = DueJobs(hub.clock, self._job, hub.supervisor)
         self.watch: FileWatch | None = None  # run by the supervisor while started
         self.started = False
@@ -90,14 +93,90 @@ class Announcer(FollowBook, GroupPlanning):
         hub.programmes.on_changes(self._programme_changes)
 
     async def load(self) -> None:
-        """Load follows, unreachable users and the ledger (``bot.app.build_app`` does, once)."""
+        """Load follows, unreachable users and the ledger (``bot.app.build_app`` does, once;
+        :meth:`reread` again when this process takes a front over)."""
+        follows: dict[User, dict[tuple[str, str], Follow]] = {}
+        counts: Counter[tuple[str, str, str]] = Counter()
         for f in await self.repo.follows():
-            self._follows.setdefault(f.user, {})[(f.target_type, f.target)] = f
-            self._count(f, 1)
+            follows.setdefault(f.user, {})[(f.target_type, f.target)] = f
+        self._follows, self._counts = follows, counts
+        for by_target in follows.values():
+            for f in by_target.values():
+                self._count(f, 1)
         self._closed = await self.repo.closed()
         self._ledger = await self.repo.ledger()
+        # Left 'sending' by a crash, or by a process that died holding a front's lease: sent
+        # again with the same key (the platform's nonce, the console's printed keys absorb it).
+        self.fanout.retake = {k for k, status in self._ledger.items() if status == "sending"}
         self._watermark = await self.repo.watermark()
         await self.groups.load()
+
+    async def listen(self) -> None:
+        """Follow other processes' changes of follows and unreachable users (shared database)."""
+        db = self.repo.db
+        if db.shared:
+            await db.listen(FOLLOWS_CHANNEL, self._follows_changed)
+            await db.listen(CLOSED_CHANNEL, self._closed_changed)
+
+    def _notice(self, payload: str) -> User | None:
+        """The user a change notice from another process is about (``None``: ours, or bad)."""
+        origin, _, rest = payload.partition("\t")
+        front, _, user_id = rest.partition("\t")
+        if origin == self.repo.origin or not user_id:
+            return None
+        return (front, user_id)
+
+    async def _follows_changed(self, payload: str) -> None:
+        """Another process changed a user's follows (a ``/unremind``): read them again and
+        plan that user's reminders again; ``*``: notices may have been missed, reload all."""
+        if payload == RESYNC:
+            await self.reread()
+            return
+        user = self._notice(payload)
+        if user is None:
+            return
+        before = frozenset(s.id for s in self.followed(*user))
+        fresh = await self.repo.follows_of(*user)
+        for f in self._follows.pop(user, {}).values():
+            self._count(f, -1)
+        if fresh:
+            self._follows[user] = {(f.target_type, f.target): f for f in fresh}
+            for f in fresh:
+                self._count(f, 1)
+        self._replan_user(user, before)
+
+    async def _closed_changed(self, payload: str) -> None:
+        """Another process noted (or cleared) that a user cannot get private messages."""
+        if payload == RESYNC:
+            self._closed = await self.repo.closed()
+            return
+        user = self._notice(payload)
+        if user is None:
+            return
+        if await self.repo.is_closed(*user):
+            self._closed.add(user)
+        else:
+            self._closed.discard(user)
+
+    async def reread(self) -> None:
+        """Read everything again (follows, unreachable users, ledger, watermark, groups) and,
+        once running, plan again: another process may have changed any of it (this process
+        takes a front over, or missed change notices)."""
+        await self.load()
+        if self.started:
+            await self._replan()
+
+    async def fence(self, front: str) -> None:
+        """This process no longer leads ``front``: its outbox goes and nothing more of it is
+        claimed or sent here (the fan-out asks :meth:`bot.hub.Hub.leads` before each)."""
+        self.unregister(front)
+        if self.started:
+            await self._replan()
+
+    def _dropped(self, d: Delivery) -> None:
+        """Given up here unsettled (fenced, or another process's): planned again on a reload."""
+        for key in [d.key, *(p.key for p in d.parts or ())]:
+            self._inflight.discard(key)
 
     def register(self, outbox: Outbox) -> None:
         """Deliver ``outbox.front``'s announcements and reminders through ``outbox``."""

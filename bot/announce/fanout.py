@@ -93,6 +93,15 @@ class FanOut:
         self.record_times = False
         #: Waits between attempts of a ledger write the database cannot take right now.
         self.backoff = Backoff()
+        #: Keys that may be claimed although 'sending' in the ledger: what a crash (or a
+        #: process that died holding a front's lease) left 'sending', read when loading.
+        self.retake: set[str] = set()
+        self._held: set[str] = set()  # claimed here and not settled yet (retries)
+        #: Does this process lead ``front`` (send its deliveries)? Always, unless a lease says
+        #: otherwise (see :mod:`bot.lease`).
+        self.leads: Callable[[str], bool] = lambda _front: True
+        #: Told of a delivery given up here without being settled (another process's, fenced).
+        self._on_dropped: Callable[[Delivery], None] = lambda _d: None
 
     def start(self) -> None:
         if not self._workers:
@@ -162,30 +171,67 @@ class FanOut:
         # Nothing leaves before its claim is committed: a claim the database cannot take now
         # is tried again (with back-off) while the batch waits here, then sent.
         # A digest is claimed and settled through the keys of every reminder it lists.
-        claimed = [p for d, _ in batch for p in parts_of(d)]
+        # A front this process no longer leads (another process took its lease over) is
+        # fenced: nothing of it is claimed or sent here any more.
+        batch = self._keep_led(batch)
+        if not batch:
+            return
+        wanted = [p for d, _ in batch for p in parts_of(d)]
+        claimed: set[str] = set()
+
+        async def claim() -> None:
+            nonlocal claimed
+            retake = self.retake | self._held
+            claimed = await self.repo.claim(wanted, self.clock.now(), retake)
+
         await persist(
-            f"{len(claimed)} delivery(ies) as 'sending' (first {claimed[0].key})",
-            lambda: self.repo.claim(claimed, self.clock.now()),
-            self.backoff,
+            f"{len(wanted)} delivery(ies) as 'sending' (first {wanted[0].key})", claim, self.backoff
         )
+        self._held |= claimed
+        mine = [(d, a) for d, a in batch if all(p.key in claimed for p in parts_of(d))]
+        if len(mine) < len(batch):  # settled or held by another process: not sent here
+            taken = {id(d) for d, _ in mine}
+            for d, _ in batch:
+                if id(d) not in taken:
+                    log.info("delivery %s is another process's or settled: not sent", d.key)
+                    self._on_dropped(d)
+            self._finished(len(batch) - len(mine))
         outcomes: list[tuple[str, str, str | None]] = []
         settled: list[tuple[Delivery, str]] = []
-        for d, attempt in batch:
+        for d, attempt in mine:
+            if not self.leads(d.front):  # fenced while this batch was being sent
+                self._on_dropped(d)
+                self._finished()
+                continue
             status, detail = await self._one(d, attempt)
             kept = "sending" if status == "retry" else status
             outcomes += [(p.key, kept, detail) for p in parts_of(d)]
             if status != "retry":
                 settled.append((d, status))
             await asyncio.sleep(0)  # let commands run between messages
-        await persist(
-            f"the outcome of {len(outcomes)} delivery(ies) (first {outcomes[0][0]})",
-            lambda: self.repo.settle(outcomes, self.clock.now()),
-            self.backoff,
-        )
+        if outcomes:
+            await persist(
+                f"the outcome of {len(outcomes)} delivery(ies) (first {outcomes[0][0]})",
+                lambda: self.repo.settle(outcomes, self.clock.now()),
+                self.backoff,
+            )
         for d, status in settled:
             for part in parts_of(d):
+                self._held.discard(part.key)
+                self.retake.discard(part.key)
                 self._on_settled(part, status)
         self._finished(len(settled))
+
+    def _keep_led(self, batch: list[tuple[Delivery, int]]) -> list[tuple[Delivery, int]]:
+        """The batch without the deliveries of fronts this process does not lead (dropped: the
+        leader sends them)."""
+        kept = [(d, a) for d, a in batch if self.leads(d.front)]
+        if len(kept) < len(batch):
+            for d, _ in batch:
+                if not self.leads(d.front):
+                    self._on_dropped(d)
+            self._finished(len(batch) - len(kept))
+        return kept
 
     async def _one(self, d: Delivery, attempt: int) -> tuple[str, str | None]:
         if d.private:

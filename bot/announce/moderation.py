@@ -9,6 +9,7 @@ from bot.doc import Code, Reply, error
 from bot.i18n import t, tn
 from bot.moderators import moderators_only
 from bot.registry import Command, Invocation
+from bot.shared import RELOADED, programme_changed
 
 MAX_PROBLEM_LINES = 20
 
@@ -20,6 +21,8 @@ async def reload(ctx: Ctx) -> Reply:
     live = ctx.hub.live_source
     source_problem = (await live.refresh()).problem if live is not None else None
     outcome = await ctx.hub.programmes.reload()
+    if outcome.ok:  # the other processes on the database read it again too
+        await programme_changed(ctx.hub, RELOADED)
     if source_problem is not None:
         reply = _reload_reply(ctx, outcome)
         return reply.note(t(lang, "interchange.source_down")).item(Code(source_problem))

@@ -6,7 +6,7 @@ claimed ('sending', committed) before it is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import UTC, datetime
 
 from bot.announce.model import Delivery, Follow, TargetType
@@ -22,9 +22,27 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+#: Change notices of follows and of users unreachable privately (``origin\tfront\tuser``; ``*``:
+#: reload everything), so that every process's announcer follows them.
+FOLLOWS_CHANNEL = "l4a_follows"
+CLOSED_CHANNEL = "l4a_closed_dms"
+
+
 class AnnounceRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, origin: str = "") -> None:
         self.db = db
+        #: This process's name in change notices (it ignores its own).
+        self.origin = origin
+
+    async def _write_user(
+        self, channel: str, front: str, user_id: str, sql: str, params: tuple[object, ...]
+    ) -> int:
+        """One write about a user, committed, and (shared database) a change notice."""
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(sql, params)
+            if self.db.shared:
+                tx.notify(channel, f"{self.origin}\t{front}\t{user_id}")
+        return changed
 
     async def _write_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
         """One statement over ``rows``, committed (rolled back on failure: the write lock held
@@ -42,8 +60,22 @@ class AnnounceRepo:
             for r in rows
         ]
 
+    async def follows_of(self, front: str, user_id: str) -> list[Follow]:
+        rows = await self.db.fetch(
+            "SELECT front, user_id, target_type, target, lead_minutes, since, locale, dm"
+            " FROM announce_follows WHERE front = ? AND user_id = ?",
+            (front, user_id),
+        )
+        return [
+            Follow(r[0], r[1], r[2], r[3], int(r[4]), _instant(r[5]), r[6], bool(r[7]))
+            for r in rows
+        ]
+
     async def add_follow(self, follow: Follow) -> None:
-        await self.db.execute(
+        await self._write_user(
+            FOLLOWS_CHANNEL,
+            follow.front,
+            follow.user_id,
             "INSERT INTO announce_follows"
             " (front, user_id, target_type, target, lead_minutes, since, locale, dm)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (front, user_id, target_type, target)"
@@ -66,10 +98,17 @@ class AnnounceRepo:
     ) -> int:
         """Remove one follow, or all of a user's follows when ``target_type`` is ``None``."""
         if target_type is None:
-            return await self.db.execute(
-                "DELETE FROM announce_follows WHERE front = ? AND user_id = ?", (front, user_id)
+            return await self._write_user(
+                FOLLOWS_CHANNEL,
+                front,
+                user_id,
+                "DELETE FROM announce_follows WHERE front = ? AND user_id = ?",
+                (front, user_id),
             )
-        return await self.db.execute(
+        return await self._write_user(
+            FOLLOWS_CHANNEL,
+            front,
+            user_id,
             "DELETE FROM announce_follows WHERE front = ? AND user_id = ?"
             " AND target_type = ? AND target = ?",
             (front, user_id, target_type, target or ""),
@@ -81,15 +120,28 @@ class AnnounceRepo:
         return {(r[0], r[1]) for r in rows}
 
     async def note_closed(self, front: str, user_id: str, reason: str, now: datetime) -> None:
-        await self._write_many(
+        await self._write_user(
+            CLOSED_CHANNEL,
+            front,
+            user_id,
             "INSERT INTO announce_closed_dms (front, user_id, noted_at, reason)"
             " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(front, user_id, _iso(now), reason[:300])],
+            (front, user_id, _iso(now), reason[:300]),
         )
 
+    async def is_closed(self, front: str, user_id: str) -> bool:
+        found = await self.db.fetchval(
+            "SELECT 1 FROM announce_closed_dms WHERE front = ? AND user_id = ?", (front, user_id)
+        )
+        return found is not None
+
     async def clear_closed(self, front: str, user_id: str) -> bool:
-        removed = await self.db.execute(
-            "DELETE FROM announce_closed_dms WHERE front = ? AND user_id = ?", (front, user_id)
+        removed = await self._write_user(
+            CLOSED_CHANNEL,
+            front,
+            user_id,
+            "DELETE FROM announce_closed_dms WHERE front = ? AND user_id = ?",
+            (front, user_id),
         )
         return removed > 0
 
@@ -111,17 +163,53 @@ class AnnounceRepo:
         )
         return {r[0]: r[1] for r in rows}
 
-    async def claim(self, deliveries: Iterable[Delivery], now: datetime) -> None:
-        """Write the deliveries as 'sending' (one more attempt each) and commit: from here a
-        restart knows they may have gone out."""
+    async def claim(
+        self, deliveries: Iterable[Delivery], now: datetime, retake: Container[str] = ()
+    ) -> set[str]:
+        """Claim the deliveries in one committed transaction: each becomes 'sending' (one more
+        attempt) and from here a restart knows it may have gone out. Returns the keys actually
+        claimed, the only ones to send: a key already settled ('sent', 'skipped', 'failed'), or
+        being claimed by another process right now (its row locked: ``FOR UPDATE SKIP LOCKED``
+        on PostgreSQL; SQLite serialises writers), or 'sending' for another process, is not.
+        ``retake``: keys that may be claimed although 'sending' (this process's own retries,
+        and what was left 'sending' by a crash when the ledger was last read: sent again with
+        the same key, which the platform's nonce absorbs)."""
+        batch = {d.key: d for d in deliveries}
+        if not batch:
+            return set()
         stamp = _iso(now)
-        await self._write_many(
-            "INSERT INTO announce_ledger"
-            " (key, front, target, session_id, due_at, status, attempts, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, 'sending', 1, ?) ON CONFLICT (key) DO UPDATE SET"
-            " status = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at",
-            [(d.key, d.front, d.target, d.session_id, _iso(d.due), stamp) for d in deliveries],
-        )
+        keys = list(batch)
+        marks = ",".join("?" * len(keys))
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch(
+                f"SELECT key, status FROM announce_ledger WHERE key IN ({marks}){lock}", keys
+            )
+            seen = {r[0]: r[1] for r in rows}
+            again = [k for k, status in seen.items() if status == "sending" and k in retake]
+            if again:
+                await tx.executemany(
+                    "UPDATE announce_ledger SET attempts = attempts + 1, updated_at = ?"
+                    " WHERE key = ?",
+                    [(stamp, k) for k in again],
+                )
+            claimed = set(again)
+            absent = [batch[k] for k in keys if k not in seen]
+            if absent:  # rows locked by another claim are not seen either: they conflict here
+                values = ",".join(["(?, ?, ?, ?, ?, 'sending', 1, ?)"] * len(absent))
+                params = [
+                    v
+                    for d in absent
+                    for v in (d.key, d.front, d.target, d.session_id, _iso(d.due), stamp)
+                ]
+                rows = await tx.fetch(
+                    "INSERT INTO announce_ledger"
+                    " (key, front, target, session_id, due_at, status, attempts, updated_at)"
+                    f" VALUES {values} ON CONFLICT (key) DO NOTHING RETURNING key",
+                    params,
+                )
+                claimed.update(r[0] for r in rows)
+        return claimed
 
     async def settle(self, outcomes: Iterable[tuple[str, str, str | None]], now: datetime) -> None:
         """Record ``(key, status, detail)`` for deliveries already in the ledger, and commit."""

@@ -84,6 +84,8 @@ class Told:
             self._settled,
             metrics=hub.health.metrics,
         )
+        self.fanout.leads = hub.leads  # a front another process leads is not told from here
+        self.fanout._on_dropped = self._dropped
         self._notices: dict[str, Notice] = {}  # in flight, by key
         self._polls: dict[str, Poll] = {}  # results in flight, by key
         self._watching = False
@@ -200,7 +202,16 @@ class Told:
     async def _statuses(self, keys: list[str]) -> dict[str, str]:
         if not keys:
             return {}
-        return await self.repo.statuses(keys)
+        statuses = await self.repo.statuses(keys)
+        # Left 'sending' by a crash (or a process that died leading the front): sent again with
+        # the same key, which the platform's nonce absorbs.
+        self.fanout.retake |= {k for k, status in statuses.items() if status == "sending"}
+        return statuses
+
+    def _dropped(self, d: Delivery) -> None:
+        """Given up unsettled (another process leads the front now, or settled it)."""
+        self._polls.pop(d.key, None)
+        self._notices.pop(d.key, None)
 
     async def _close(self, n: Notice, status: str) -> None:
         from bot.proposals.moderation import notice_sent

@@ -170,6 +170,10 @@ class LiveSource:
             reload = await hub.programmes.reload(self.cache)
             if not reload.ok:  # the copy was checked before it was written: not expected
                 log.warning("%s: %s", self.cache, "; ".join(reload.problems))
+            else:  # the other processes on the database fetch it too
+                from bot.shared import RELOADED, programme_changed
+
+                await programme_changed(hub, RELOADED)
         return outcome
 
 

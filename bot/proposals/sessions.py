@@ -94,4 +94,8 @@ def approved_source(store: Store) -> SessionSource:
 
 async def rebuild_programme(hub: Hub) -> Programme:
     """Make the hub's programme the base programme plus every approved proposal."""
-    return await hub.programmes.rebuild()
+    from bot.shared import REBUILT, programme_changed
+
+    programme = await hub.programmes.rebuild()
+    await programme_changed(hub, REBUILT)  # the other processes on the database rebuild too
+    return programme

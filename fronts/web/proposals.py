@@ -19,6 +19,7 @@ from bot.proposals.env import form_env, repo_of
 from bot.proposals.form import FIELDS, Choice, Field, FormEnv, choices, normalize
 from bot.proposals.model import Answers
 from bot.proposals.views import summary
+from bot.shared import proposal_changed
 from fronts.web.common import YEAR, absolute, anonymous_id, cookie_flags, ctx_for, page
 from fronts.web.render import reply_html
 
@@ -142,8 +143,7 @@ async def send(request: web.Request) -> web.StreamResponse:
 
 async def _tell_reviewers(ctx: Ctx, proposal_id: int) -> None:
     """The review queue's fronts (Discord's review channel) learn of a new or changed proposal."""
-    for listener in list(ctx.hub.proposal_listeners):
-        await listener(proposal_id)
+    await proposal_changed(ctx.hub, proposal_id)  # in this process and the others
 
 
 async def mine(request: web.Request) -> web.StreamResponse:

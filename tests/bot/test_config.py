@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BUNDLED_SCHEDULE, ConfigError, load_config
+from bot.config import BUNDLED_SCHEDULE, Config, ConfigError, load_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,3 +100,13 @@ def test_every_language_key_takes_a_language_of_the_catalogs_and_names_them(
         path.write_text(f'[{section}]\n{key} = "de"\n', encoding="utf-8")
         with pytest.raises(ConfigError, match=r"unknown language 'de'; known: en, es, fr, tr"):
             load_config(path)
+
+
+def test_failover_seconds_defaults_to_15_and_refuses_nonsense() -> None:
+    from pydantic import ValidationError
+
+    assert Config().store.failover_seconds == 15
+    assert Config.model_validate({"store": {"failover_seconds": 4}}).store.failover_seconds == 4
+    for bad in (0, -3, 100_000, "soon"):
+        with pytest.raises(ValidationError):
+            Config.model_validate({"store": {"failover_seconds": bad}})

@@ -10,6 +10,7 @@ import pytest
 from bot.config import Config, ConfigError
 from bot.db.target import redact as redact_url
 from bot.health import Health
+from bot.hub import Hub
 from bot.metrics import Metrics
 
 
@@ -86,3 +87,21 @@ def test_ops_defaults_listen_locally_on_9180() -> None:
     ops = Config().ops
     assert (ops.host, ops.port, ops.console) == ("127.0.0.1", 9180, False)
     assert Config.model_validate({"ops": {"port": 0, "host": "localhost"}}).ops.port == 0
+
+
+async def test_a_standby_front_is_not_a_problem_and_each_front_shows_its_own_role(
+    hub: Hub,
+) -> None:
+    """Several processes on PostgreSQL: this one leads Matrix and stands by for Discord."""
+    hub.roles.update(discord="standby", matrix="leader")
+    hub.health.expect("discord")
+    hub.health.expect("matrix")
+    hub.health.up("matrix")
+    snap = hub.health.snapshot()
+    assert snap["ready"] and snap["role"] == "leader"
+    assert snap["fronts"]["discord"]["role"] == "standby"
+    assert snap["fronts"]["matrix"]["role"] == "leader"
+    hub.health.down("matrix", "sync failed")
+    assert hub.health.problems() == ["matrix: sync failed"]  # the led front counts
+    hub.roles["matrix"] = "standby"
+    assert hub.health.snapshot()["role"] == "standby" and hub.health.ready

@@ -107,7 +107,7 @@ async def test_a_standby_is_ready_while_its_fronts_wait_for_the_lease(
     hub: Hub, ops_url: str
 ) -> None:
     hub.health.expect("discord")
-    hub.health.role_source = lambda: "standby"  # what the lease code will drive
+    hub.roles["discord"] = "standby"  # what the lease code (bot/lease.py) sets
     status, body = await healthz(ops_url)
     assert status == 200 and body["role"] == "standby"
     assert value(await scrape(ops_url), "l4a_leader") == 0

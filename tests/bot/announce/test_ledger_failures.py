@@ -79,11 +79,11 @@ async def test_a_full_disk_at_the_claim_and_at_the_outcome_sends_each_message_on
     for name in failures:
         real = getattr(AnnounceRepo, name)
 
-        async def flaky(self: AnnounceRepo, *args: object, _real=real, _name=name) -> None:  # type: ignore[no-untyped-def]
+        async def flaky(self: AnnounceRepo, *args: object, _real=real, _name=name) -> object:  # type: ignore[no-untyped-def]
             if failures[_name] > 0:
                 failures[_name] -= 1
                 raise sqlite3.OperationalError("database or disk is full")
-            await _real(self, *args)
+            return await _real(self, *args)
 
         monkeypatch.setattr(AnnounceRepo, name, flaky)
     async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
