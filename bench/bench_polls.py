@@ -145,7 +145,8 @@ async def store_ingest(workdir: Path, votes: int, synchronous: str) -> tuple[flo
     db = workdir / f"ingest-{time.monotonic_ns()}.sqlite3"
     clock = FrozenClock(NOW)
     store = await Store.open(db, clock)
-    polls = await Polls.open(db, clock, synchronous=synchronous)
+    await store.database.durable(synchronous == "FULL")
+    polls = await Polls.open(store.database, clock)
     settle_heap()  # as fronts.app.open_hub does once the bot has started
     try:
         poll = await polls.start(

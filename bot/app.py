@@ -3,16 +3,15 @@
 Production (``fronts.app.open_hub``) and the tests (``tests/conftest.py``) both build their
 :class:`~bot.hub.Hub` here::
 
-    async with build_app(config, programme, store, clock, db=path) as hub:
+    async with build_app(config, programme, store, clock) as hub:
         ...   # hub.programmes, hub.polls, hub.announcer, hub.supervisor are all there
 
 On exit the announcer stops, the supervisor cancels every task and job left, and the polls'
-connection closes (the store is the caller's: it opened it).
+writer writes what is still queued (the store is the caller's: it opened and closes it).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING
 from bot.announce.told import stop_told
 from bot.clock import Clock
 from bot.config import Config
-from bot.dbfile import cannot_open
 from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import Programme
@@ -39,21 +37,15 @@ async def build_app(
     store: Store,
     clock: Clock,
     *,
-    db: Path | None = None,
     schedule: Path | None = None,
     live: LiveSource | None = None,
 ) -> AsyncIterator[Hub]:
-    """The hub on ``store`` (whose file is ``db``, by default ``store.path``), serving
+    """The hub on ``store`` (polls included, on ``store.database``), serving
     ``programme`` (read from ``schedule``, else ``config.bot.schedule``) plus approved
     open-space proposals. ``live``: the programme's
     live source, refreshed by a periodic job while the app is open."""
-    db = db or store.path
-    if db is None:
-        raise ValueError("build_app needs the database file of the store")
-    try:
-        polls = await Polls.open(db, clock, synchronous=config.polls.synchronous)
-    except sqlite3.Error as exc:
-        raise cannot_open(db, exc) from exc
+    await store.database.durable(config.polls.synchronous == "FULL")
+    polls = await Polls.open(store.database, clock)
     try:
         hub = Hub(config, programme, store, clock, polls)
         hub.programmes.add_sessions(approved_source(store))  # approved open-space proposals

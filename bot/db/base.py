@@ -92,6 +92,12 @@ class Database(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None: ...
 
+    async def durable(self, full: bool) -> None:
+        """``full``: a commit returns only once it would survive a power cut, not just the
+        process being killed (``[polls] synchronous``). Nothing to do on PostgreSQL, where the
+        server's ``fsync``/``synchronous_commit`` decide."""
+        return None
+
     # -- change notices ---------------------------------------------------------------------
     async def listen(self, channel: str, listener: Listener) -> None:
         """Run ``listener(payload)`` after each committed ``tx.notify(channel, payload)``, from

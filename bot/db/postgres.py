@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 #: notices, so they reload what they cache.
 RESYNC = "*"
 _LISTEN_RETRY_S = 1.0
+#: How long ``listen`` waits for the listening connection to be in place (it keeps trying in
+#: the background after that, and tells every listener "*" once it is).
+_LISTEN_READY_S = 5.0
 
 
 @functools.lru_cache(maxsize=2048)
@@ -113,6 +116,7 @@ class PostgresDatabase(Database):
         self.pool = pool
         self._listen_conn: asyncpg.Connection | None = None
         self._listen_task: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
         self._closing = False
 
     @classmethod
@@ -193,6 +197,10 @@ class PostgresDatabase(Database):
             self._listen_task = asyncio.create_task(self._keep_listening(), name="pg-listen")
         elif first and self._listen_conn is not None:
             await self._listen_conn.add_listener(channel, self._heard)
+        # Returns once notices are heard: a change committed after this is not missed (a
+        # cache loaded next is then followed from the state it read).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), _LISTEN_READY_S)
 
     def _heard(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
@@ -204,6 +212,7 @@ class PostgresDatabase(Database):
                 conn = await asyncpg.connect(self.url)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("cannot listen on %s: %s; retrying", self.target, exc)
+                lost = True  # whoever waited for it went on: they may miss notices meanwhile
                 await asyncio.sleep(_LISTEN_RETRY_S)
                 continue
             gone = asyncio.Event()
@@ -211,6 +220,7 @@ class PostgresDatabase(Database):
             self._listen_conn = conn
             for channel in list(self._listeners):
                 await conn.add_listener(channel, self._heard)
+            self._listening.set()
             if lost:  # notices sent while we were away are gone: everyone reloads
                 for channel in list(self._listeners):
                     await self._dispatch(channel, RESYNC)
@@ -223,6 +233,7 @@ class PostgresDatabase(Database):
                             await conn.execute("SELECT 1")  # notices a dead server
             finally:
                 self._listen_conn = None
+                self._listening.clear()
                 with contextlib.suppress(Exception):
                     await conn.close()
             lost = True

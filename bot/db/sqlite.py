@@ -144,6 +144,12 @@ class SqliteDatabase(Database):
                 self.process_lock.release()
                 self.process_lock = None
 
+    async def durable(self, full: bool) -> None:
+        """WAL with ``synchronous=FULL`` syncs the log at every commit (a batch of votes: one
+        sync); ``NORMAL`` only at checkpoints (a commit survives the process, not a power cut)."""
+        async with self._lock:
+            await self.conn.execute(f"PRAGMA synchronous={'FULL' if full else 'NORMAL'}")
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Tx]:
         async with self._lock:

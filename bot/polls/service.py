@@ -11,9 +11,9 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from bot.clock import Clock, real_seconds_until
+from bot.db import Database
 from bot.polls.model import Poll, PollSpec, Tally
 from bot.polls.store import CLOSED, UNKNOWN, PollStore, VoteResult
 
@@ -40,8 +40,10 @@ class Polls:
         store.on_change(self._changed)
 
     @classmethod
-    async def open(cls, path: Path | str, clock: Clock, *, synchronous: str = "FULL") -> Polls:
-        return cls(await PollStore.open(path, synchronous=synchronous), clock)
+    async def open(cls, db: Database, clock: Clock) -> Polls:
+        """The polls of the bot's database (``store.database``), followed across processes
+        when it is shared."""
+        return cls(await PollStore.open(db), clock)
 
     async def close(self) -> None:
         if self._timers is not None:
@@ -57,7 +59,10 @@ class Polls:
         self._change_listeners.append(listener)
 
     def on_close(self, listener: CloseListener) -> None:
-        """``listener(poll)`` once a close is committed, whoever or whatever closed it."""
+        """``listener(poll)`` once a close is committed, whoever or whatever closed it (in this
+        process, or in another one sharing the database: once its notice is read back). Each
+        front acts on its own polls only, so a result is posted by the process running the
+        poll's front, once."""
         self._close_listeners.append(listener)
 
     def _changed(self, poll_ids: set[int], closed: list[Poll]) -> None:
@@ -72,8 +77,8 @@ class Polls:
                     listener(poll)
                 except Exception:
                     log.exception("poll close listener failed")
-        if closed:
-            self._timers_changed.set()
+        if closed or any(p in self.store.polls and self.store.polls[p].closes_at for p in poll_ids):
+            self._timers_changed.set()  # a poll closed, or one with a timer (perhaps new) changed
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, poll_id: int) -> Poll | None:

@@ -25,9 +25,13 @@ import asyncio, sys
 from datetime import UTC, datetime
 from bot.clock import FrozenClock
 from bot.polls.service import Polls
+from bot.store import Store
 
 async def main(db, poll_id):
-    polls = await Polls.open(db, FrozenClock(datetime(2021, 10, 6, 10, tzinfo=UTC)))
+    clock = FrozenClock(datetime(2021, 10, 6, 10, tzinfo=UTC))
+    store = await Store.open(db, clock)
+    await store.database.durable(True)
+    polls = await Polls.open(store.database, clock)
     out = sys.stdout
     async def one(i):
         result = await polls.vote(poll_id, f"discord:{i}", i % 5)
@@ -49,7 +53,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 
 async def _new_poll(db_path: Path, clock: FrozenClock) -> int:
     store = await Store.open(db_path, clock)
-    polls = await Polls.open(db_path, clock)
+    polls = await Polls.open(store.database, clock)
     poll = await polls.start(
         PollSpec(Question({"*": "Q?"}), "agree"), front="discord", by="discord:1", lang="en"
     )
@@ -68,7 +72,7 @@ async def _stored(db_path: Path, poll_id: int) -> dict[str, int]:
 
 async def _reopen_and_vote(db_path: Path, clock: FrozenClock, poll_id: int) -> tuple[int, str]:
     store = await Store.open(db_path, clock)
-    reopened = await Polls.open(db_path, clock)
+    reopened = await Polls.open(store.database, clock)
     try:
         voters = reopened.tally(poll_id).voters
         return voters, (await reopened.vote(poll_id, "discord:new", 2)).status
