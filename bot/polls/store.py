@@ -343,7 +343,7 @@ class PollStore:
     async def _write(self, batch: list[Vote | Close]) -> None:
         todo = plan(batch, self.polls, self._ballots)
         if todo.final or todo.closing:
-            async with self.db.transaction() as tx:
+            async with self.db.fast_transaction() as tx:
                 written = await self._statements(tx, todo)
         else:
             written = Written(set(), {})
