@@ -39,6 +39,12 @@ class Executor(Protocol):
 
 
 class Transaction(Executor, Protocol):
+    async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows``, all new, at once (PostgreSQL: ``COPY``, the fastest bulk path).
+        :class:`IntegrityError` if one is refused: then none is inserted and the transaction
+        goes on (a savepoint)."""
+        ...
+
     def notify(self, channel: str, payload: str = "") -> None:
         """Tell every process's listeners of ``channel`` once this transaction commits."""
         ...

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
@@ -95,6 +95,15 @@ class _Tx:
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         try:
             return await self.conn.fetchval(to_dollar(sql), *params)
+        except asyncpg.PostgresError as exc:
+            raise _integrity(exc) from exc
+
+    async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        try:
+            async with self.conn.transaction():  # a savepoint: a refusal leaves the rest alive
+                await self.conn.copy_records_to_table(table, records=rows, columns=list(columns))
         except asyncpg.PostgresError as exc:
             raise _integrity(exc) from exc
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -59,6 +59,21 @@ class _Tx:
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchrow(sql, params)
         return None if row is None else row[0]
+
+    async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        marks = ", ".join("?" * len(columns))
+        await self.execute("SAVEPOINT copy_rows")
+        try:
+            await self.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+        except BaseException:
+            await self.execute("ROLLBACK TO copy_rows")
+            raise
+        finally:
+            await self.execute("RELEASE copy_rows")
 
     def notify(self, channel: str, payload: str = "") -> None:
         self.notices.append((channel, payload))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-from bot.db.base import Transaction
+from bot.db.base import IntegrityError, Transaction
 from bot.polls.model import Poll
 from bot.polls.rows import CLOSE, COUNTS, FORGET_VOTERS, counts_of, iso, lock_polls, vote_writes
 
@@ -53,6 +53,8 @@ class Plan:
     votes: list[tuple[asyncio.Future[VoteResult], VoteResult, int]] = field(default_factory=list)
     #: Each close, and whether it is the one that closes its poll (so far as memory knows).
     closes: list[tuple[Close, bool]] = field(default_factory=list)
+    #: Voters with no committed vote on the poll (as this process knows): rows to insert.
+    new: set[tuple[int, str]] = field(default_factory=set)
     #: The number of options of each poll this batch closes.
     sizes: dict[int, int] = field(default_factory=dict)
 
@@ -63,6 +65,9 @@ class Written:
     gone: set[int]
     #: Polls this batch closed, with their final counts.
     closed: dict[int, list[int]]
+    #: Polls whose counts memory cannot follow from this batch alone (a voter id written by
+    #: another process too): to read back from the database after the commit.
+    resync: set[int] = field(default_factory=set)
 
 
 _RESULTS: dict[tuple[int | None, int | None], VoteResult] = {}
@@ -107,7 +112,12 @@ def plan(
             votes.append((future, CLOSED, poll_id))
         else:
             key = (poll_id, voter)
-            prev = final[key] if key in final else ballots[poll_id].get(voter)
+            if key in final:
+                prev = final[key]
+            else:
+                prev = ballots[poll_id].get(voter)
+                if prev is None:
+                    out.new.add(key)
             final[key] = choice
             votes.append((future, result(prev, choice), poll_id))
     return out
@@ -121,14 +131,26 @@ async def write(tx: Transaction, plan: Plan, *, dialect: str, shared: bool) -> W
         rows = await tx.fetch(lock_polls(bool(plan.closing)), [sorted(touched)])
         gone = touched - {int(r[0]) for r in rows if r[1] is None}
     upserts: list[tuple[object, ...]] = []
+    inserts: list[tuple[int, str, int]] = []  # PostgreSQL: new voters, by COPY
     deletes: list[tuple[object, ...]] = []
-    for (p, v), c in plan.final.items():
-        if p in gone:
+    copy = dialect == "postgresql"
+    new = plan.new
+    for key, c in plan.final.items():
+        if key[0] in gone:
             continue
         if c is None:
-            deletes.append((p, v))
+            deletes.append(key)
+        elif copy and key in new:
+            inserts.append((key[0], key[1], c))
         else:
-            upserts.append((p, v, c))
+            upserts.append((key[0], key[1], c))
+    resync: set[int] = set()
+    if inserts:
+        try:
+            await tx.copy("poll_votes", ("poll_id", "voter", "choice"), inserts)
+        except IntegrityError:  # one was there after all (another process, same voter id)
+            upserts += inserts
+            resync = {p for p, _, _ in inserts}
     for sql, params in vote_writes(dialect, upserts, deletes):
         await tx.execute(sql, params)
     closed: dict[int, list[int]] = {}
@@ -141,4 +163,4 @@ async def write(tx: Transaction, plan: Plan, *, dialect: str, shared: bool) -> W
             closed[poll_id] = counts
         else:
             gone.add(poll_id)
-    return Written(gone, closed)
+    return Written(gone, closed, resync)

@@ -378,7 +378,7 @@ class PollStore:
         for close, fresh in todo.closes:
             if not close.future.done():
                 close.future.set_result(fresh and close.poll_id in written.closed)
-        if gone:  # closed by another process: read them back (their close comes from there)
-            self._reload |= gone
+        if gone or written.resync:  # closed elsewhere, or a voter id written elsewhere too
+            self._reload |= gone | written.resync
         changed = {p for p, _ in todo.final if p not in gone} | set(written.closed)
         self._tell(changed, closed)

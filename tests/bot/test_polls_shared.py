@@ -161,3 +161,21 @@ async def test_a_lost_notice_connection_resyncs_every_tally_when_it_is_back(
     assert discord.tally(poll_id).counts == [0, 0, 0, 0, 0]
     await eventually(lambda: discord.tally(poll_id).counts == [0, 0, 4, 0, 0], within=10)
     assert discord.get(other.id) is not None  # everything was read back ("*")
+
+
+async def test_a_voter_id_written_by_both_processes_is_counted_once(
+    two: tuple[Polls, Polls],
+) -> None:
+    """Voter ids are per front, so this should not happen; if it does (one front run in two
+    processes), the new voters' fast insert is refused, the batch upserts instead and the
+    tally is read back."""
+    one, other = two
+    poll_id = await start(one)
+    await eventually(lambda: other.get(poll_id) is not None)
+    assert (await one.vote(poll_id, "console:ana", 0)).status == "recorded"
+    results = await asyncio.gather(
+        other.vote(poll_id, "console:ana", 3), other.vote(poll_id, "console:bob", 1)
+    )
+    assert [r.status for r in results] == ["recorded", "recorded"]  # as far as it knew
+    await eventually(lambda: other.tally(poll_id).counts == [0, 1, 0, 1, 0])
+    await eventually(lambda: one.tally(poll_id).counts == [0, 1, 0, 1, 0])
