@@ -151,8 +151,7 @@ async def store_ingest(
     db: Path | str = target or workdir / f"ingest-{time.monotonic_ns()}.sqlite3"
     clock = FrozenClock(NOW)
     store = await Store.open(db, clock)
-    await store.database.durable(synchronous == "FULL")
-    polls = await Polls.open(store.database, clock)
+    polls = await Polls.open(store.database, clock, synchronous=synchronous)
     settle_heap()  # as fronts.app.open_hub does once the bot has started
     try:
         poll = await polls.start(

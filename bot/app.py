@@ -44,8 +44,7 @@ async def build_app(
     ``programme`` (read from ``schedule``, else ``config.bot.schedule``) plus approved
     open-space proposals. ``live``: the programme's
     live source, refreshed by a periodic job while the app is open."""
-    await store.database.durable(config.polls.synchronous == "FULL")
-    polls = await Polls.open(store.database, clock)
+    polls = await Polls.open(store.database, clock, synchronous=config.polls.synchronous)
     try:
         hub = Hub(config, programme, store, clock, polls)
         hub.programmes.add_sessions(approved_source(store))  # approved open-space proposals

@@ -75,11 +75,15 @@ class Database(abc.ABC):
         the task is cancelled before the commit); a commit under way finishes even if the
         caller is cancelled meanwhile."""
 
-    def fast_transaction(self) -> AbstractAsyncContextManager[Transaction]:
+    def fast_transaction(
+        self, *, durable: bool = False
+    ) -> AbstractAsyncContextManager[Transaction]:
         """:meth:`transaction`, for a few short statements run very often (a burst of votes):
         on SQLite they run on the event-loop thread instead of one thread hop each, and only
         taking a busy write lock and the commit (which waits for the disk) go to the worker
-        thread. The same as :meth:`transaction` on PostgreSQL."""
+        thread; ``durable``: the commit returns only once it would survive a power cut
+        (``synchronous=FULL`` for this commit; the bot's other writes survive the process being
+        killed). The same as :meth:`transaction` on PostgreSQL, whose server's settings decide."""
         return self.transaction()
 
     # -- one statement, one transaction -----------------------------------------------------
@@ -104,12 +108,6 @@ class Database(abc.ABC):
 
     @abc.abstractmethod
     async def close(self) -> None: ...
-
-    async def durable(self, full: bool) -> None:
-        """``full``: a commit returns only once it would survive a power cut, not just the
-        process being killed (``[polls] synchronous``). Nothing to do on PostgreSQL, where the
-        server's ``fsync``/``synchronous_commit`` decide."""
-        return None
 
     # -- change notices ---------------------------------------------------------------------
     async def listen(self, channel: str, listener: Listener) -> None:

@@ -189,12 +189,6 @@ class SqliteDatabase(Database):
                 self.process_lock.release()
                 self.process_lock = None
 
-    async def durable(self, full: bool) -> None:
-        """WAL with ``synchronous=FULL`` syncs the log at every commit (a batch of votes: one
-        sync); ``NORMAL`` only at checkpoints (a commit survives the process, not a power cut)."""
-        async with self._lock:
-            await self.conn.execute(f"PRAGMA synchronous={'FULL' if full else 'NORMAL'}")
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Tx]:
         async with self._lock:
@@ -214,20 +208,26 @@ class SqliteDatabase(Database):
             await self._dispatch(channel, payload)
 
     @asynccontextmanager
-    async def fast_transaction(self) -> AsyncIterator[_Tx]:
+    async def fast_transaction(self, *, durable: bool = False) -> AsyncIterator[_Tx]:
         async with self._lock:
             tx = _InlineTx(self.conn)
-            await self._begin_inline(tx.raw)
+            if durable:  # WAL: the log is synced at this commit (with every earlier one in it)
+                tx.raw.execute("PRAGMA synchronous=FULL")
             try:
-                yield tx
-            except BaseException:
-                await asyncio.shield(self._rollback())
-                raise
-            try:
-                await asyncio.shield(self.conn.commit())
-            except BaseException:
-                await asyncio.shield(self._rollback())
-                raise
+                await self._begin_inline(tx.raw)
+                try:
+                    yield tx
+                except BaseException:
+                    await asyncio.shield(self._rollback())
+                    raise
+                try:
+                    await asyncio.shield(self.conn.commit())
+                except BaseException:
+                    await asyncio.shield(self._rollback())
+                    raise
+            finally:
+                if durable:
+                    tx.raw.execute("PRAGMA synchronous=NORMAL")
         for channel, payload in tx.notices:
             await self._dispatch(channel, payload)
 

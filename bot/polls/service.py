@@ -40,10 +40,11 @@ class Polls:
         store.on_change(self._changed)
 
     @classmethod
-    async def open(cls, db: Database, clock: Clock) -> Polls:
+    async def open(cls, db: Database, clock: Clock, *, synchronous: str = "FULL") -> Polls:
         """The polls of the bot's database (``store.database``), followed across processes
-        when it is shared."""
-        return cls(await PollStore.open(db), clock)
+        when it is shared. ``synchronous`` (SQLite): "FULL", a confirmed vote survives a power
+        cut; "NORMAL", the bot being killed."""
+        return cls(await PollStore.open(db, synchronous=synchronous), clock)
 
     async def close(self) -> None:
         if self._timers is not None:

@@ -59,8 +59,10 @@ class PollStore:
     """Polls in memory (truth in the database), live counts and ballots of open polls, the
     writer."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, durable: bool = True) -> None:
         self.db = db
+        #: SQLite: each batch's commit survives a power cut (``synchronous=FULL``).
+        self.durable = durable
         #: Names this process's notices (its own are ignored when they come back).
         self.token = secrets.token_hex(8)
         self.polls: dict[int, Poll] = {}
@@ -82,10 +84,10 @@ class PollStore:
 
     # -- opening and closing ---------------------------------------------------------------
     @classmethod
-    async def open(cls, db: Database) -> PollStore:
+    async def open(cls, db: Database, *, synchronous: str = "FULL") -> PollStore:
         """The polls of ``db`` (migrated already), followed across processes when it is
         shared."""
-        store = cls(db)
+        store = cls(db, durable=synchronous == "FULL")
         await db.listen(sync.CHANNEL, store._heard)  # before reading: nothing falls between
         await store._load()
         store._writer = asyncio.create_task(store._write_loop(), name="poll-vote-writer")
@@ -343,7 +345,7 @@ class PollStore:
     async def _write(self, batch: list[Vote | Close]) -> None:
         todo = plan(batch, self.polls, self._ballots)
         if todo.final or todo.closing:
-            async with self.db.fast_transaction() as tx:
+            async with self.db.fast_transaction(durable=self.durable) as tx:
                 written = await self._statements(tx, todo)
         else:
             written = Written(set(), {})

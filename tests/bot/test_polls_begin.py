@@ -74,3 +74,35 @@ async def test_a_write_lock_held_by_another_program_is_waited_for_off_the_loop(
     result = await asyncio.wait_for(vote, timeout=4)
     assert result.status == "recorded" and polls.tally(poll_id).counts[1] == 1
     assert await db_votes(db, poll_id) == {"matrix:@ana:l4a.test": 1}
+
+
+@pytest.mark.parametrize(("synchronous", "at_commit"), [("FULL", 2), ("NORMAL", 1)])
+async def test_a_vote_batch_commits_with_the_configured_sync_and_other_writes_stay_normal(
+    tmp_path: Path,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+    synchronous: str,
+    at_commit: int,
+) -> None:
+    """``[polls] synchronous = "FULL"``: a confirmed vote survives a power cut; the bot's other
+    writes keep ``NORMAL`` (they survive the bot being killed) and do not pay a sync each."""
+    db = await SqliteDatabase.open(tmp_path / "sync.sqlite3")
+    polls = await Polls.open(db, clock, synchronous=synchronous)
+    try:
+        poll_id = await start(polls)
+        seen: list[int] = []
+        real = db.conn._execute
+
+        async def commit_seen(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(fn, "__name__", "") == "commit":
+                seen.append(db.conn._conn.execute("PRAGMA synchronous").fetchone()[0])
+            return await real(fn, *args, **kwargs)
+
+        monkeypatch.setattr(db.conn, "_execute", commit_seen)
+        await polls.vote(poll_id, "discord:1", 0)
+        monkeypatch.undo()
+        assert seen == [at_commit]
+        assert await db.fetchval("PRAGMA synchronous") == 1  # NORMAL for everything else
+    finally:
+        await polls.close()
+        await db.close()

@@ -31,7 +31,6 @@ from bot.store import Store
 async def main(db, poll_id):
     clock = FrozenClock(datetime(2021, 10, 6, 10, tzinfo=UTC))
     store = await Store.open(db, clock)
-    await store.database.durable(True)
     polls = await Polls.open(store.database, clock)
     out = sys.stdout
     async def one(i):
