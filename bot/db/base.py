@@ -40,9 +40,9 @@ class Executor(Protocol):
 
 class Transaction(Executor, Protocol):
     async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """Insert ``rows``, all new, at once (PostgreSQL: ``COPY``, the fastest bulk path).
-        :class:`IntegrityError` if one is refused: then none is inserted and the transaction
-        goes on (a savepoint)."""
+        """Insert ``rows``, all new, at once (PostgreSQL: ``COPY``, the fastest bulk path, one
+        round trip). :class:`IntegrityError` if one is refused: the transaction cannot go on
+        then, and is rolled back as the error leaves its block."""
         ...
 
     def notify(self, channel: str, payload: str = "") -> None:

@@ -102,8 +102,7 @@ class _Tx:
         if not rows:
             return
         try:
-            async with self.conn.transaction():  # a savepoint: a refusal leaves the rest alive
-                await self.conn.copy_records_to_table(table, records=rows, columns=list(columns))
+            await self.conn.copy_records_to_table(table, records=rows, columns=list(columns))
         except asyncpg.PostgresError as exc:
             raise _integrity(exc) from exc
 

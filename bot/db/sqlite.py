@@ -64,16 +64,7 @@ class _Tx:
         if not rows:
             return
         marks = ", ".join("?" * len(columns))
-        await self.execute("SAVEPOINT copy_rows")
-        try:
-            await self.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-            )
-        except BaseException:
-            await self.execute("ROLLBACK TO copy_rows")
-            raise
-        finally:
-            await self.execute("RELEASE copy_rows")
+        await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def notify(self, channel: str, payload: str = "") -> None:
         self.notices.append((channel, payload))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-from bot.db.base import IntegrityError, Transaction
+from bot.db.base import Transaction
 from bot.polls.model import Poll
 from bot.polls.rows import CLOSE, COUNTS, FORGET_VOTERS, counts_of, iso, lock_polls, vote_writes
 
@@ -144,13 +144,8 @@ async def write(tx: Transaction, plan: Plan, *, dialect: str, shared: bool) -> W
             inserts.append((key[0], key[1], c))
         else:
             upserts.append((key[0], key[1], c))
-    resync: set[int] = set()
-    if inserts:
-        try:
-            await tx.copy("poll_votes", ("poll_id", "voter", "choice"), inserts)
-        except IntegrityError:  # one was there after all (another process, same voter id)
-            upserts += inserts
-            resync = {p for p, _, _ in inserts}
+    if inserts:  # IntegrityError if one was there after all: see PollStore._write
+        await tx.copy("poll_votes", ("poll_id", "voter", "choice"), inserts)
     for sql, params in vote_writes(dialect, upserts, deletes):
         await tx.execute(sql, params)
     closed: dict[int, list[int]] = {}
@@ -163,4 +158,4 @@ async def write(tx: Transaction, plan: Plan, *, dialect: str, shared: bool) -> W
             closed[poll_id] = counts
         else:
             gone.add(poll_id)
-    return Written(gone, closed, resync)
+    return Written(gone, closed)

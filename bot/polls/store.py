@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from bot.db.base import Database, Transaction
+from bot.db.base import Database, IntegrityError, Transaction
 from bot.polls import sync
 from bot.polls.batch import (
     CLOSED,
@@ -345,8 +345,18 @@ class PollStore:
     async def _write(self, batch: list[Vote | Close]) -> None:
         todo = plan(batch, self.polls, self._ballots)
         if todo.final or todo.closing:
-            async with self.db.fast_transaction(durable=self.durable) as tx:
-                written = await self._statements(tx, todo)
+            try:
+                async with self.db.fast_transaction(durable=self.durable) as tx:
+                    written = await self._statements(tx, todo)
+            except IntegrityError:
+                if not todo.new:
+                    raise
+                # A "new" voter's row was there (a voter id written by another process too):
+                # the batch again, every row an upsert, and those polls' counts read back.
+                resync, todo.new = {p for p, _ in todo.new}, set()
+                async with self.db.fast_transaction(durable=self.durable) as tx:
+                    written = await self._statements(tx, todo)
+                written.resync |= resync
         else:
             written = Written(set(), {})
         self.batches += 1
