@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chromium postgresql lint bench bench-polls bench-proposals bench-announce bench-calendar bench-matrix bench-web bench-reach clean
+.PHONY: demo test chromium postgresql lint bench bench-polls bench-store bench-proposals bench-announce bench-calendar bench-matrix bench-web bench-reach clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench: $(VENV)/.installed-test
 
 bench-polls: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_polls
+
+bench-store: $(VENV)/.installed-test
+	$(BIN)/python -m bench.bench_store
 
 bench-proposals: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_proposals

@@ -72,9 +72,11 @@ async def end_to_end(
     bare: bool = False,
     rate: float | None = None,
     http_seconds: float = 0.0,
+    target: str | None = None,
 ) -> Clicks:
-    """``votes`` clicks of distinct members on one poll, as a burst or at ``rate`` per second."""
-    db = workdir / f"e2e-{time.monotonic_ns()}.sqlite3"
+    """``votes`` clicks of distinct members on one poll, as a burst or at ``rate`` per second;
+    on a fresh SQLite file in ``workdir``, or on ``target`` (a fresh PostgreSQL database)."""
+    db: Path | str = target or workdir / f"e2e-{time.monotonic_ns()}.sqlite3"
     clock = FrozenClock(NOW)
     config = Config.model_validate({"discord": {"forum_guild_ids": [DEFAULT_GUILD_ID]}})
     store = await Store.open(db, clock)
@@ -141,11 +143,15 @@ async def end_to_end(
         await store.close()
 
 
-async def store_ingest(workdir: Path, votes: int, synchronous: str) -> tuple[float, int]:
-    db = workdir / f"ingest-{time.monotonic_ns()}.sqlite3"
+async def store_ingest(
+    workdir: Path, votes: int, synchronous: str, target: str | None = None
+) -> tuple[float, int]:
+    """Votes queued at once → committed → futures resolved, votes/s and commits; on a fresh
+    SQLite file in ``workdir``, or on ``target`` (a fresh PostgreSQL database)."""
+    db: Path | str = target or workdir / f"ingest-{time.monotonic_ns()}.sqlite3"
     clock = FrozenClock(NOW)
     store = await Store.open(db, clock)
-    polls = await Polls.open(db, clock, synchronous=synchronous)
+    polls = await Polls.open(store.database, clock, synchronous=synchronous)
     settle_heap()  # as fronts.app.open_hub does once the bot has started
     try:
         poll = await polls.start(

@@ -54,11 +54,11 @@ def free_port() -> int:
 async def prepare(db: Path) -> int:
     clock = FrozenClock(parse_instant(CLOCK))
     store = await Store.open(db, clock)
-    await store.close()
-    polls = await Polls.open(db, clock)
+    polls = await Polls.open(store.database, clock)
     spec = PollSpec(Question({"*": "Water first?"}), "agree")
     poll = await polls.start(spec, front="console", by="console:bench", lang="en")
     await polls.close()
+    await store.close()
     return poll.id
 
 

@@ -3,17 +3,16 @@
 Production (``fronts.app.open_hub``) and the tests (``tests/conftest.py``) both build their
 :class:`~bot.hub.Hub` here::
 
-    async with build_app(config, programme, store, clock, db=path) as hub:
+    async with build_app(config, programme, store, clock) as hub:
         ...   # hub.programmes, hub.polls, hub.announcer, hub.supervisor are all there
 
 On exit the announcer stops, the supervisor cancels every task and job left, and the polls'
-connection closes (the store is the caller's: it opened it).
+writer writes what is still queued (the store is the caller's: it opened and closes it).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,14 +22,13 @@ from bot import shared
 from bot.announce.told import stop_told
 from bot.clock import Clock
 from bot.config import Config
-from bot.dbfile import cannot_open
 from bot.health import proposals_refresher
 from bot.hub import Hub
 from bot.polls.service import Polls
 from bot.programme import Programme
 from bot.proposals.repo import ProposalRepo
 from bot.proposals.sessions import approved_source
-from bot.store import Store, bundled_migrations, open_database
+from bot.store import Store, bundled_migrations
 
 log = logging.getLogger(__name__)
 
@@ -45,27 +43,14 @@ async def build_app(
     store: Store,
     clock: Clock,
     *,
-    db: Path | None = None,
     schedule: Path | None = None,
     live: LiveSource | None = None,
 ) -> AsyncIterator[Hub]:
-    """The hub on ``store`` (whose file is ``db``, by default ``store.path``), serving
+    """The hub on ``store`` (polls included, on ``store.database``), serving
     ``programme`` (read from ``schedule``, else ``config.bot.schedule``) plus approved
     open-space proposals. ``live``: the programme's
     live source, refreshed by a periodic job while the app is open."""
-    if store.path is None:
-        # PostgreSQL: polls still live in a SQLite file of this process (until they move to
-        # the Database too): ``db``, else [bot] database; made and migrated here.
-        db = db or config.bot.database
-        log.info("polls are kept in %s (this process's file)", db)
-        await (await open_database(db)).close()
-    db = db or store.path
-    if db is None:
-        raise ValueError("build_app needs the database file of the polls")
-    try:
-        polls = await Polls.open(db, clock, synchronous=config.polls.synchronous)
-    except sqlite3.Error as exc:
-        raise cannot_open(db, exc) from exc
+    polls = await Polls.open(store.database, clock, synchronous=config.polls.synchronous)
     try:
         hub = Hub(config, programme, store, clock, polls)
         known = max((m.version for m in bundled_migrations(store.database.dialect)), default=0)

@@ -70,7 +70,7 @@ async def hub(
     config: Config, programme: Programme, store: Store, clock: FrozenClock, db_path: Path
 ) -> AsyncIterator[Hub]:
     """The application as production builds it (``bot.app.build_app``), on the test store."""
-    async with build_app(config, programme, store, clock, db=db_path) as app:
+    async with build_app(config, programme, store, clock) as app:
         yield app
 
 

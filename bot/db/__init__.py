@@ -8,6 +8,9 @@ Repositories write SQL once, with ``?`` placeholders, and run it through a :clas
   confirm to the user right after it.
 * ``await db.execute(...)`` / ``executemany`` / ``fetch`` / ``fetchrow`` / ``fetchval`` outside a
   transaction — each a transaction of its own (a write is committed when the await returns).
+* ``db.fast_transaction(durable=…)`` — the same, for short statements run very often (the poll
+  vote writer): on SQLite they run on the event-loop thread, one thread hop (the commit) each.
+  ``tx.copy(table, columns, rows)`` inserts many new rows at once (PostgreSQL: ``COPY``).
 
 Rows support both ``row[0]`` and ``row["column"]``. Driver integrity errors (a UNIQUE or foreign
 key violated) are raised as :class:`IntegrityError` whatever the backend.

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 #: notices, so they reload what they cache.
 RESYNC = "*"
 _LISTEN_RETRY_S = 1.0
+#: How long ``listen`` waits for the listening connection to be in place (it keeps trying in
+#: the background after that, and tells every listener "*" once it is).
+_LISTEN_READY_S = 5.0
 
 
 @functools.lru_cache(maxsize=2048)
@@ -95,6 +98,14 @@ class _Tx:
         except asyncpg.PostgresError as exc:
             raise _integrity(exc) from exc
 
+    async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        try:
+            await self.conn.copy_records_to_table(table, records=rows, columns=list(columns))
+        except asyncpg.PostgresError as exc:
+            raise _integrity(exc) from exc
+
     async def lock(self, name: str) -> None:
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
 
@@ -114,6 +125,7 @@ class PostgresDatabase(Database):
         self._listen_conn: asyncpg.Connection | None = None
         self._listen_task: asyncio.Task[None] | None = None
         self._heard_tasks: set[asyncio.Task[None]] = set()  # kept until done (not collected)
+        self._listening = asyncio.Event()
         self._closing = False
 
     @classmethod
@@ -194,6 +206,10 @@ class PostgresDatabase(Database):
             self._listen_task = asyncio.create_task(self._keep_listening(), name="pg-listen")
         elif first and self._listen_conn is not None:
             await self._listen_conn.add_listener(channel, self._heard)
+        # Returns once notices are heard: a change committed after this is not missed (a
+        # cache loaded next is then followed from the state it read).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), _LISTEN_READY_S)
 
     def _heard(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         task = asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
@@ -207,6 +223,7 @@ class PostgresDatabase(Database):
                 conn = await asyncpg.connect(self.url)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("cannot listen on %s: %s; retrying", self.target, exc)
+                lost = True  # whoever waited for it went on: they may miss notices meanwhile
                 await asyncio.sleep(_LISTEN_RETRY_S)
                 continue
             gone = asyncio.Event()
@@ -214,6 +231,7 @@ class PostgresDatabase(Database):
             self._listen_conn = conn
             for channel in list(self._listeners):
                 await conn.add_listener(channel, self._heard)
+            self._listening.set()
             if lost:  # notices sent while we were away are gone: everyone reloads
                 for channel in list(self._listeners):
                     await self._dispatch(channel, RESYNC)
@@ -226,6 +244,7 @@ class PostgresDatabase(Database):
                             await conn.execute("SELECT 1")  # notices a dead server
             finally:
                 self._listen_conn = None
+                self._listening.clear()
                 with contextlib.suppress(Exception):
                     await conn.close()
             lost = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +22,7 @@ from bot.db.migrate import Migration, bundled_migrations, migrate_sqlite
 from bot.dbfile import APPLICATION_ID, ProcessLock, cannot_open, inspect
 
 BUSY_TIMEOUT_MS = 5000
+NO_WAIT_MS = 0
 
 
 class _Tx:
@@ -59,11 +60,46 @@ class _Tx:
         row = await self.fetchrow(sql, params)
         return None if row is None else row[0]
 
+    async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        marks = ", ".join("?" * len(columns))
+        await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
     def notify(self, channel: str, payload: str = "") -> None:
         self.notices.append((channel, payload))
 
     async def lock(self, name: str) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already made this the only writer."""
+
+
+class _InlineTx(_Tx):
+    """Statements run at once on the event-loop thread, on aiosqlite's own sqlite3 connection
+    (opened with ``check_same_thread=False``) while the database's lock keeps every other user
+    of the connection out: a statement of 1,000 votes is ~1.5 ms of CPU, less than two thread
+    hops cost a loop that a burst keeps busy."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        super().__init__(db)
+        self.raw: sqlite3.Connection = db._conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        try:
+            return max(self.raw.execute(sql, tuple(params)).rowcount, 0)
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        try:
+            self.raw.executemany(sql, [tuple(r) for r in rows])
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            return self.raw.execute(sql, tuple(params)).fetchall()
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
 
 
 class SqliteDatabase(Database):
@@ -109,7 +145,7 @@ class SqliteDatabase(Database):
                 if held is not None:
                     held.release()
                 raise cannot_open(path, why(exc)) from exc
-        conn = await aiosqlite.connect(str(path))
+        conn = await aiosqlite.connect(str(path), check_same_thread=False)  # fast_transaction
         try:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -161,6 +197,45 @@ class SqliteDatabase(Database):
                 raise
         for channel, payload in tx.notices:
             await self._dispatch(channel, payload)
+
+    @asynccontextmanager
+    async def fast_transaction(self, *, durable: bool = False) -> AsyncIterator[_Tx]:
+        async with self._lock:
+            tx = _InlineTx(self.conn)
+            if durable:  # WAL: the log is synced at this commit (with every earlier one in it)
+                tx.raw.execute("PRAGMA synchronous=FULL")
+            try:
+                await self._begin_inline(tx.raw)
+                try:
+                    yield tx
+                except BaseException:
+                    await asyncio.shield(self._rollback())
+                    raise
+                try:
+                    await asyncio.shield(self.conn.commit())
+                except BaseException:
+                    await asyncio.shield(self._rollback())
+                    raise
+            finally:
+                if durable:
+                    tx.raw.execute("PRAGMA synchronous=NORMAL")
+        for channel, payload in tx.notices:
+            await self._dispatch(channel, payload)
+
+    async def _begin_inline(self, raw: sqlite3.Connection) -> None:
+        """``BEGIN IMMEDIATE`` at once on the loop thread when the write lock is free (the usual
+        case), else in the worker thread: waiting for another program's lock (up to the busy
+        timeout) must not stop the event loop."""
+        raw.execute(f"PRAGMA busy_timeout={NO_WAIT_MS}")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await self.conn.execute("BEGIN IMMEDIATE")
 
     async def _rollback(self) -> None:
         if self.conn.in_transaction:

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 
 from bot.clock import Clock, real_seconds_until
+from bot.db import Database
 from bot.polls.model import Poll, PollSpec, Tally
 from bot.polls.store import CLOSED, UNKNOWN, PollStore, VoteResult
 
@@ -47,8 +47,11 @@ class Polls:
         store.on_change(self._changed)
 
     @classmethod
-    async def open(cls, path: Path | str, clock: Clock, *, synchronous: str = "FULL") -> Polls:
-        return cls(await PollStore.open(path, synchronous=synchronous), clock)
+    async def open(cls, db: Database, clock: Clock, *, synchronous: str = "FULL") -> Polls:
+        """The polls of the bot's database (``store.database``), followed across processes
+        when it is shared. ``synchronous`` (SQLite): "FULL", a confirmed vote survives a power
+        cut; "NORMAL", the bot being killed."""
+        return cls(await PollStore.open(db, synchronous=synchronous), clock)
 
     async def close(self) -> None:
         if self._timers is not None:
@@ -64,7 +67,10 @@ class Polls:
         self._change_listeners.append(listener)
 
     def on_close(self, listener: CloseListener) -> None:
-        """``listener(poll)`` once a close is committed, whoever or whatever closed it."""
+        """``listener(poll)`` once a close is committed, whoever or whatever closed it (in this
+        process, or in another one sharing the database: once its notice is read back). Each
+        front acts on its own polls only, so a result is posted by the process running the
+        poll's front, once."""
         self._close_listeners.append(listener)
 
     def _changed(self, poll_ids: set[int], closed: list[Poll]) -> None:
@@ -79,8 +85,8 @@ class Polls:
                     listener(poll)
                 except Exception:
                     log.exception("poll close listener failed")
-        if closed:
-            self._timers_changed.set()
+        if closed or any(p in self.store.polls and self.store.polls[p].closes_at for p in poll_ids):
+            self._timers_changed.set()  # a poll closed, or one with a timer (perhaps new) changed
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, poll_id: int) -> Poll | None:

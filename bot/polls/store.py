@@ -1,141 +1,121 @@
-"""The polls' storage: their own SQLite connection and a group-commit writer for votes.
+"""The polls' storage on the bot's :class:`~bot.db.Database`: polls in memory, and a
+group-commit writer for votes.
 
 Votes arrive in bursts (a room of thousands answering within seconds). Each vote is queued with
-a future; one writer task takes every vote waiting, writes them in ONE transaction (an
-``executemany`` upsert, deletes for withdrawn votes, closes of polls), commits, and only then
-resolves each vote's future. A caller confirms a vote only after its future resolves, so a
-confirmed vote is always on disk; a batch costs one commit however many votes it carries.
+a future; one writer task takes every vote waiting, writes them in ONE transaction (a bulk
+upsert, deletes for withdrawn votes, closes of polls; see ``batch.py``), commits, and only then
+brings memory in line and resolves each vote's future. A caller confirms a vote only after its
+future resolves, so a confirmed vote is always committed; a batch costs one commit however many
+votes it carries.
 
 The writer is the only code that changes votes, and it decides which votes count in queue order:
 a vote queued before a poll's close counts, a vote queued after it is refused as "closed".
 A close keeps the poll's final counts and deletes its voters' ids in the same transaction:
 voter ids exist only to enforce one vote each while a poll is open (the SQL is in ``rows.py``).
+
+Several processes may share a PostgreSQL database (``sync.py``): each committed write sends a
+notice, and the other processes' writers reload the polls it names between their own batches
+(so a reload never interleaves with a batch's memory update).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+import secrets
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TypeVar
 
-from bot.polls.model import Poll, PollSpec, Tally
-from bot.polls.rows import (
-    CLOSE,
-    FORGET_VOTERS,
-    ROWS_PER_STATEMENT,  # noqa: F401 - re-exported: it was defined here
-    chunks,
-    delete,
-    final_counts,
-    iso,
-    poll_from_row,
-    upsert,
+from bot.db.base import Database, IntegrityError, Transaction
+from bot.polls import sync
+from bot.polls.batch import (
+    CLOSED,
+    UNKNOWN,
+    Close,
+    Plan,
+    Vote,
+    VoteResult,
+    VoteStatus,
+    Written,
+    plan,
+    write,
 )
-from bot.polls.transactions import BUSY_TIMEOUT_MS, Transactions
+from bot.polls.model import Poll, PollSpec, Tally
+from bot.polls.rows import FORGET_VOTERS, final_counts, iso, poll_from_row
+
+__all__ = ["CLOSED", "UNKNOWN", "PollStore", "VoteResult", "VoteStatus"]
 
 log = logging.getLogger(__name__)
-
-VoteStatus = Literal["recorded", "changed", "unchanged", "withdrawn", "none", "closed", "unknown"]
-
-
-class VoteResult(NamedTuple):
-    status: VoteStatus
-    previous: int | None = None
-    choice: int | None = None
-
-
-UNKNOWN, CLOSED = VoteResult("unknown"), VoteResult("closed")
-# A queued vote: (poll id, voter, choice or None to withdraw, future). A plain tuple: a burst
-# queues thousands of them, and the writer unpacks them in a tight loop.
-_Vote = tuple[int, str, int | None, "asyncio.Future[VoteResult]"]
-
-
-@dataclass(slots=True)
-class _Close:
-    poll_id: int
-    by: str
-    at: datetime
-    future: asyncio.Future[bool]
-
+R = TypeVar("R")
+T = TypeVar("T")
+RELOAD_RETRY_S = 1.0
 
 ChangeListener = Callable[[set[int], list[Poll]], None]
 
 
-class PollStore(Transactions):
-    """Polls in memory (truth in SQLite), live counts and ballots of open polls, the writer."""
+class PollStore:
+    """Polls in memory (truth in the database), live counts and ballots of open polls, the
+    writer."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        super().__init__(db)
+    def __init__(self, db: Database, *, durable: bool = True) -> None:
+        self.db = db
+        #: SQLite: each batch's commit survives a power cut (``synchronous=FULL``).
+        self.durable = durable
+        #: Names this process's notices (its own are ignored when they come back).
+        self.token = secrets.token_hex(8)
         self.polls: dict[int, Poll] = {}
         self._ballots: dict[int, dict[str, int]] = {}  # open polls only: voter -> choice
         self._counts: dict[int, list[int]] = {}
-        self._pending: list[_Vote | _Close] = []
+        self._pending: list[Vote | Close] = []
+        self._reload: set[int] = set()  # polls another process changed, to read back
+        self._reload_all = False
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
+        self._closed = False
         self._loop = asyncio.get_running_loop()
-        self._results: dict[tuple[int | None, int | None], VoteResult] = {}
         self._listeners: list[ChangeListener] = []
-        #: Batches written and votes in them (for the bench and the logs).
+        #: Batches written and votes in them (for the bench and the logs); reloads done.
         self.batches = 0
         self.batched_ops = 0
+        self.reloads = 0
 
     # -- opening and closing ---------------------------------------------------------------
     @classmethod
-    async def open(cls, path: Path | str, *, synchronous: str = "FULL") -> PollStore:
-        """Open the polls' own connection to the bot's database (migrated already).
-
-        Statements run on the event loop thread (a batch of 1,000 votes is ~1.5 ms of CPU) and
-        only the commit, which waits for the disk, runs in a worker thread. With aiosqlite every
-        statement would cross threads, and under a burst the loop and the worker thread hand the
-        GIL back and forth at every step (measured: 2–3× fewer votes per second end to end).
-        """
-        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={synchronous}")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            store = cls(db)
-            store._load()
-        except BaseException:
-            db.close()
-            raise
+    async def open(cls, db: Database, *, synchronous: str = "FULL") -> PollStore:
+        """The polls of ``db`` (migrated already), followed across processes when it is
+        shared."""
+        store = cls(db, durable=synchronous == "FULL")
+        await db.listen(sync.CHANNEL, store._heard)  # before reading: nothing falls between
+        await store._load()
         store._writer = asyncio.create_task(store._write_loop(), name="poll-vote-writer")
         return store
 
     async def close(self) -> None:
-        """Write every vote still waiting, then close the connection."""
+        """Write every vote still waiting; then notices are ignored."""
         if self._writer is not None:
             self._stopping = True
             self._wake.set()
             await self._writer
             self._writer = None
-        self.db.close()
+        self._closed = True
 
-    def _load(self) -> None:
-        cur = self.db.execute("SELECT * FROM polls ORDER BY id")
-        cols = [d[0] for d in cur.description]
+    async def _load(self) -> None:
+        votes = await self.db.fetch("SELECT poll_id, voter, choice FROM poll_votes")
+        rows = await self.db.fetch("SELECT * FROM polls ORDER BY id")
         unsettled: list[int] = []  # closed, but by a version that kept the voters' ids
-        for row in cur:
-            data = dict(zip(cols, row, strict=True))
-            poll = poll_from_row(data)
+        for row in rows:
+            poll = poll_from_row(row)
             self.polls[poll.id] = poll
-            kept = final_counts(data, poll.size)
+            kept = final_counts(row, poll.size)
             self._counts[poll.id] = kept if kept is not None else [0] * poll.size
             if poll.is_open:
                 self._ballots[poll.id] = {}
             elif kept is None:
                 unsettled.append(poll.id)
-        for poll_id, voter, choice in self.db.execute(
-            "SELECT poll_id, voter, choice FROM poll_votes"
-        ):
+        for poll_id, voter, choice in votes:
             counts = self._counts.get(poll_id)
             ballots = self._ballots.get(poll_id)
             if counts is None or not 0 <= choice < len(counts):
@@ -146,22 +126,17 @@ class PollStore(Transactions):
             elif poll_id in unsettled:
                 counts[choice] += 1
         if unsettled:
-            self._settle(unsettled)
+            await self._settle(unsettled)
 
-    def _settle(self, poll_ids: list[int]) -> None:
+    async def _settle(self, poll_ids: list[int]) -> None:
         """Closed polls still holding their voters' ids: keep the counts, forget the voters."""
-        self.db.execute("BEGIN")
-        try:
+        async with self.db.transaction() as tx:
             for poll_id in poll_ids:
-                self.db.execute(
-                    "UPDATE polls SET final_counts = ? WHERE id = ?",
+                await tx.execute(
+                    "UPDATE polls SET final_counts = ? WHERE id = ? AND final_counts IS NULL",
                     (json.dumps(self._counts[poll_id]), poll_id),
                 )
-                self.db.execute(FORGET_VOTERS, (poll_id,))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
+                await tx.execute(FORGET_VOTERS, (poll_id,))
 
     # -- reading ---------------------------------------------------------------------------
     def tally(self, poll_id: int) -> Tally:
@@ -173,10 +148,34 @@ class PollStore(Transactions):
         return self._ballots.get(poll_id, {}).get(voter)
 
     def on_change(self, listener: ChangeListener) -> None:
-        """``listener(changed_poll_ids, closed_polls)`` runs after every committed batch."""
+        """``listener(changed_poll_ids, closed_polls)`` runs after every committed batch, and
+        after polls another process changed were read back."""
         self._listeners.append(listener)
 
+    def _tell(self, changed: set[int], closed: list[Poll]) -> None:
+        if not changed:
+            return
+        for listener in self._listeners:
+            try:
+                listener(changed, closed)
+            except Exception:
+                log.exception("poll change listener failed")
+
     # -- writes that are not votes ---------------------------------------------------------
+    async def _atomic(
+        self, statements: Callable[[Transaction], Awaitable[R]], committed: Callable[[R], T]
+    ) -> T:
+        """Run ``statements`` in one transaction of their own, then ``committed`` with what they
+        returned to bring memory in line. Both run to their end even if the caller is cancelled
+        meanwhile (a bot stopping): memory must not miss what the database holds."""
+
+        async def run() -> T:
+            async with self.db.transaction() as tx:
+                found = await statements(tx)
+            return committed(found)
+
+        return await asyncio.shield(asyncio.ensure_future(run()))
+
     async def create(
         self, spec: PollSpec, *, front: str, by: str, lang: str, now: datetime
     ) -> Poll:
@@ -185,9 +184,30 @@ class PollStore(Transactions):
             closes_at = now.astimezone(UTC) + timedelta(seconds=spec.timer)
         q = spec.question
 
-        def register(cur: sqlite3.Cursor) -> Poll:
-            poll_id = cur.lastrowid
-            assert poll_id is not None
+        async def insert(tx: Transaction) -> int:
+            poll_id = await tx.fetchval(
+                "INSERT INTO polls (front, created_by, session_id, source, source_index, question,"
+                " scale, options, hide_results, lang, created_at, closes_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    front,
+                    by,
+                    q.session_id,
+                    q.source,
+                    q.index,
+                    json.dumps(q.texts, ensure_ascii=False),
+                    spec.scale,
+                    json.dumps(list(spec.options), ensure_ascii=False),
+                    int(spec.hide_results),
+                    lang,
+                    iso(now),
+                    iso(closes_at),
+                ),
+            )
+            tx.notify(sync.CHANNEL, sync.notice(self.token, [poll_id], created=[poll_id]))
+            return int(poll_id)
+
+        def register(poll_id: int) -> Poll:
             poll = Poll(
                 poll_id,
                 front,
@@ -205,43 +225,23 @@ class PollStore(Transactions):
             self._ballots[poll_id] = {}
             return poll
 
-        return await self._atomic(
-            lambda: self.db.execute(
-                "INSERT INTO polls (front, created_by, session_id, source, source_index, question,"
-                " scale, options, hide_results, lang, created_at, closes_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    front,
-                    by,
-                    q.session_id,
-                    q.source,
-                    q.index,
-                    json.dumps(q.texts, ensure_ascii=False),
-                    spec.scale,
-                    json.dumps(list(spec.options), ensure_ascii=False),
-                    int(spec.hide_results),
-                    lang,
-                    iso(now),
-                    iso(closes_at),
-                ),
-            ),
-            register,
-        )
+        return await self._atomic(insert, register)
 
     async def set_message(self, poll_id: int, channel_id: str, message_id: str) -> None:
         """Remember where a front shows the poll (to refresh its tally after a restart)."""
 
-        def remember(_: sqlite3.Cursor) -> None:
+        async def update(tx: Transaction) -> None:
+            await tx.execute(
+                "UPDATE polls SET channel_id = ?, message_id = ? WHERE id = ?",
+                (channel_id, message_id, poll_id),
+            )
+            tx.notify(sync.CHANNEL, sync.notice(self.token, [poll_id]))
+
+        def remember(_: None) -> None:
             poll = self.polls[poll_id]
             poll.channel_id, poll.message_id = channel_id, message_id
 
-        await self._atomic(
-            lambda: self.db.execute(
-                "UPDATE polls SET channel_id = ?, message_id = ? WHERE id = ?",
-                (channel_id, message_id, poll_id),
-            ),
-            remember,
-        )
+        await self._atomic(update, remember)
 
     # -- the queue -------------------------------------------------------------------------
     def submit(self, poll_id: int, voter: str, choice: int | None) -> asyncio.Future[VoteResult]:
@@ -252,20 +252,77 @@ class PollStore(Transactions):
         return future
 
     def submit_close(self, poll_id: int, by: str, at: datetime) -> asyncio.Future[bool]:
-        """Queue a close; resolves ``True`` once committed (``False`` if it was closed already).
-        Votes queued before it count; votes queued after it are refused."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Close(poll_id, by, at, future))
+        """Queue a close; resolves ``True`` once committed (``False`` if it was closed already,
+        here or by another process). Votes queued before it count; votes queued after it are
+        refused."""
+        future: asyncio.Future[bool] = asyncio.Future(loop=self._loop)
+        self._pending.append(Close(poll_id, by, at, future))
         self._wake.set()
         return future
 
+    # -- notices from other processes ------------------------------------------------------
+    def _heard(self, payload: str) -> None:
+        if self._closed:
+            return
+        by, ids = sync.parse(payload)
+        if by == self.token:
+            return  # our own write: memory follows it already
+        if ids is None:
+            self._reload_all = True
+        else:
+            self._reload |= ids
+        self._wake.set()
+
+    async def _read_back(self) -> None:
+        """Read back the polls other processes changed: rows, and counts from the database."""
+        ids: set[int] | None = None if self._reload_all else self._reload
+        self._reload, self._reload_all = set(), False
+        try:
+            rows, counts = await sync.read(self.db, ids)
+        except Exception as exc:  # the database is away: try again a little later
+            log.warning("could not read back polls changed elsewhere (%s); retrying", exc)
+            if ids is None:
+                self._reload_all = True
+            else:
+                self._reload |= ids
+            await asyncio.sleep(RELOAD_RETRY_S)
+            return
+        self.reloads += 1
+        changed: set[int] = set()
+        closed: list[Poll] = []
+        for row in rows:
+            fresh = poll_from_row(row)
+            poll = self.polls.get(fresh.id)
+            if poll is None:
+                poll = self.polls[fresh.id] = fresh
+                was_open = False
+            else:
+                was_open = poll.is_open
+                poll.closed_at, poll.closed_by = fresh.closed_at, fresh.closed_by
+                poll.channel_id, poll.message_id = fresh.channel_id, fresh.message_id
+            changed.add(poll.id)
+            if poll.is_open:
+                self._ballots.setdefault(poll.id, {})
+                self._counts[poll.id] = sync.as_list(counts.get(poll.id), poll.size)
+                continue
+            kept = final_counts(row, poll.size)
+            self._counts[poll.id] = kept or sync.as_list(counts.get(poll.id), poll.size)
+            self._ballots.pop(poll.id, None)
+            if was_open:
+                closed.append(poll)
+        self._tell(changed, closed)
+
+    # -- the writer ------------------------------------------------------------------------
     async def _write_loop(self) -> None:
         while True:
+            if (self._reload or self._reload_all) and not self._stopping:
+                await self._read_back()
             if not self._pending:
                 if self._stopping:
                     return
                 self._wake.clear()
-                await self._wake.wait()
+                if not (self._reload or self._reload_all):
+                    await self._wake.wait()
                 continue
             batch, self._pending = self._pending, []
             try:
@@ -273,80 +330,43 @@ class PollStore(Transactions):
             except Exception as exc:  # the batch is rolled back: no one is told it was saved
                 log.exception("could not write %d poll operations", len(batch))
                 for op in batch:
-                    future = op.future if isinstance(op, _Close) else op[3]
+                    future = op.future if isinstance(op, Close) else op[3]
                     if not future.done():
                         future.set_exception(exc)
 
-    def _counts_after(self, poll_id: int, final: dict[tuple[int, str], int | None]) -> list[int]:
-        """A poll's counts once this batch's votes (``final``) are added to the committed ones."""
-        counts, ballots = list(self._counts[poll_id]), self._ballots[poll_id]
-        for (p, voter), choice in final.items():
-            if p != poll_id:
-                continue
-            prev = ballots.get(voter)
-            if prev is not None:
-                counts[prev] -= 1
-            if choice is not None:
-                counts[choice] += 1
-        return counts
+    async def _statements(self, tx: Transaction, todo: Plan) -> Written:
+        """The batch's statements and its notice (tests wrap this to make the disk fail)."""
+        written = await write(tx, todo, dialect=self.db.dialect, shared=self.db.shared)
+        changed = {p for p, _ in todo.final if p not in written.gone} | set(written.closed)
+        if changed:
+            tx.notify(sync.CHANNEL, sync.notice(self.token, changed, closed=written.closed))
+        return written
 
-    def _result(self, prev: int | None, choice: int | None) -> VoteResult:
-        result = self._results.get((prev, choice))
-        if result is None:
-            result = self._results[(prev, choice)] = VoteResult(_status(prev, choice), prev, choice)
-        return result
-
-    async def _write(self, batch: list[_Vote | _Close]) -> None:
-        final: dict[tuple[int, str], int | None] = {}  # (poll, voter) -> last choice in batch
-        closing: dict[int, _Close] = {}
-        results: list[tuple[asyncio.Future[VoteResult], VoteResult]] = []
-        closes: list[tuple[_Close, bool]] = []
-        polls, ballots = self.polls, self._ballots
-        for op in batch:
-            if isinstance(op, _Close):
-                poll = polls.get(op.poll_id)
-                fresh = poll is not None and poll.is_open and op.poll_id not in closing
-                if fresh:
-                    closing[op.poll_id] = op
-                closes.append((op, fresh))
-                continue
-            poll_id, voter, choice, future = op
-            poll = polls.get(poll_id)
-            if poll is None:
-                results.append((future, UNKNOWN))
-            elif poll.closed_at is not None or poll_id in closing:
-                results.append((future, CLOSED))
-            else:
-                key = (poll_id, voter)
-                prev = final[key] if key in final else ballots[poll_id].get(voter)
-                final[key] = choice
-                results.append((future, self._result(prev, choice)))
-
-        upserts: list[tuple[object, ...]] = [
-            (p, v, c) for (p, v), c in final.items() if c is not None
-        ]
-        deletes: list[tuple[object, ...]] = [(p, v) for (p, v), c in final.items() if c is None]
-        async with self._lock:
+    async def _write(self, batch: list[Vote | Close]) -> None:
+        todo = plan(batch, self.polls, self._ballots)
+        if todo.final or todo.closing:
             try:
-                await self._begin()
-                for rows, params in chunks(upserts):
-                    self.db.execute(upsert(rows), params)
-                for rows, params in chunks(deletes):
-                    self.db.execute(delete(rows), params)
-                for c in closing.values():
-                    counts = json.dumps(self._counts_after(c.poll_id, final))
-                    self.db.execute(CLOSE, (iso(c.at), c.by, counts, c.poll_id))
-                    self.db.execute(FORGET_VOTERS, (c.poll_id,))
-                await self._commit()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    self._rollback()
-                raise
+                async with self.db.fast_transaction(durable=self.durable) as tx:
+                    written = await self._statements(tx, todo)
+            except IntegrityError:
+                if not todo.new:
+                    raise
+                # A "new" voter's row was there (a voter id written by another process too):
+                # the batch again, every row an upsert, and those polls' counts read back.
+                resync, todo.new = {p for p, _ in todo.new}, set()
+                async with self.db.fast_transaction(durable=self.durable) as tx:
+                    written = await self._statements(tx, todo)
+                written.resync |= resync
+        else:
+            written = Written(set(), {})
         self.batches += 1
         self.batched_ops += len(batch)
 
         # Committed: now memory follows, and only now is anyone told.
-        for (poll_id, voter), choice in final.items():
+        gone = written.gone
+        for (poll_id, voter), choice in todo.final.items():
+            if poll_id in gone:
+                continue
             voters, tally = self._ballots[poll_id], self._counts[poll_id]
             prev = voters.get(voter)
             if prev is not None:
@@ -357,29 +377,20 @@ class PollStore(Transactions):
                 tally[choice] += 1
                 voters[voter] = choice
         closed: list[Poll] = []
-        for c in closing.values():
-            poll = self.polls[c.poll_id]
+        for poll_id, counts in written.closed.items():
+            c = todo.closing[poll_id]
+            poll = self.polls[poll_id]
             poll.closed_at, poll.closed_by = c.at.astimezone(UTC), c.by
-            self._ballots.pop(c.poll_id, None)  # voter ids are no longer needed in memory
+            self._counts[poll_id] = counts
+            self._ballots.pop(poll_id, None)  # voter ids are no longer needed in memory
             closed.append(poll)
-        for future, result in results:
+        for future, result, poll_id in todo.votes:
             if not future.done():
-                future.set_result(result)
-        for close, fresh in closes:
+                future.set_result(CLOSED if poll_id in gone else result)
+        for close, fresh in todo.closes:
             if not close.future.done():
-                close.future.set_result(fresh)
-        changed = {p for p, _ in final} | {p.id for p in closed}
-        if changed:
-            for listener in self._listeners:
-                try:
-                    listener(changed, closed)
-                except Exception:
-                    log.exception("poll change listener failed")
-
-
-def _status(prev: int | None, choice: int | None) -> VoteStatus:
-    if choice is None:
-        return "none" if prev is None else "withdrawn"
-    if prev is None:
-        return "recorded"
-    return "unchanged" if prev == choice else "changed"
+                close.future.set_result(fresh and close.poll_id in written.closed)
+        if gone or written.resync:  # closed elsewhere, or a voter id written elsewhere too
+            self._reload |= gone | written.resync
+        changed = {p for p, _ in todo.final if p not in gone} | set(written.closed)
+        self._tell(changed, closed)

@@ -1,4 +1,5 @@
-"""A bot killed with SIGKILL in the middle of a burst of votes loses no vote it confirmed."""
+"""A bot killed with SIGKILL in the middle of a burst of votes loses no vote it confirmed (on
+SQLite, and on PostgreSQL, whose server outlives the bot)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import aiosqlite
+import pytest
 
 from bot.clock import FrozenClock
 from bot.polls.model import PollSpec, Question
@@ -25,9 +26,12 @@ import asyncio, sys
 from datetime import UTC, datetime
 from bot.clock import FrozenClock
 from bot.polls.service import Polls
+from bot.store import Store
 
 async def main(db, poll_id):
-    polls = await Polls.open(db, FrozenClock(datetime(2021, 10, 6, 10, tzinfo=UTC)))
+    clock = FrozenClock(datetime(2021, 10, 6, 10, tzinfo=UTC))
+    store = await Store.open(db, clock)
+    polls = await Polls.open(store.database, clock)
     out = sys.stdout
     async def one(i):
         result = await polls.vote(poll_id, f"discord:{i}", i % 5)
@@ -47,9 +51,9 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
 
-async def _new_poll(db_path: Path, clock: FrozenClock) -> int:
+async def _new_poll(db_path: Path | str, clock: FrozenClock) -> int:
     store = await Store.open(db_path, clock)
-    polls = await Polls.open(db_path, clock)
+    polls = await Polls.open(store.database, clock)
     poll = await polls.start(
         PollSpec(Question({"*": "Q?"}), "agree"), front="discord", by="discord:1", lang="en"
     )
@@ -58,17 +62,22 @@ async def _new_poll(db_path: Path, clock: FrozenClock) -> int:
     return poll.id
 
 
-async def _stored(db_path: Path, poll_id: int) -> dict[str, int]:
-    async with (
-        aiosqlite.connect(db_path) as db,
-        db.execute("SELECT voter, choice FROM poll_votes WHERE poll_id = ?", (poll_id,)) as cur,
-    ):
-        return {voter: choice async for voter, choice in cur}
-
-
-async def _reopen_and_vote(db_path: Path, clock: FrozenClock, poll_id: int) -> tuple[int, str]:
+async def _stored(db_path: Path | str, clock: FrozenClock, poll_id: int) -> dict[str, int]:
     store = await Store.open(db_path, clock)
-    reopened = await Polls.open(db_path, clock)
+    try:
+        rows = await store.database.fetch(
+            "SELECT voter, choice FROM poll_votes WHERE poll_id = ?", (poll_id,)
+        )
+        return {voter: choice for voter, choice in rows}
+    finally:
+        await store.close()
+
+
+async def _reopen_and_vote(
+    db_path: Path | str, clock: FrozenClock, poll_id: int
+) -> tuple[int, str]:
+    store = await Store.open(db_path, clock)
+    reopened = await Polls.open(store.database, clock)
     try:
         voters = reopened.tally(poll_id).voters
         return voters, (await reopened.vote(poll_id, "discord:new", 2)).status
@@ -77,10 +86,13 @@ async def _reopen_and_vote(db_path: Path, clock: FrozenClock, poll_id: int) -> t
         await store.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_every_confirmed_vote_survives_a_sigkill_mid_burst(
-    tmp_path: Path, clock: FrozenClock
+    tmp_path: Path, clock: FrozenClock, backend: str, request: pytest.FixtureRequest
 ) -> None:
-    db_path = tmp_path / "kill.sqlite3"
+    db_path: Path | str = tmp_path / "kill.sqlite3"
+    if backend == "postgresql":
+        db_path = request.getfixturevalue("pg_url")
     poll_id = asyncio.run(_new_poll(db_path, clock))
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db_path), str(poll_id)],
@@ -106,7 +118,7 @@ def test_every_confirmed_vote_survives_a_sigkill_mid_burst(
             voter, choice = line.split()
             confirmed[f"discord:{int(voter)}"] = int(choice)
 
-    stored = asyncio.run(_stored(db_path, poll_id))
+    stored = asyncio.run(_stored(db_path, clock, poll_id))
     missing = [v for v, c in confirmed.items() if stored.get(v) != c]
     assert missing == [], f"{len(missing)} confirmed votes lost, e.g. {missing[:5]}"
     assert len(stored) >= len(confirmed)

@@ -110,15 +110,15 @@ async def test_a_vote_that_cannot_be_saved_is_not_confirmed_and_the_voter_is_tol
 ) -> None:
     message = await start_poll(harness, question="Lunch?", scale="yesno")
 
-    async def disk_full() -> None:
+    async def disk_full(*args: object) -> None:
         raise OSError("disk full")
 
-    real = polls.store._commit
-    polls.store._commit = disk_full  # type: ignore[method-assign]
+    real = polls.store._statements
+    polls.store._statements = disk_full  # type: ignore[method-assign,assignment]
     try:
         (answer,) = await harness.click("poll:1:0", message=message, user=harness.user(name="x"))
     finally:
-        polls.store._commit = real  # type: ignore[method-assign]
+        polls.store._statements = real  # type: ignore[method-assign]
     assert answer.ephemeral and "could not be saved, so it was not counted" in answer.text
     assert polls.tally(1).voters == 0
     (again,) = await harness.click("poll:1:0", message=message, user=harness.user(name="x"))
@@ -177,7 +177,7 @@ async def test_after_a_restart_the_buttons_still_work(
         payload = h.message_payload(int(message.message_id or 0))
     await hub.polls.close()  # the bot stops (or is killed: see test_polls_durability)
 
-    hub.polls = await Polls.open(db_path, clock)
+    hub.polls = await Polls.open(store.database, clock)
     try:
         async with DiscordHarness(HubBot(hub, sync_commands=False)) as h:
             (confirm,) = await h.click("poll:1:4", message=payload, user=h.user(name="ana"))
@@ -255,13 +255,13 @@ async def test_a_click_whose_commit_is_slow_is_deferred_then_confirmed_once_comm
     message = await start_poll(harness, question="Lunch?", scale="yesno")
     monkeypatch.setattr("cogs.poll_parts.ACK_SECONDS", 0.01)
     disk = asyncio.Event()
-    real = polls.store._commit
+    real = polls.store._statements
 
-    async def slow_disk() -> None:
+    async def slow_disk(*args: Any) -> Any:
         await disk.wait()
-        await real()
+        return await real(*args)
 
-    polls.store._commit = slow_disk  # type: ignore[method-assign]
+    polls.store._statements = slow_disk  # type: ignore[method-assign]
     try:
         pending = await harness.begin_click("poll:1:1", message=message)
         assert pending.response_type == 6  # kept alive before anything was confirmed
@@ -269,7 +269,7 @@ async def test_a_click_whose_commit_is_slow_is_deferred_then_confirmed_once_comm
         disk.set()
         sent = await pending.result()
     finally:
-        polls.store._commit = real  # type: ignore[method-assign]
+        polls.store._statements = real  # type: ignore[method-assign]
     (confirmation,) = [s for s in sent if s.kind == "followup"]
     assert confirmation.ephemeral and "recorded: No" in confirmation.text
     assert polls.tally(1).voters == 1

@@ -1,0 +1,253 @@
+"""The store on both backends, side by side: poll votes end to end through discord.py dispatch
+on SQLite and on PostgreSQL, and the vote store's ingest beside raw inserts of the same rows on
+the same database, with the limits they are compared against measured in the same run.
+
+    python -m bench.bench_store [--votes 10000] [--rounds 3]
+
+PostgreSQL is a throwaway durable server (``tests.support.postgres.start_server(durable=True)``:
+``fsync`` and ``synchronous_commit`` on, 127.0.0.1, a temp dir), a fresh database for every
+measurement; SQLite is a fresh file with ``synchronous=FULL``, as ``[polls] synchronous`` says by
+default. Both: a confirmed vote survives a power cut.
+
+Measurements (one function each, so more can be added: announcement lateness, fail-over):
+
+* ``votes_end_to_end``: gateway-shaped button clicks of distinct members → discord.py dispatch of
+  the poll's persistent view → the group-commit writer → ephemeral confirmation (see
+  ``bench/bench_polls.py``), an instant burst of ``--votes``; "discord.py alone" (the same clicks,
+  a handler that only answers) is the ceiling. Target ≥ 5,000 votes/s on each backend.
+* ``votes_ingest``: ``--votes`` queued at once → committed → resolved, beside the raw limit on the
+  same server right after: SQLite one ``executemany`` and one commit (as ``bench_polls``);
+  PostgreSQL the same upsert through asyncpg's ``executemany`` in one transaction, and ``COPY``
+  of the same rows (the fastest bulk path), both into the bot's own ``poll_votes`` (its foreign
+  key to ``polls`` checked row by row, as the store's writes are). Target ≥ 1/3 of the faster
+  raw path. ``COPY`` into a bare table without the foreign key is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from bench.bench_polls import RAW_UPSERT, end_to_end, raw_batched, store_ingest
+from bench.report import machine_info, verdict
+from bot.db.migrate import bundled_migrations, migrate_postgresql
+from bot.db.postgres import to_dollar
+from tests.support.postgres import PostgresServer, PostgresUnavailable, start_server
+
+SYNCHRONOUS = "FULL"
+E2E_TARGET = 5_000  # votes/s end to end (issue 5)
+INGEST_RATIO = 1 / 3  # store ingest ÷ raw, same rows, same database
+
+
+@dataclass
+class Backend:
+    """Where a measurement runs: ``fresh()`` gives a new empty database target each time
+    (``None``: a fresh SQLite file in the work dir)."""
+
+    name: str
+    fresh: Callable[[], str | None]
+
+
+@dataclass
+class Figures:
+    lines: list[str] = field(default_factory=list)
+    checks: list[tuple[bool, str]] = field(default_factory=list)
+
+
+# -- measurements ------------------------------------------------------------------------------
+async def votes_end_to_end(workdir: Path, backend: Backend, votes: int, rounds: int) -> Figures:
+    out = Figures()
+    bot, bare = [], []
+    for _ in range(rounds):
+        run = await end_to_end(workdir, votes, SYNCHRONOUS, target=backend.fresh())
+        assert run.extra["counted"] == run.confirmed == votes, (run.extra, run.confirmed)
+        bot.append(run)
+        bare.append(await end_to_end(workdir, votes, SYNCHRONOUS, bare=True))
+    for r, b in zip(bot, bare, strict=True):
+        out.lines.append(
+            f"  {backend.name:<10} end to end {r.rate:>7,.0f} votes/s ({r.seconds:.2f} s, "
+            f"{r.extra['batches']:.0f} commits, {r.deferred} deferred, slowest confirmation "
+            f"{max(r.latencies):.2f} s) · discord.py alone right after {b.rate:>7,.0f} clicks/s"
+        )
+    rate = statistics.median(r.rate for r in bot)
+    ceiling = statistics.median(b.rate for b in bare)
+    out.checks.append(
+        (
+            rate >= E2E_TARGET,
+            f"{backend.name}: median end to end {rate:,.0f} votes/s — target ≥ {E2E_TARGET:,}"
+            f" (discord.py alone: {ceiling:,.0f}/s)",
+        )
+    )
+    return out
+
+
+async def votes_ingest(
+    workdir: Path,
+    backend: Backend,
+    votes: int,
+    rounds: int,
+    raws: dict[str, Callable[[str | None], Awaitable[float]]],
+    info: dict[str, Callable[[str | None], Awaitable[float]]],
+) -> Figures:
+    """``raws``: the limits compared against (the same rows into the same table); ``info``:
+    other raw figures, printed only."""
+    out = Figures()
+    ratios, ingests = [], []
+    for _ in range(rounds):
+        rate, commits = await store_ingest(workdir, votes, SYNCHRONOUS, target=backend.fresh())
+        measured = {name: await raw(backend.fresh()) for name, raw in raws.items()}
+        best = max(measured.values())
+        ingests.append(rate)
+        ratios.append(rate / best)
+        shown = measured | {name: await raw(backend.fresh()) for name, raw in info.items()}
+        raw_text = " · ".join(f"raw {name} {r:,.0f} rows/s" for name, r in shown.items())
+        out.lines.append(
+            f"  {backend.name:<10} store ingest {rate:>9,.0f} votes/s ({commits} commits) · "
+            f"{raw_text} · ratio to the faster {rate / best:.2f}"
+        )
+    ratio = statistics.median(ratios)
+    out.checks.append(
+        (
+            ratio >= INGEST_RATIO,
+            f"{backend.name}: store ingest median {statistics.median(ingests):,.0f} votes/s, "
+            f"÷ raw side by side median {ratio:.2f} — target ≥ 0.33",
+        )
+    )
+    return out
+
+
+# -- raw limits --------------------------------------------------------------------------------
+def _rows(votes: int) -> list[tuple[int, str, int]]:
+    return [(1, f"discord:{i}", i % 5) for i in range(votes)]
+
+
+async def _raw_conn(url: str | None, *, bare: bool = False) -> asyncpg.Connection:
+    """A connection to a fresh database holding the bot's schema and one poll (the rows' poll);
+    ``bare``: a ``poll_votes`` table alone, without the foreign key to ``polls``."""
+    assert url is not None
+    conn = await asyncpg.connect(url)
+    if bare:
+        await conn.execute(
+            'CREATE TABLE poll_votes (poll_id BIGINT NOT NULL, voter TEXT COLLATE "C" NOT NULL,'
+            " choice INTEGER NOT NULL, PRIMARY KEY (poll_id, voter))"
+        )
+        return conn
+    await migrate_postgresql(conn, bundled_migrations("postgresql"), create=True)
+    await conn.execute(
+        "INSERT INTO polls (front, created_by, source, question, scale, lang, created_at)"
+        " VALUES ('discord', 'b', 'custom', '{}', 'agree', 'en', '2021-10-05T12:00:00+00:00')"
+    )
+    return conn
+
+
+async def raw_pg_executemany(url: str | None, votes: int) -> float:
+    """The vote upsert, every row through asyncpg's ``executemany``, one transaction, into the
+    bot's own ``poll_votes``."""
+    conn = await _raw_conn(url)
+    try:
+        rows = _rows(votes)
+        start = time.perf_counter()
+        async with conn.transaction():
+            await conn.executemany(to_dollar(RAW_UPSERT), rows)
+        return votes / (time.perf_counter() - start)
+    finally:
+        await conn.close()
+
+
+async def raw_pg_copy(url: str | None, votes: int, *, bare: bool = False) -> float:
+    """``COPY`` of the same rows into the bot's ``poll_votes`` (``bare``: into a table without
+    the foreign key), one transaction."""
+    conn = await _raw_conn(url, bare=bare)
+    try:
+        rows = _rows(votes)
+        start = time.perf_counter()
+        async with conn.transaction():
+            await conn.copy_records_to_table("poll_votes", records=rows)
+        return votes / (time.perf_counter() - start)
+    finally:
+        await conn.close()
+
+
+# -- the run -----------------------------------------------------------------------------------
+async def main(votes: int, rounds: int) -> int:
+    try:
+        server: PostgresServer | None = start_server(durable=True)
+    except PostgresUnavailable as exc:
+        print(f"PostgreSQL cannot run here ({exc}): SQLite only")
+        server = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            sqlite = Backend("SQLite", lambda: None)
+            backends = [sqlite]
+            if server is not None:
+                backends.append(Backend("PostgreSQL", server.new_database))
+            results: list[Figures] = []
+            print(
+                f"store: poll votes on SQLite (synchronous={SYNCHRONOUS}) and PostgreSQL "
+                f"(durable: fsync, synchronous_commit on), {votes:,} distinct voters a round, "
+                f"{rounds} rounds"
+            )
+            for line in machine_info():
+                print(f"  {line}")
+            print("end to end (gateway-shaped click → discord.py → commit → confirmation):")
+            for backend in backends:
+                figures = await votes_end_to_end(workdir, backend, votes, rounds)
+                print("\n".join(figures.lines))
+                results.append(figures)
+            print("store ingest (queued → committed → resolved) beside the raw limit, same rows:")
+
+            async def raw_sqlite(_: str | None) -> float:
+                return raw_batched(workdir, votes, SYNCHRONOUS)
+
+            async def executemany(url: str | None) -> float:
+                return await raw_pg_executemany(url, votes)
+
+            async def copy(url: str | None) -> float:
+                return await raw_pg_copy(url, votes)
+
+            async def copy_bare(url: str | None) -> float:
+                return await raw_pg_copy(url, votes, bare=True)
+
+            raws: dict[str, dict[str, Callable[[str | None], Awaitable[float]]]] = {
+                "SQLite": {"executemany": raw_sqlite},
+                "PostgreSQL": {"executemany": executemany, "COPY": copy},
+            }
+            info: dict[str, dict[str, Callable[[str | None], Awaitable[float]]]] = {
+                "SQLite": {},
+                "PostgreSQL": {"COPY without the foreign key": copy_bare},
+            }
+            for backend in backends:
+                figures = await votes_ingest(
+                    workdir, backend, votes, rounds, raws[backend.name], info[backend.name]
+                )
+                print("\n".join(figures.lines))
+                results.append(figures)
+    finally:
+        if server is not None:
+            server.close()
+    checks = [c for f in results for c in f.checks]
+    for ok, text in checks:
+        print(f"{text}: {verdict(ok)}")
+    return 0 if all(ok for ok, _ in checks) else 1
+
+
+def cli() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--votes", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    return asyncio.run(main(args.votes, args.rounds))
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
