@@ -120,7 +120,10 @@ async def test_an_answer_sent_before_a_crash_is_not_sent_again(
         async with running_bot(hub, env):  # catches up: resends what is pending
             probe = await ana.say(room, "!now")
             await ana.answer_to(room, probe, env.bot.user_id, threaded=True)
-        assert await state.pending() == []
+        # The crashed answer was resent and noted done. (The probe's may still be pending: the
+        # bot can stop between the homeserver taking it and noting it, and the next start
+        # resends it with the same transaction id, which Synapse drops, as above.)
+        assert sent not in [event for event, _, _ in await state.pending()]
         await ana.sync(0)
     replied = Counter(
         e["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
