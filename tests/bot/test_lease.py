@@ -41,12 +41,10 @@ def _config() -> Config:
 async def process(
     url: str, tmp_path: Path, name: str, programme: Programme, clock: FrozenClock
 ) -> AsyncIterator[Hub]:
-    """One bot process on the PostgreSQL database ``url`` (its polls in a file of its own)."""
+    """One bot process on the PostgreSQL database ``url``."""
     store = await Store.open(url, clock)
     try:
-        async with build_app(
-            _config(), programme, store, clock, db=tmp_path / f"{name}.sqlite3"
-        ) as hub:
+        async with build_app(_config(), programme, store, clock) as hub:
             yield hub
     finally:
         await store.close()
