@@ -113,6 +113,7 @@ class PostgresDatabase(Database):
         self.pool = pool
         self._listen_conn: asyncpg.Connection | None = None
         self._listen_task: asyncio.Task[None] | None = None
+        self._dispatching: set[asyncio.Task[None]] = set()
         self._closing = False
 
     @classmethod
@@ -152,6 +153,9 @@ class PostgresDatabase(Database):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listen_task
             self._listen_task = None
+        for task in list(self._dispatching):  # a notice being handled never meets a closed pool
+            task.cancel()
+        await asyncio.gather(*self._dispatching, return_exceptions=True)
         if self._listen_conn is not None:
             with contextlib.suppress(Exception):
                 await self._listen_conn.close()
@@ -195,7 +199,11 @@ class PostgresDatabase(Database):
             await self._listen_conn.add_listener(channel, self._heard)
 
     def _heard(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
-        asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
+        if self._closing:
+            return
+        task = asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
+        self._dispatching.add(task)
+        task.add_done_callback(self._dispatching.discard)
 
     async def _keep_listening(self) -> None:
         lost = False
