@@ -1,4 +1,10 @@
-"""Shared fixtures: the bundled programme, a frozen clock inside the forum, a real SQLite store."""
+"""Shared fixtures: the bundled programme, a frozen clock inside the forum, a real store.
+
+The store is SQLite unless the test module says ``pytestmark = pytest.mark.both_backends``: its
+tests then run twice, ``[sqlite]`` and ``[postgresql]`` (a fresh database on the session's
+throwaway PostgreSQL; skipped, saying why, where PostgreSQL cannot run). ``db`` is the store's
+database (a path or a URL), ``new_db()`` another one on the same backend.
+"""
 
 from __future__ import annotations
 
@@ -43,9 +49,72 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "bot.sqlite3"
 
 
+#: The store backends of a ``both_backends`` module, in the test ids (``[postgresql]``).
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test of a ``both_backends`` module that uses the store on each backend; one
+    marked ``sqlite_only(reason)`` shows its PostgreSQL variant skipped with that reason."""
+    node = metafunc.definition
+    if "backend" not in metafunc.fixturenames or not node.get_closest_marker("both_backends"):
+        return
+    only = node.get_closest_marker("sqlite_only")
+    if only is None:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+        return
+    reason = only.args[0] if only.args else only.kwargs["reason"]
+    skip = pytest.mark.skip(reason=f"SQLite only: {reason}")
+    metafunc.parametrize(
+        "backend", ["sqlite", pytest.param("postgresql", marks=skip)], indirect=True
+    )
+
+
 @pytest.fixture
-async def store(db_path: Path, clock: FrozenClock) -> AsyncIterator[Store]:
-    s = await Store.open(db_path, clock)
+def backend(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" or "postgresql" (only ``both_backends`` modules get the second)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Path | str:
+    """The store's database: the SQLite file, or the URL of a fresh PostgreSQL database."""
+    if backend == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return db_path
+
+
+#: The type of the ``new_db`` fixture: ``new_db("other")`` → another empty database.
+NewDb = Callable[[str], "Path | str"]
+
+
+@pytest.fixture
+def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> NewDb:
+    """Another empty database on the test's backend (``name`` names the SQLite file)."""
+
+    def make(name: str) -> Path | str:
+        if backend != "postgresql":
+            return tmp_path / f"{name}.sqlite3"
+        from tests.support.postgres import PostgresServer
+
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.new_database()
+        request.addfinalizer(lambda: server.drop_database(url.rsplit("/", 1)[1]))
+        return url
+
+    return make
+
+
+@pytest.fixture
+def polls_file(backend: str, db_path: Path, tmp_path: Path) -> Path:
+    """Where the polls live: the store's SQLite file, or (PostgreSQL store) a file of their own
+    until polls are on the store's database too."""
+    return db_path if backend == "sqlite" else tmp_path / "polls.sqlite3"
+
+
+@pytest.fixture
+async def store(db: Path | str, clock: FrozenClock) -> AsyncIterator[Store]:
+    s = await Store.open(db, clock)
     yield s
     await s.close()
 
@@ -67,10 +136,10 @@ def config() -> Config:
 
 @pytest.fixture
 async def hub(
-    config: Config, programme: Programme, store: Store, clock: FrozenClock, db_path: Path
+    config: Config, programme: Programme, store: Store, clock: FrozenClock, polls_file: Path
 ) -> AsyncIterator[Hub]:
     """The application as production builds it (``bot.app.build_app``), on the test store."""
-    async with build_app(config, programme, store, clock, db=db_path) as app:
+    async with build_app(config, programme, store, clock, db=polls_file) as app:
         yield app
 
 
@@ -91,7 +160,7 @@ AppOf = Callable[..., Awaitable[Hub]]
 
 
 @pytest.fixture
-async def app_of(store: Store) -> AsyncIterator[AppOf]:
+async def app_of(store: Store, polls_file: Path) -> AsyncIterator[AppOf]:
     """``await app_of(config, programme, store, clock)``: one more application built by
     ``bot.app.build_app`` (another config, a restart), closed at the end of the test, before
     the test's ``store`` closes (asking for it orders the teardowns: an announcer finishing a
@@ -99,7 +168,10 @@ async def app_of(store: Store) -> AsyncIterator[AppOf]:
     async with AsyncExitStack() as stack:
 
         async def make(config: Config, programme: Programme, store: Store, clock: Clock) -> Hub:
-            return await stack.enter_async_context(build_app(config, programme, store, clock))
+            db = None if store.path is not None else polls_file  # polls beside a PostgreSQL store
+            return await stack.enter_async_context(
+                build_app(config, programme, store, clock, db=db)
+            )
 
         yield make
 

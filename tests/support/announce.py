@@ -4,6 +4,7 @@ file that can be stopped and started again (restarts)."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -102,23 +103,35 @@ def _plain(reply: Reply) -> str:
 async def running_bot(
     config: Config,
     programme: Programme,
-    db: Path,
+    db: Path | str,
     clock: Clock,
     outbox: FakeOutbox,
     *,
     start: bool = True,
     schedule: Path | None = None,
 ) -> AsyncIterator[Hub]:
-    """One bot process: store, hub, announcer with ``outbox``; stopped and closed on exit."""
+    """One bot process on ``db`` (a SQLite file or PostgreSQL URL): store, hub, announcer with
+    ``outbox``; stopped and closed on exit."""
     store = await Store.open(db, clock)
+    polls = None if store.path is not None else _polls_file(str(db))
     try:
-        async with build_app(config, programme, store, clock, schedule=schedule) as hub:
+        async with build_app(config, programme, store, clock, schedule=schedule, db=polls) as hub:
             hub.announcer.register(outbox)
             if start:
                 await hub.announcer.start()
             yield hub
     finally:
         await store.close()
+
+
+_POLLS_FILES: dict[str, Path] = {}
+
+
+def _polls_file(url: str) -> Path:
+    """The polls' own SQLite file beside a PostgreSQL store (the same one on a restart)."""
+    if url not in _POLLS_FILES:
+        _POLLS_FILES[url] = Path(tempfile.mkdtemp(prefix="l4a-polls-")) / "polls.sqlite3"
+    return _POLLS_FILES[url]
 
 
 async def restarted_announcer(hub: Hub) -> Announcer:
