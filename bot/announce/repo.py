@@ -119,7 +119,8 @@ class AnnounceRepo:
             "INSERT INTO announce_ledger"
             " (key, front, target, session_id, due_at, status, attempts, updated_at)"
             " VALUES (?, ?, ?, ?, ?, 'sending', 1, ?) ON CONFLICT (key) DO UPDATE SET"
-            " status = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at",
+            " status = 'sending', attempts = announce_ledger.attempts + 1,"
+            " updated_at = excluded.updated_at",
             [(d.key, d.front, d.target, d.session_id, _iso(d.due), stamp) for d in deliveries],
         )
 
