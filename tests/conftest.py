@@ -106,10 +106,14 @@ def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> NewD
 
 
 @pytest.fixture
-def polls_file(backend: str, db_path: Path, tmp_path: Path) -> Path:
+async def polls_file(backend: str, db_path: Path, tmp_path: Path) -> Path:
     """Where the polls live: the store's SQLite file, or (PostgreSQL store) a file of their own
     until polls are on the store's database too."""
-    return db_path if backend == "sqlite" else tmp_path / "polls.sqlite3"
+    if backend == "sqlite":
+        return db_path
+    from tests.support.db import polls_beside
+
+    return await polls_beside(tmp_path / "polls.sqlite3")
 
 
 @pytest.fixture

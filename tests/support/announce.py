@@ -22,6 +22,7 @@ from bot.hub import Hub
 from bot.outbox import DeliveryError
 from bot.programme import Programme
 from bot.store import Store
+from tests.support.db import polls_beside
 
 
 @dataclass
@@ -113,7 +114,7 @@ async def running_bot(
     """One bot process on ``db`` (a SQLite file or PostgreSQL URL): store, hub, announcer with
     ``outbox``; stopped and closed on exit."""
     store = await Store.open(db, clock)
-    polls = None if store.path is not None else _polls_file(str(db))
+    polls = None if store.path is not None else await polls_beside(_polls_file(str(db)))
     try:
         async with build_app(config, programme, store, clock, schedule=schedule, db=polls) as hub:
             hub.announcer.register(outbox)

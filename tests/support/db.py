@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,3 +26,19 @@ async def execute(target: Path | str, sql: str, params: tuple[Any, ...] = ()) ->
         return await database.execute(sql, params)
     finally:
         await database.close()
+
+
+async def executemany(target: Path | str, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Run ``sql`` for each of ``rows`` in one transaction of a connection of its own."""
+    database = await open_database(target)
+    try:
+        await database.executemany(sql, rows)
+    finally:
+        await database.close()
+
+
+async def polls_beside(path: Path) -> Path:
+    """``path`` made a migrated SQLite database for the polls of a PostgreSQL store (they are
+    still on a SQLite file of their own)."""
+    await (await open_database(path)).close()
+    return path
