@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar, Protocol
 
+from bot.db.errors import storage_problem
+
 log = logging.getLogger(__name__)
 
 #: A row: ``row[0]`` and ``row["name"]`` both work (aiosqlite.Row, asyncpg.Record).
@@ -104,8 +106,12 @@ class Database(abc.ABC):
                 result = listener(payload)
                 if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
                     await result
-            except Exception:
-                log.exception("listener of %s failed", channel)
+            except Exception as exc:
+                problem = storage_problem(exc)
+                if problem is None:
+                    log.exception("listener of %s failed", channel)
+                else:  # the server went away meanwhile: once back, listeners are told to reload
+                    log.warning("listener of %s could not read the database: %s", channel, problem)
 
 
 def rows_changed(status: str) -> int:

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from bot.db.errors import storage_problem
+from bot.store import Store
 
 
 def _raised_through_asyncpg(exc: BaseException) -> BaseException:
@@ -61,3 +62,29 @@ def test_postgresql_errors_that_are_bugs_or_not_about_the_database_are_not() -> 
 def test_sqlite_storage_failures_are_still_recognised() -> None:
     assert storage_problem(sqlite3.OperationalError("database is locked")) == "database is locked"
     assert storage_problem(sqlite3.IntegrityError("UNIQUE constraint failed")) is None
+
+
+async def test_a_change_notice_read_while_the_server_is_gone_is_one_warning_not_a_traceback(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def reload(payload: str) -> None:
+        raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of it")
+
+    await store.database.listen("l4a_test", reload)
+    await store.database._dispatch("l4a_test", "ana")  # the fixture fails on a traceback
+    [record] = [r for r in caplog.records if "l4a_test" in r.getMessage()]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert "could not read the database: connection was closed" in record.getMessage()
+
+
+@pytest.mark.expect_logged_errors
+async def test_a_change_notice_listener_with_a_bug_is_logged_with_its_traceback(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def reload(payload: str) -> None:
+        raise KeyError(payload)
+
+    await store.database.listen("l4a_test", reload)
+    await store.database._dispatch("l4a_test", "ana")
+    [record] = [r for r in caplog.records if "l4a_test" in r.getMessage()]
+    assert record.levelname == "ERROR" and record.exc_info is not None
