@@ -4,6 +4,8 @@ file that can be stopped and started again (restarts)."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -131,7 +133,9 @@ _POLLS_FILES: dict[str, Path] = {}
 def _polls_file(url: str) -> Path:
     """The polls' own SQLite file beside a PostgreSQL store (the same one on a restart)."""
     if url not in _POLLS_FILES:
-        _POLLS_FILES[url] = Path(tempfile.mkdtemp(prefix="l4a-polls-")) / "polls.sqlite3"
+        folder = tempfile.mkdtemp(prefix="l4a-polls-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _POLLS_FILES[url] = Path(folder) / "polls.sqlite3"
     return _POLLS_FILES[url]
 
 
