@@ -78,9 +78,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def db(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Path | str:
-    """The store's database: the SQLite file, or the URL of a fresh PostgreSQL database."""
+    """The store's database: the SQLite file, or the URL of a fresh PostgreSQL database (already
+    migrated: a copy of the session's template)."""
     if backend == "postgresql":
-        return str(request.getfixturevalue("pg_url"))
+        return str(request.getfixturevalue("pg_store_url"))
     return db_path
 
 
@@ -90,7 +91,8 @@ NewDb = Callable[[str], "Path | str"]
 
 @pytest.fixture
 def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> NewDb:
-    """Another empty database on the test's backend (``name`` names the SQLite file)."""
+    """Another database on the test's backend, as a first start leaves it (``name`` names the
+    SQLite file)."""
 
     def make(name: str) -> Path | str:
         if backend != "postgresql":
@@ -98,7 +100,7 @@ def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> NewD
         from tests.support.postgres import PostgresServer
 
         server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = server.new_database()
+        url = server.new_database(template=request.getfixturevalue("pg_template"))
         request.addfinalizer(lambda: server.drop_database(url.rsplit("/", 1)[1]))
         return url
 

@@ -101,12 +101,12 @@ RawOf = Callable[[], Awaitable[_Raw]]
 
 
 @pytest.fixture
-async def raw(db: Path | str, backend: str) -> AsyncIterator[_Raw]:
+async def raw(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> AsyncIterator[_Raw]:
     if backend == "sqlite":
-        async with aiosqlite.connect(db) as conn:
+        async with aiosqlite.connect(tmp_path / "m.sqlite3") as conn:
             yield _Raw(conn, backend)
     else:
-        conn = await asyncpg.connect(str(db))
+        conn = await asyncpg.connect(request.getfixturevalue("pg_url"))  # an empty database
         try:
             yield _Raw(conn, backend)
         finally:
