@@ -20,6 +20,7 @@ from tests.support.db import query
 
 pytestmark = pytest.mark.both_backends
 
+Outcome = tuple[str, str, str | None]
 T = datetime(2021, 10, 6, 9, 40, tzinfo=UTC)  # 11:40 CEST, day 2; hub-oct-6 starts at 12:00 CEST
 
 
@@ -156,6 +157,32 @@ async def test_transient_failures_are_retried_a_bounded_number_of_times(
         await hub.announcer.drain()  # type: ignore[union-attr]
     assert stubborn.sent == [] and len(stubborn.attempts) == 3
     assert (await _status(db_2))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("failed", 3)
+
+
+async def test_a_slow_save_of_a_failed_attempt_never_overwrites_the_later_success(
+    programme: Programme, db: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers: the first attempt fails and its outcome takes a while to save; the retry
+    (another worker, another connection on PostgreSQL) succeeds meanwhile. The ledger ends
+    'sent', not the first attempt's 'sending' saved last."""
+    real_settle = AnnounceRepo.settle
+    slow = {"first": True}
+
+    async def settle(
+        self: AnnounceRepo, outcomes: list[tuple[str, str, str | None]], now: datetime
+    ) -> None:
+        if slow.pop("first", False):
+            await asyncio.sleep(0.3)
+        await real_settle(self, outcomes, now)
+
+    monkeypatch.setattr(AnnounceRepo, "settle", settle)
+    clock = FrozenClock(datetime(2021, 10, 6, 9, 45, tzinfo=UTC))
+    outbox = FakeOutbox(flaky={"announcements": 1})
+    async with running_bot(_config(retries=3, workers=2), programme, db, clock, outbox) as hub:
+        await hub.announcer.drain()  # type: ignore[union-attr]
+        await asyncio.sleep(0.4)  # the slow save has landed either way
+    assert len(outbox.sent) == 1
+    assert (await _status(db))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 2)
 
 
 async def test_stopping_finishes_the_batch_being_sent_so_nothing_stays_ambiguous(
