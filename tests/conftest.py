@@ -72,7 +72,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """ "sqlite" or "postgresql" (only ``both_backends`` modules get the second)."""
+    """The store's backend: "sqlite", or "postgresql" in ``both_backends`` modules."""
     return str(getattr(request, "param", "sqlite"))
 
 
@@ -85,7 +85,7 @@ def db(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Path | st
     return db_path
 
 
-#: The type of the ``new_db`` fixture: ``new_db("other")`` → another empty database.
+#: The type of the ``new_db`` fixture: ``new_db("other")`` → another database, never used yet.
 NewDb = Callable[[str], "Path | str"]
 
 
