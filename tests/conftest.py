@@ -1,4 +1,10 @@
-"""Shared fixtures: the bundled programme, a frozen clock inside the forum, a real SQLite store."""
+"""Shared fixtures: the bundled programme, a frozen clock inside the forum, a real store.
+
+The store is SQLite unless the test module says ``pytestmark = pytest.mark.both_backends``: its
+tests then run twice, ``[sqlite]`` and ``[postgresql]`` (a fresh database on the session's
+throwaway PostgreSQL; skipped, saying why, where PostgreSQL cannot run). ``db`` is the store's
+database (a path or a URL), ``new_db()`` another one on the same backend.
+"""
 
 from __future__ import annotations
 
@@ -43,9 +49,67 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "bot.sqlite3"
 
 
+#: The store backends of a ``both_backends`` module, in the test ids (``[postgresql]``).
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test of a ``both_backends`` module that uses the store on each backend; one
+    marked ``sqlite_only(reason)`` shows its PostgreSQL variant skipped with that reason."""
+    node = metafunc.definition
+    if "backend" not in metafunc.fixturenames or not node.get_closest_marker("both_backends"):
+        return
+    only = node.get_closest_marker("sqlite_only")
+    if only is None:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+        return
+    reason = only.args[0] if only.args else only.kwargs["reason"]
+    skip = pytest.mark.skip(reason=f"SQLite only: {reason}")
+    metafunc.parametrize(
+        "backend", ["sqlite", pytest.param("postgresql", marks=skip)], indirect=True
+    )
+
+
 @pytest.fixture
-async def store(db_path: Path, clock: FrozenClock) -> AsyncIterator[Store]:
-    s = await Store.open(db_path, clock)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store's backend: "sqlite", or "postgresql" in ``both_backends`` modules."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Path | str:
+    """The store's database: the SQLite file, or the URL of a fresh PostgreSQL database (already
+    migrated: a copy of the session's template)."""
+    if backend == "postgresql":
+        return str(request.getfixturevalue("pg_store_url"))
+    return db_path
+
+
+#: The type of the ``new_db`` fixture: ``new_db("other")`` → another database, never used yet.
+NewDb = Callable[[str], "Path | str"]
+
+
+@pytest.fixture
+def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> NewDb:
+    """Another database on the test's backend, as a first start leaves it (``name`` names the
+    SQLite file)."""
+
+    def make(name: str) -> Path | str:
+        if backend != "postgresql":
+            return tmp_path / f"{name}.sqlite3"
+        from tests.support.postgres import PostgresServer
+
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.new_database(template=request.getfixturevalue("pg_template"))
+        request.addfinalizer(lambda: server.drop_database(url.rsplit("/", 1)[1]))
+        return url
+
+    return make
+
+
+@pytest.fixture
+async def store(db: Path | str, clock: FrozenClock) -> AsyncIterator[Store]:
+    s = await Store.open(db, clock)
     yield s
     await s.close()
 
@@ -67,7 +131,7 @@ def config() -> Config:
 
 @pytest.fixture
 async def hub(
-    config: Config, programme: Programme, store: Store, clock: FrozenClock, db_path: Path
+    config: Config, programme: Programme, store: Store, clock: FrozenClock
 ) -> AsyncIterator[Hub]:
     """The application as production builds it (``bot.app.build_app``), on the test store."""
     async with build_app(config, programme, store, clock) as app:

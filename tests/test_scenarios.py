@@ -13,6 +13,8 @@ from bot.clock import FrozenClock
 from bot.hub import Hub
 from tests.fronts_under_test import Front, open_front
 
+pytestmark = pytest.mark.both_backends
+
 FRONTS = ["console", "discord", "matrix"]
 
 

@@ -198,15 +198,18 @@ class FanOut:
             self._finished(len(batch) - len(mine))
         outcomes: list[tuple[str, str, str | None]] = []
         settled: list[tuple[Delivery, str]] = []
+        retries: list[tuple[Delivery, int, float]] = []
         for d, attempt in mine:
             if not self.leads(d.front):  # fenced while this batch was being sent
                 self._on_dropped(d)
                 self._finished()
                 continue
-            status, detail = await self._one(d, attempt)
+            status, detail, delay = await self._one(d, attempt)
             kept = "sending" if status == "retry" else status
             outcomes += [(p.key, kept, detail) for p in parts_of(d)]
-            if status != "retry":
+            if status == "retry":
+                retries.append((d, attempt + 1, delay))
+            else:
                 settled.append((d, status))
             await asyncio.sleep(0)  # let commands run between messages
         if outcomes:
@@ -215,6 +218,12 @@ class FanOut:
                 lambda: self.repo.settle(outcomes, self.clock.now()),
                 self.backoff,
             )
+        # Retried only once this attempt's outcome is saved: a later attempt's outcome (written
+        # by another worker, on another connection) is never overwritten by this older one.
+        for d, attempt, delay in retries:
+            task = asyncio.create_task(self._retry(d, attempt, delay), name=f"retry-{d.key}")
+            self._retries.add(task)
+            task.add_done_callback(self._retries.discard)
         for d, status in settled:
             for part in parts_of(d):
                 self._held.discard(part.key)
@@ -233,7 +242,9 @@ class FanOut:
             self._finished(len(batch) - len(kept))
         return kept
 
-    async def _one(self, d: Delivery, attempt: int) -> tuple[str, str | None]:
+    async def _one(self, d: Delivery, attempt: int) -> tuple[str, str | None, float]:
+        """Send ``d``: its status, the reason it failed, and (status "retry") the seconds to
+        wait before the next attempt."""
         if d.private:
             await self._pace()
         elif d.kind == "member":
@@ -247,13 +258,13 @@ class FanOut:
             if self.record_times:
                 for part in parts_of(d):
                     self.sent_at[part.key] = time.monotonic()
-            return status, None
+            return status, None, 0.0
         except DeliveryError as exc:
             if exc.permanent:
                 log.info("delivery %s failed for good: %s", d.key, exc.reason)
                 self.metrics.failed(d, final=True)
                 await self._on_permanent(d, exc)
-                return "failed", exc.reason[:300]
+                return "failed", exc.reason[:300], 0.0
             reason = exc.reason
             asked = exc.retry_after or 0.0
         except Exception as exc:  # a bug or an unexpected library error: retry, then give up
@@ -264,13 +275,10 @@ class FanOut:
         self.metrics.failed(d, final=attempt >= self.settings.retries)
         if attempt >= self.settings.retries:
             log.warning("delivery %s failed after %d attempts: %s", d.key, attempt + 1, reason)
-            return "failed", reason[:300]
+            return "failed", reason[:300], 0.0
         # Never sooner than the platform asked: a refused request is not repeated into a refusal.
         delay = max(self.settings.retry_seconds * 2**attempt, asked)
-        task = asyncio.create_task(self._retry(d, attempt + 1, delay), name=f"retry-{d.key}")
-        self._retries.add(task)
-        task.add_done_callback(self._retries.discard)
-        return "retry", reason[:300]
+        return "retry", reason[:300], delay
 
     async def _retry(self, d: Delivery, attempt: int, delay: float) -> None:
         await asyncio.sleep(delay)

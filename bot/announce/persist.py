@@ -1,6 +1,7 @@
 """Ledger writes that wait out a database that cannot take them right now.
 
-When another program holds SQLite's write lock longer than ``busy_timeout``, or the disk is full,
+When another program holds SQLite's write lock longer than ``busy_timeout``, the disk is full, or
+the PostgreSQL server is gone or restarting (:mod:`bot.db.errors`),
 a ledger write fails. Dropping the deliveries it was about would lose reminders silently; so the
 write is tried again with capped exponential back-off (one WARNING line per failed attempt,
 saying what failed and when it is tried again) until it succeeds, and the caller, which holds

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar, Protocol
 
+from bot.db.errors import storage_problem
+
 log = logging.getLogger(__name__)
 
 #: A row: ``row[0]`` and ``row["name"]`` both work (aiosqlite.Row, asyncpg.Record).
@@ -115,14 +117,26 @@ class Database(abc.ABC):
         this process or (PostgreSQL) any other."""
         self._listeners.setdefault(channel, []).append(listener)
 
-    async def _dispatch(self, channel: str, payload: str) -> None:
+    async def _dispatch(self, channel: str, payload: str, *, again: bool = False) -> bool:
+        """Run ``channel``'s listeners; False if one failed. ``again``: a failure will be
+        retried (a reload right after the server came back), so it is one warning line."""
+        ok = True
         for listener in list(self._listeners.get(channel, ())):
             try:
                 result = listener(payload)
                 if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
                     await result
-            except Exception:
-                log.exception("listener of %s failed", channel)
+            except Exception as exc:
+                ok = False
+                # A listener only reads the database: a network error is the server's.
+                problem = storage_problem(exc) or (str(exc) if isinstance(exc, OSError) else None)
+                if problem is None and not again:
+                    log.exception("listener of %s failed", channel)
+                else:  # the server went away meanwhile: once back, listeners are told to reload
+                    log.warning(
+                        "listener of %s could not read the database: %s", channel, problem or exc
+                    )
+        return ok
 
 
 def rows_changed(status: str) -> int:

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 #: notices, so they reload what they cache.
 RESYNC = "*"
 _LISTEN_RETRY_S = 1.0
+_RESYNC_TRIES = 5
 #: How long ``listen`` waits for the listening connection to be in place (it keeps trying in
 #: the background after that, and tells every listener "*" once it is).
 _LISTEN_READY_S = 5.0
@@ -124,7 +125,7 @@ class PostgresDatabase(Database):
         self.pool = pool
         self._listen_conn: asyncpg.Connection | None = None
         self._listen_task: asyncio.Task[None] | None = None
-        self._heard_tasks: set[asyncio.Task[None]] = set()  # kept until done (not collected)
+        self._dispatching: set[asyncio.Task[bool]] = set()  # kept until done (not collected)
         self._listening = asyncio.Event()
         self._closing = False
 
@@ -165,6 +166,9 @@ class PostgresDatabase(Database):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listen_task
             self._listen_task = None
+        for task in list(self._dispatching):  # a notice being handled never meets a closed pool
+            task.cancel()
+        await asyncio.gather(*self._dispatching, return_exceptions=True)
         if self._listen_conn is not None:
             with contextlib.suppress(Exception):
                 await self._listen_conn.close()
@@ -212,9 +216,22 @@ class PostgresDatabase(Database):
             await asyncio.wait_for(self._listening.wait(), _LISTEN_READY_S)
 
     def _heard(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        if self._closing:
+            return
         task = asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
-        self._heard_tasks.add(task)
-        task.add_done_callback(self._heard_tasks.discard)
+        self._dispatching.add(task)
+        task.add_done_callback(self._dispatching.discard)
+
+    async def _resync(self) -> None:
+        """Every listener reloads (payload ``"*"``); one that fails (the pool's connections
+        still coming back with the server) tries again, a few times, then logs why."""
+        for channel in list(self._listeners):
+            for attempt in range(_RESYNC_TRIES):
+                last = attempt == _RESYNC_TRIES - 1
+                if await self._dispatch(channel, RESYNC, again=not last):
+                    break
+                if not last:
+                    await asyncio.sleep(_LISTEN_RETRY_S)
 
     async def _keep_listening(self) -> None:
         lost = False
@@ -233,8 +250,7 @@ class PostgresDatabase(Database):
                 await conn.add_listener(channel, self._heard)
             self._listening.set()
             if lost:  # notices sent while we were away are gone: everyone reloads
-                for channel in list(self._listeners):
-                    await self._dispatch(channel, RESYNC)
+                await self._resync()
             try:
                 while not conn.is_closed() and not gone.is_set():
                     with contextlib.suppress(TimeoutError):

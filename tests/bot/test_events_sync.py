@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.events import EventSpec, LiveEvent
 from bot.events_sync import (
     EventGone,
@@ -17,6 +19,8 @@ from bot.events_sync import (
 from bot.hub import Hub
 from bot.programme import Programme
 from tests.conftest import text_of
+
+pytestmark = pytest.mark.both_backends
 
 BEFORE_FORUM = datetime(2021, 10, 1, 8, 0, tzinfo=UTC)
 GUILD = "42"

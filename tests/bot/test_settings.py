@@ -6,6 +6,8 @@ from bot import settings
 from bot.hub import Hub
 from tests.conftest import caller, text_of
 
+pytestmark = pytest.mark.both_backends
+
 
 async def test_timezone_alone_says_none_is_set_and_how_to_set_one(hub: Hub) -> None:
     text = text_of(await settings.timezone(hub.context(caller()), None))

@@ -1,4 +1,8 @@
-"""A full disk on the console: the answer still comes, without its file, and no file is left cut."""
+"""A full disk on the console: the answer still comes, without its file, and no file is left cut.
+
+The files are the same on both backends; a command whose write the database cannot take is
+tested here with SQLite's write lock (sqlite_only) and in test_console_database_down.py with a
+PostgreSQL server that goes away."""
 
 from __future__ import annotations
 
@@ -19,10 +23,12 @@ from bot.programme import Programme
 from fronts.console import Console
 from tests.support.announce import FakeOutbox, running_bot
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-async def bot(programme: Programme, db_path: Path, clock: FrozenClock) -> AsyncIterator[Hub]:
-    async with running_bot(Config(), programme, db_path, clock, FakeOutbox(), start=False) as hub:
+async def bot(programme: Programme, db: Path | str, clock: FrozenClock) -> AsyncIterator[Hub]:
+    async with running_bot(Config(), programme, db, clock, FakeOutbox(), start=False) as hub:
         yield hub
 
 
@@ -82,12 +88,15 @@ async def test_a_really_full_disk_leaves_no_empty_or_cut_files(bot: Hub, tiny_di
     assert sorted(os.listdir(tiny_disk)) == before
 
 
+@pytest.mark.sqlite_only(
+    "another program holding SQLite's write lock; on PostgreSQL: test_console_database_down.py"
+)
 async def test_a_command_whose_write_cannot_be_saved_says_so_in_the_users_language(
     bot: Hub, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     console = Console(bot)
     await console.handle("@ana /language es")
-    await bot.store.database.conn.execute("PRAGMA busy_timeout = 50")
+    await bot.store.database.conn.execute("PRAGMA busy_timeout = 50")  # type: ignore[attr-defined]
     other = sqlite3.connect(db_path, isolation_level=None)  # another program holds the lock
     other.execute("BEGIN IMMEDIATE")
     try:

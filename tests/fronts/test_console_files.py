@@ -15,10 +15,12 @@ from bot.programme import Programme
 from fronts.console import Console, saved_name
 from tests.support.announce import FakeOutbox, running_bot
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-async def bot(programme: Programme, db_path: Path, clock: FrozenClock) -> AsyncIterator[Hub]:
-    async with running_bot(Config(), programme, db_path, clock, FakeOutbox(), start=False) as hub:
+async def bot(programme: Programme, db: Path | str, clock: FrozenClock) -> AsyncIterator[Hub]:
+    async with running_bot(Config(), programme, db, clock, FakeOutbox(), start=False) as hub:
         yield hub
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.announce.fanout import DELIVERY_KEY
 from bot.clock import FrozenClock
 from bot.config import Config
@@ -16,21 +18,23 @@ from bot.store import Store
 from fronts.console import Console
 from tests.conftest import AppOf
 
+pytestmark = pytest.mark.both_backends
+
 
 async def _console(
-    app_of: AppOf, db_path: Path, programme: Programme, clock: FrozenClock
+    app_of: AppOf, db: Path | str, programme: Programme, clock: FrozenClock
 ) -> Console:
-    store = await Store.open(db_path, clock)
+    store = await Store.open(db, clock)
     return Console(await app_of(Config(), programme, store, clock))
 
 
 async def test_a_delivery_resent_after_a_crash_is_not_printed_twice(
-    app_of: AppOf, db_path: Path, programme: Programme, clock: FrozenClock
+    app_of: AppOf, db: Path | str, programme: Programme, clock: FrozenClock
 ) -> None:
     # The ledger resends what was 'sending' at a crash, with the same key (README,
     # "Exactly once"): the console plays the part of Discord's nonce / Matrix's txn id.
-    before = await _console(app_of, db_path, programme, clock)
-    after = await _console(app_of, db_path, programme, clock)  # the restarted bot, same database
+    before = await _console(app_of, db, programme, clock)
+    after = await _console(app_of, db, programme, clock)  # the restarted bot, same database
     token = DELIVERY_KEY.set("rem:console:ana:hub-oct-6:20211006T1000Z")
     try:
         await before.outbox.direct("ana", Reply().para("⏰ Reminder"))
@@ -45,9 +49,9 @@ async def test_a_delivery_resent_after_a_crash_is_not_printed_twice(
 
 
 async def test_messages_without_a_delivery_key_are_always_printed(
-    app_of: AppOf, db_path: Path, programme: Programme, clock: FrozenClock
+    app_of: AppOf, db: Path | str, programme: Programme, clock: FrozenClock
 ) -> None:
-    console = await _console(app_of, db_path, programme, clock)
+    console = await _console(app_of, db, programme, clock)
     try:
         await console.outbox.direct("ana", Reply().para("Good news: approved"))
         await console.outbox.direct("ana", Reply().para("Good news: approved"))

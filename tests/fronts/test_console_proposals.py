@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.hub import Hub
 from fronts.cli import main
 from fronts.console import Console
+
+pytestmark = pytest.mark.both_backends
 
 REPO = Path(__file__).resolve().parents[2]
 FORM = [

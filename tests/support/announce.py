@@ -114,14 +114,15 @@ def _plain(reply: Reply) -> str:
 async def running_bot(
     config: Config,
     programme: Programme,
-    db: Path,
+    db: Path | str,
     clock: Clock,
     outbox: FakeOutbox,
     *,
     start: bool = True,
     schedule: Path | None = None,
 ) -> AsyncIterator[Hub]:
-    """One bot process: store, hub, announcer with ``outbox``; stopped and closed on exit."""
+    """One bot process on ``db`` (a SQLite file or PostgreSQL URL): store, hub, announcer with
+    ``outbox``; stopped and closed on exit."""
     store = await Store.open(db, clock)
     try:
         async with build_app(config, programme, store, clock, schedule=schedule) as hub:

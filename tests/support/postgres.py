@@ -10,7 +10,8 @@ crash safety for speed (``fsync``, ``synchronous_commit``, ``full_page_writes`` 
 
 The session fixture :func:`postgres_server` (used through ``tests/conftest.py``) starts one per
 test session, only when a test asks for it, and skips those tests, saying why, where PostgreSQL
-cannot run here. :func:`pg_url` gives each test a fresh empty database (dropped afterwards).
+cannot run here. :func:`pg_url` gives each test a fresh empty database (dropped afterwards),
+:func:`pg_store_url` one already migrated (a copy of a template migrated once per session).
 
 Everything here is synchronous (``subprocess`` and ``psql``), so session-scoped set-up needs no
 event loop.
@@ -18,6 +19,7 @@ event loop.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import glob
@@ -30,6 +32,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -266,12 +269,15 @@ class PostgresServer:
             raise RuntimeError(f"psql failed: {got.stderr.strip()}")
         return got.stdout.strip()
 
-    def new_database(self, name: str | None = None) -> str:
-        """The URL of a fresh empty database (``name`` or a random one)."""
+    def new_database(self, name: str | None = None, *, template: str | None = None) -> str:
+        """The URL of a fresh database (``name`` or a random one): empty, or a copy of the
+        database ``template`` (which nobody may be connected to meanwhile)."""
         name = name or f"t_{secrets.token_hex(6)}"
-        if not _NAME.match(name):
-            raise ValueError(f"database name {name!r}: lower-case letters, digits and _ only")
-        self.psql(f'CREATE DATABASE "{name}"')
+        for checked in (name, template or name):
+            if not _NAME.match(checked):
+                raise ValueError(f"database name {checked!r}: lower-case letters, digits, _ only")
+        copy = f' TEMPLATE "{template}"' if template else ""
+        self.psql(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
@@ -324,6 +330,47 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.close()
+
+
+def migrate_in_thread(url: str) -> None:
+    """Bring the database at ``url`` to the bot's schema (on a loop of its own, in a thread, so
+    a synchronous fixture may do it whatever loop the tests run)."""
+    from bot.store import open_database
+
+    async def migrate() -> None:
+        await (await open_database(url)).close()
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(migrate())
+        except BaseException as exc:
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="pg-template")
+    worker.start()
+    worker.join()
+    if failed:
+        raise failed[0]
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres_server: PostgresServer) -> str:
+    """The name of a database migrated to the bot's schema once per session: fresh migrated
+    databases are copies of it (``CREATE DATABASE … TEMPLATE``: 10x faster than migrating)."""
+    name = f"l4a_migrated_{secrets.token_hex(3)}"
+    migrate_in_thread(postgres_server.new_database(name))
+    return name
+
+
+@pytest.fixture
+def pg_store_url(postgres_server: PostgresServer, pg_template: str) -> Iterator[str]:
+    """A fresh database already at the bot's schema (a copy of :func:`pg_template`), dropped
+    after the test."""
+    url = postgres_server.new_database(template=pg_template)
+    yield url
+    postgres_server.drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture

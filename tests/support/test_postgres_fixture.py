@@ -221,3 +221,23 @@ def test_the_skip_reason_shows_in_the_pytest_summary(tmp_path: Path) -> None:
         f"PostgreSQL tests skipped: no PostgreSQL binaries (initdb, pg_ctl, psql) in "
         f"L4A_PG_BIN={empty}" in summary
     )
+
+
+async def test_pg_store_url_is_a_fresh_copy_of_the_migrated_template(
+    pg_store_url: str, postgres_server: PostgresServer, pg_template: str
+) -> None:
+    from bot.db.migrate import bundled_migrations, pg_schema_version
+
+    conn = await asyncpg.connect(pg_store_url)
+    try:
+        latest = len(bundled_migrations("postgresql"))
+        assert await pg_schema_version(conn) == latest
+        await conn.execute("INSERT INTO users (front, user_id, created_at, updated_at)"
+                           " VALUES ('console', 'ana', 'x', 'x')")  # fmt: skip
+    finally:
+        await conn.close()
+    template = await asyncpg.connect(postgres_server.url(pg_template))
+    try:  # the copy's rows never reach the template (nor the next test's copy)
+        assert await template.fetchval("SELECT count(*) FROM users") == 0
+    finally:
+        await template.close()

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
+import pytest
 
 from bot.announce import follows
 from bot.announce.repo import AnnounceRepo
@@ -14,9 +14,13 @@ from bot.clock import FrozenClock
 from bot.config import Config
 from bot.doc import Reply
 from bot.programme import Programme
-from tests.conftest import text_of
+from tests.conftest import NewDb, text_of
 from tests.support.announce import FakeOutbox, person, running_bot
+from tests.support.db import query
 
+pytestmark = pytest.mark.both_backends
+
+Outcome = tuple[str, str, str | None]
 T = datetime(2021, 10, 6, 9, 40, tzinfo=UTC)  # 11:40 CEST, day 2; hub-oct-6 starts at 12:00 CEST
 
 
@@ -24,19 +28,16 @@ def _config(**announcements: object) -> Config:
     return Config.model_validate({"announcements": {"retry_seconds": 0, **announcements}})
 
 
-async def _status(db: Path) -> dict[str, tuple[str, int]]:
-    async with (
-        aiosqlite.connect(db) as con,
-        con.execute("SELECT key, status, attempts FROM announce_ledger") as cur,
-    ):
-        return {r[0]: (r[1], r[2]) for r in await cur.fetchall()}
+async def _status(db: Path | str) -> dict[str, tuple[str, int]]:
+    rows = await query(db, "SELECT key, status, attempts FROM announce_ledger")
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 async def test_a_reminder_arrives_at_its_lead_in_the_followers_zone(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         ctx = hub.context(person("ana"))
         await hub.store.set_zone("console", "ana", "Asia/Kathmandu")
         await follows.remind(hub.context(person("ana")), "hub-oct-6")
@@ -52,80 +53,80 @@ async def test_a_reminder_arrives_at_its_lead_in_the_followers_zone(
 
 
 async def test_a_restart_in_the_announcement_window_sends_nothing_twice(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = FrozenClock(T)
     first = FakeOutbox()
-    async with running_bot(_config(), programme, db_path, clock, first) as hub:
+    async with running_bot(_config(), programme, db, clock, first) as hub:
         await follows.remind(hub.context(person("ana")), "hub-oct-6")
         clock.set(T + timedelta(minutes=10))  # 11:50: the 15-minute announcement and reminder
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     assert len(first.sent) == 2
     second = FakeOutbox()
-    async with running_bot(_config(), programme, db_path, clock, second) as hub:
+    async with running_bot(_config(), programme, db, clock, second) as hub:
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
         assert second.sent == []
         clock.set(T + timedelta(minutes=20))
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     assert [s.key for s in second.sent] == ["ann:console:hub-oct-6:0:20211006T1000Z"]
-    statuses = await _status(db_path)
+    statuses = await _status(db)
     assert all(status == ("sent", 1) for status in statuses.values()), statuses
 
 
 async def test_what_fell_due_while_down_is_sent_once_within_the_grace_saying_how_late(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = FrozenClock(T)
-    async with running_bot(_config(), programme, db_path, clock, FakeOutbox()):
+    async with running_bot(_config(), programme, db, clock, FakeOutbox()):
         pass  # the bot ran at 11:40, then went down
     clock.set(datetime(2021, 10, 6, 10, 5, tzinfo=UTC))  # back at 12:05 CEST
     outbox = FakeOutbox()
-    async with running_bot(_config(grace_minutes=30), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(grace_minutes=30), programme, db, clock, outbox) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
     # The 11:45 and 12:00 announcements both fell due (20 and 5 minutes late): one post says it,
     # the earlier one is recorded as superseded instead of repeating the same words.
     (text,) = outbox.to("announcements")
     assert "Started 5 minutes ago" in text
     assert outbox.keys() == ["ann:console:hub-oct-6:0:20211006T1000Z"]
-    statuses = await _status(db_path)
+    statuses = await _status(db)
     assert statuses["ann:console:hub-oct-6:15:20211006T1000Z"] == ("skipped", 0)
 
 
 async def test_what_is_later_than_the_grace_is_skipped_and_recorded(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = FrozenClock(T)
-    async with running_bot(_config(), programme, db_path, clock, FakeOutbox()):
+    async with running_bot(_config(), programme, db, clock, FakeOutbox()):
         pass
     clock.set(datetime(2021, 10, 6, 10, 10, tzinfo=UTC))  # 12:10: 25 and 10 minutes late
     outbox = FakeOutbox()
-    async with running_bot(_config(grace_minutes=15), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(grace_minutes=15), programme, db, clock, outbox) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
     assert outbox.keys() == ["ann:console:hub-oct-6:0:20211006T1000Z"]
-    statuses = await _status(db_path)
+    statuses = await _status(db)
     assert statuses["ann:console:hub-oct-6:15:20211006T1000Z"] == ("skipped", 0)
 
 
 async def test_a_delivery_left_sending_by_a_crash_is_resent_with_the_same_key(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = FrozenClock(datetime(2021, 10, 6, 9, 45, tzinfo=UTC))
-    async with running_bot(_config(), programme, db_path, clock, FakeOutbox(), start=False) as hub:
+    async with running_bot(_config(), programme, db, clock, FakeOutbox(), start=False) as hub:
         (due,) = hub.announcer.plan(clock.now(), clock.now() + timedelta(minutes=1))  # type: ignore[union-attr]
         await AnnounceRepo(hub.store.database).claim([due], clock.now())  # then the process died
     outbox = FakeOutbox()
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
     # The outbox gets the same key: Discord's nonce (or a Matrix transaction id) drops a copy.
     assert outbox.keys() == [due.key]
-    assert (await _status(db_path))[due.key] == ("sent", 2)
+    assert (await _status(db))[due.key] == ("sent", 2)
 
 
 async def test_closed_private_messages_are_noted_once_and_not_retried(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox(closed={"bea"})
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await follows.remind(hub.context(person("bea")), "all")
         for minutes in range(0, 6 * 60, 5):  # the whole afternoon: three sessions
             clock.set(T + timedelta(minutes=minutes))
@@ -142,15 +143,15 @@ async def test_closed_private_messages_are_noted_once_and_not_retried(
 
 
 async def test_transient_failures_are_retried_a_bounded_number_of_times(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str, new_db: NewDb
 ) -> None:
     clock = FrozenClock(datetime(2021, 10, 6, 9, 45, tzinfo=UTC))
     outbox = FakeOutbox(flaky={"announcements": 2})
-    async with running_bot(_config(retries=3), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(retries=3), programme, db, clock, outbox) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
     assert len(outbox.sent) == 1
-    assert (await _status(db_path))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 3)
-    db_2 = db_path.with_name("other.sqlite3")
+    assert (await _status(db))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 3)
+    db_2 = new_db("other")
     stubborn = FakeOutbox(flaky={"announcements": 99})
     async with running_bot(_config(retries=2), programme, db_2, clock, stubborn) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
@@ -158,8 +159,34 @@ async def test_transient_failures_are_retried_a_bounded_number_of_times(
     assert (await _status(db_2))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("failed", 3)
 
 
+async def test_a_slow_save_of_a_failed_attempt_never_overwrites_the_later_success(
+    programme: Programme, db: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers: the first attempt fails and its outcome takes a while to save; the retry
+    (another worker, another connection on PostgreSQL) succeeds meanwhile. The ledger ends
+    'sent', not the first attempt's 'sending' saved last."""
+    real_settle = AnnounceRepo.settle
+    slow = {"first": True}
+
+    async def settle(
+        self: AnnounceRepo, outcomes: list[tuple[str, str, str | None]], now: datetime
+    ) -> None:
+        if slow.pop("first", False):
+            await asyncio.sleep(0.3)
+        await real_settle(self, outcomes, now)
+
+    monkeypatch.setattr(AnnounceRepo, "settle", settle)
+    clock = FrozenClock(datetime(2021, 10, 6, 9, 45, tzinfo=UTC))
+    outbox = FakeOutbox(flaky={"announcements": 1})
+    async with running_bot(_config(retries=3, workers=2), programme, db, clock, outbox) as hub:
+        await hub.announcer.drain()  # type: ignore[union-attr]
+        await asyncio.sleep(0.4)  # the slow save has landed either way
+    assert len(outbox.sent) == 1
+    assert (await _status(db))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 2)
+
+
 async def test_stopping_finishes_the_batch_being_sent_so_nothing_stays_ambiguous(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = FrozenClock(datetime(2021, 10, 6, 9, 45, tzinfo=UTC))
     release = asyncio.Event()
@@ -170,24 +197,24 @@ async def test_stopping_finishes_the_batch_being_sent_so_nothing_stays_ambiguous
             await super().post(channel, reply)
 
     outbox = SlowOutbox()
-    async with running_bot(_config(), programme, db_path, clock, outbox, start=False) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox, start=False) as hub:
         announcer = hub.announcer
         assert announcer is not None
         await announcer.start()  # the 11:45 announcement is claimed and being sent
         await asyncio.sleep(0.01)
-        assert (await _status(db_path))["ann:console:hub-oct-6:15:20211006T1000Z"][0] == "sending"
+        assert (await _status(db))["ann:console:hub-oct-6:15:20211006T1000Z"][0] == "sending"
         stopping = asyncio.create_task(announcer.stop())
         await asyncio.sleep(0.01)
         release.set()
         await stopping
-    assert (await _status(db_path))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 1)
+    assert (await _status(db))["ann:console:hub-oct-6:15:20211006T1000Z"] == ("sent", 1)
 
 
 async def test_changing_a_lead_moves_the_reminder_instead_of_losing_it(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await follows.remind(hub.context(person("ana")), "hub-oct-6 15")  # due 11:45
         await follows.remind(hub.context(person("ana")), "hub-oct-6 5")  # now due 11:55
         clock.set(T + timedelta(minutes=5))
@@ -222,7 +249,7 @@ def test_only_the_latest_announcement_of_a_session_per_channel_goes_out_when_sev
 
 
 async def test_a_refused_delivery_waits_as_long_as_the_platform_asked_then_goes_once(
-    programme: Programme, db_path: Path, clock: FrozenClock
+    programme: Programme, db: Path | str, clock: FrozenClock
 ) -> None:
     """Issue 14, item 6: a 429 that the platform library gave up on carries its retry_after;
     the next attempt is not sooner (nor a loop of refusals), and the message goes out once."""
@@ -243,7 +270,7 @@ async def test_a_refused_delivery_waits_as_long_as_the_platform_asked_then_goes_
 
     config = Config.model_validate({"announcements": {"retry_seconds": 0.01}})
     outbox = Limited()
-    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+    async with running_bot(config, programme, db, clock, outbox) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
         for _ in range(100):
             if outbox.sent:

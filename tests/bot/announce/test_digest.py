@@ -7,7 +7,6 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 from pydantic import ValidationError
 
@@ -15,7 +14,11 @@ from bot.announce import digest, follows
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.programme import Programme
+from tests.conftest import NewDb
 from tests.support.announce import FakeOutbox, person, running_bot
+from tests.support.db import execute, query
+
+pytestmark = pytest.mark.both_backends
 
 T = datetime(2021, 10, 6, 9, 40, tzinfo=UTC)  # 11:40 CEST; hub-oct-6 starts at 12:00 CEST
 HUB = "rem:console:ana:hub-oct-6:20211006T1000Z"
@@ -39,12 +42,9 @@ def _config(**announcements: object) -> Config:
     return Config.model_validate({"announcements": {"retry_seconds": 0, **announcements}})
 
 
-async def _ledger(db: Path) -> dict[str, tuple[str, int]]:
-    async with (
-        aiosqlite.connect(db) as con,
-        con.execute("SELECT key, status, attempts FROM announce_ledger") as cur,
-    ):
-        return {r[0]: (r[1], r[2]) for r in await cur.fetchall()}
+async def _ledger(db: Path | str) -> dict[str, tuple[str, int]]:
+    rows = await query(db, "SELECT key, status, attempts FROM announce_ledger")
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 async def _follow_both(hub: object, user: str = "ana", leads: tuple[int, int] = (10, 10)) -> None:
@@ -54,10 +54,10 @@ async def _follow_both(hub: object, user: str = "ana", leads: tuple[int, int] = 
 
 
 async def test_two_sessions_at_the_same_time_come_as_one_message_listing_both(
-    twins: Programme, db_path: Path
+    twins: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(), twins, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), twins, db, clock, outbox) as hub:
         await _follow_both(hub)
         await follows.remind(hub.context(person("bo")), "hub-oct-6 10")
         clock.set(T + timedelta(minutes=10))
@@ -71,16 +71,16 @@ async def test_two_sessions_at_the_same_time_come_as_one_message_listing_both(
         assert "Reminder: starting in 10 minutes" in single
         [key] = [s.key for s in outbox.sent if s.target == "ana"]
         assert key is not None and key.startswith("dig:console:ana:")
-    ledger = await _ledger(db_path)
+    ledger = await _ledger(db)
     assert ledger[HUB] == ("sent", 1) and ledger[TWIN] == ("sent", 1)
     assert not any(k.startswith("dig:") for k in ledger)  # only the per-session keys are stored
 
 
 async def test_leads_that_meet_within_the_window_bring_the_later_one_along(
-    twins: Programme, db_path: Path
+    twins: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(digest_minutes=2), twins, db_path, clock, outbox) as hub:
+    async with running_bot(_config(digest_minutes=2), twins, db, clock, outbox) as hub:
         await _follow_both(hub, leads=(10, 9))  # due 11:50 and 11:51 CEST
         clock.set(T + timedelta(minutes=10))
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
@@ -91,16 +91,16 @@ async def test_leads_that_meet_within_the_window_bring_the_later_one_along(
 
 
 async def test_reminders_further_apart_than_the_window_or_with_digests_off_go_alone(
-    twins: Programme, db_path: Path
+    twins: Programme, db: Path | str, new_db: NewDb
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(digest_minutes=0), twins, db_path, clock, outbox) as hub:
+    async with running_bot(_config(digest_minutes=0), twins, db, clock, outbox) as hub:
         await _follow_both(hub)
         clock.set(T + timedelta(minutes=10))
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     assert sorted(s.key or "" for s in outbox.sent if s.target == "ana") == [HUB, TWIN]
     outbox = FakeOutbox()
-    other = db_path.with_name("apart.sqlite3")
+    other = new_db("apart")
     async with running_bot(_config(digest_minutes=2), twins, other, clock, outbox) as hub:
         clock.set(T)
         await _follow_both(hub, leads=(10, 7))  # 11:50 and 11:53: three minutes apart
@@ -111,10 +111,10 @@ async def test_reminders_further_apart_than_the_window_or_with_digests_off_go_al
 
 
 async def test_a_restart_after_the_digest_went_out_sends_nothing_again(
-    twins: Programme, db_path: Path
+    twins: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(), twins, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), twins, db, clock, outbox) as hub:
         await _follow_both(hub)
         clock.set(T + timedelta(minutes=10))
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
@@ -122,41 +122,39 @@ async def test_a_restart_after_the_digest_went_out_sends_nothing_again(
     again = FakeOutbox()
     for minute in (10, 11, 15):  # back at once, a minute later, at the 11:55 announcement
         clock.set(T + timedelta(minutes=minute))
-        async with running_bot(_config(), twins, db_path, clock, again) as hub:
+        async with running_bot(_config(), twins, db, clock, again) as hub:
             await hub.announcer.deliver_due()  # type: ignore[union-attr]
     assert again.to("ana") == []
 
 
 async def test_a_crash_between_sending_and_recording_resends_the_same_digest_never_a_single(
-    twins: Programme, db_path: Path
+    twins: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(), twins, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), twins, db, clock, outbox) as hub:
         await _follow_both(hub)
         clock.set(T + timedelta(minutes=10))
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     [first] = [s.key for s in outbox.sent if s.target == "ana"]
     # The process died after the message left and before its outcome was saved.
-    async with aiosqlite.connect(db_path) as con:
-        await con.execute(
-            "UPDATE announce_ledger SET status = 'sending' WHERE key IN (?, ?)", (HUB, TWIN)
-        )
-        await con.commit()
+    await execute(
+        db, "UPDATE announce_ledger SET status = 'sending' WHERE key IN (?, ?)", (HUB, TWIN)
+    )
     again = FakeOutbox()
     clock.set(T + timedelta(minutes=11))
-    async with running_bot(_config(), twins, db_path, clock, again) as hub:
+    async with running_bot(_config(), twins, db, clock, again) as hub:
         await hub.announcer.drain()  # type: ignore[union-attr]
     # The same key again (the platform's nonce / transaction id drops the copy), no single one.
     assert [s.key for s in again.sent if s.target == "ana"] == [first]
-    ledger = await _ledger(db_path)
+    ledger = await _ledger(db)
     assert ledger[HUB] == ("sent", 2) and ledger[TWIN] == ("sent", 2)
 
 
 async def test_a_session_moved_after_planning_is_left_out_of_the_digest(
-    twins: Programme, db_path: Path
+    twins: Programme, db: Path | str
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(), twins, db_path, clock, outbox, start=False) as hub:
+    async with running_bot(_config(), twins, db, clock, outbox, start=False) as hub:
         await _follow_both(hub)
         announcer = hub.announcer
         assert announcer is not None

@@ -17,10 +17,12 @@ from bot.programme import Programme
 from tests.conftest import text_of
 from tests.support.announce import FakeOutbox, person, running_bot
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-async def bot(programme: Programme, db_path: Path, clock: FrozenClock) -> AsyncIterator[Hub]:
-    async with running_bot(Config(), programme, db_path, clock, FakeOutbox()) as hub:
+async def bot(programme: Programme, db: Path | str, clock: FrozenClock) -> AsyncIterator[Hub]:
+    async with running_bot(Config(), programme, db, clock, FakeOutbox()) as hub:
         yield hub
 
 
@@ -167,9 +169,9 @@ async def test_remind_all_names_the_session_too_close_for_its_reminder(
 
 @pytest.fixture
 async def big_bot(
-    big_programme: Programme, db_path: Path, clock: FrozenClock
+    big_programme: Programme, db: Path | str, clock: FrozenClock
 ) -> AsyncIterator[Hub]:
-    async with running_bot(Config(), big_programme, db_path, clock, FakeOutbox()) as hub:
+    async with running_bot(Config(), big_programme, db, clock, FakeOutbox()) as hub:
         yield hub
 
 

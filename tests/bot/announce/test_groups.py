@@ -8,11 +8,15 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.announce.model import Follow
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.programme import Programme
 from tests.support.announce import FakeGroupOutbox, running_bot
+
+pytestmark = pytest.mark.both_backends
 
 DUE = datetime(2021, 10, 6, 11, 15, tzinfo=UTC)  # 15 min before the 13:30 CEST plenary
 
@@ -31,13 +35,13 @@ async def _follow(hub, users, clock, **kw) -> None:  # type: ignore[no-untyped-d
 
 
 async def test_a_stuck_group_post_never_holds_back_the_channel_announcement(
-    programme: Programme, db_path: Path, clock: FrozenClock
+    programme: Programme, db: Path | str, clock: FrozenClock
 ) -> None:
     config = Config.model_validate(
         {"announcements": {"workers": 1, "reminders": {"mode": "thread"}}}
     )
     outbox = FakeGroupOutbox(hold=asyncio.Event())
-    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+    async with running_bot(config, programme, db, clock, outbox) as hub:
         for u in ("ana", "ben"):
             await hub.announcer.follow(  # type: ignore[union-attr]
                 Follow("console", u, "session", "opening-plenary", 20, clock.now())
@@ -65,18 +69,18 @@ async def test_a_stuck_group_post_never_holds_back_the_channel_announcement(
 
 
 async def test_a_restart_adds_nobody_twice_and_the_post_goes_once(
-    programme: Programme, db_path: Path, clock: FrozenClock
+    programme: Programme, db: Path | str, clock: FrozenClock
 ) -> None:
     outbox = FakeGroupOutbox()
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await _follow(hub, ["ana", "ben"], clock)
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await _follow(hub, ["cy"], clock)
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
         clock.set(DUE)
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     assert outbox.opened == [
         ("announcements", "thread", "Intermediary Cities for Equal Territories")
@@ -87,13 +91,13 @@ async def test_a_restart_adds_nobody_twice_and_the_post_goes_once(
 
 
 async def test_the_follower_past_the_threshold_turns_private_messages_into_one_post(
-    programme: Programme, db_path: Path, clock: FrozenClock
+    programme: Programme, db: Path | str, clock: FrozenClock
 ) -> None:
     config = Config.model_validate(
         {"announcements": {"reminders": {"mode": "auto", "dm_max_followers": 2}}}
     )
     outbox = FakeGroupOutbox()
-    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+    async with running_bot(config, programme, db, clock, outbox) as hub:
         await _follow(hub, ["ana", "ben"], clock)
         pending = hub.announcer.pending()  # type: ignore[union-attr]
         assert sorted(d.kind for d in pending if d.session_id == "opening-plenary") == [
@@ -110,10 +114,10 @@ async def test_the_follower_past_the_threshold_turns_private_messages_into_one_p
 
 
 async def test_unfollowing_takes_the_follower_out_of_the_group_and_the_post(
-    programme: Programme, db_path: Path, clock: FrozenClock
+    programme: Programme, db: Path | str, clock: FrozenClock
 ) -> None:
     outbox = FakeGroupOutbox()
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await _follow(hub, ["ana", "ben"], clock)
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
         await hub.announcer.unfollow("console", "ben", "session", "opening-plenary")  # type: ignore[union-attr]
@@ -124,7 +128,7 @@ async def test_unfollowing_takes_the_follower_out_of_the_group_and_the_post(
 
 
 async def test_a_follow_does_not_go_through_every_follower_of_a_big_session(
-    programme: Programme, db_path: Path, clock: FrozenClock
+    programme: Programme, db: Path | str, clock: FrozenClock
 ) -> None:
     """Following a session of thousands costs what following a small one does: the follow
     index (every follow) is not rebuilt, nor every member's delivery re-planned."""
@@ -133,7 +137,7 @@ async def test_a_follow_does_not_go_through_every_follower_of_a_big_session(
                                          "thread_max_members": 100}}}
     )  # fmt: skip
     outbox = FakeGroupOutbox()
-    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+    async with running_bot(config, programme, db, clock, outbox) as hub:
         announcer = hub.announcer
         assert announcer is not None
         await _follow(hub, [f"u{i}" for i in range(150)], clock)

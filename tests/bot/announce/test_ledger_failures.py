@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.announce import follows
@@ -16,9 +17,13 @@ from bot.announce.persist import Backoff, persist
 from bot.announce.repo import AnnounceRepo
 from bot.clock import FrozenClock
 from bot.config import Config
+from bot.db.sqlite import SqliteDatabase
 from bot.hub import Hub
 from bot.programme import Programme
 from tests.support.announce import FakeOutbox, person, running_bot
+from tests.support.db import query
+
+pytestmark = pytest.mark.both_backends
 
 T = datetime(2021, 10, 6, 9, 40, tzinfo=UTC)  # 11:40 CEST, day 2; hub-oct-6 starts at 12:00 CEST
 REMINDER = "rem:console:ana:hub-oct-6:20211006T1000Z"
@@ -29,9 +34,8 @@ def _config() -> Config:
     return Config.model_validate({"announcements": {"retry_seconds": 0}})
 
 
-def _status(db: Path) -> dict[str, tuple[str, int]]:
-    with sqlite3.connect(db) as con:
-        rows = con.execute("SELECT key, status, attempts FROM announce_ledger").fetchall()
+async def _status(db: Path | str) -> dict[str, tuple[str, int]]:
+    rows = await query(db, "SELECT key, status, attempts FROM announce_ledger")
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
@@ -40,19 +44,19 @@ async def _prepare(hub: Hub, clock: FrozenClock) -> None:
     announcer = hub.announcer
     assert announcer is not None
     announcer.fanout.backoff = Backoff(first=0.05, cap=0.2)
-    await hub.store.database.conn.execute(
-        "PRAGMA busy_timeout = 50"
-    )  # wait 50 ms for the lock, not 5 s
+    if isinstance(hub.store.database, SqliteDatabase):  # wait 50 ms for the lock, not 5 s
+        await hub.store.database.conn.execute("PRAGMA busy_timeout = 50")
     clock.set(T + timedelta(minutes=10))  # 11:50: the 15-minute announcement and the reminder
 
 
+@pytest.mark.sqlite_only("SQLite's file write lock held by another program (busy_timeout)")
 async def test_a_write_lock_held_by_another_program_delays_deliveries_and_loses_none(
-    programme: Programme, db_path: Path, caplog: pytest.LogCaptureFixture
+    programme: Programme, db: Path | str, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await _prepare(hub, clock)
-        other = sqlite3.connect(db_path, isolation_level=None)  # e.g. the sqlite3 shell
+        other = sqlite3.connect(db, isolation_level=None)  # e.g. the sqlite3 shell
         other.execute("BEGIN IMMEDIATE")  # holds the write lock far longer than busy_timeout
         caplog.set_level(logging.WARNING, logger="bot.announce.persist")
         running = asyncio.create_task(hub.announcer.deliver_due())  # type: ignore[union-attr]
@@ -67,12 +71,21 @@ async def test_a_write_lock_held_by_another_program_delays_deliveries_and_loses_
         await asyncio.wait_for(running, 5)
         await hub.announcer.deliver_due()  # type: ignore[union-attr]  # nothing more is due
     assert sorted(outbox.keys()) == [ANNOUNCEMENT, REMINDER]  # each exactly once
-    assert _status(db_path) == {ANNOUNCEMENT: ("sent", 1), REMINDER: ("sent", 1)}
+    assert await _status(db) == {ANNOUNCEMENT: ("sent", 1), REMINDER: ("sent", 1)}
     assert any("failed attempt(s)" in r.getMessage() for r in caplog.records)
 
 
+def _disk_full(backend: str) -> Exception:
+    """The error each backend's driver raises when the disk is full."""
+    if backend == "sqlite":
+        return sqlite3.OperationalError("database or disk is full")
+    return asyncpg.DiskFullError(
+        'could not extend file "base/16384/16402": No space left on device'
+    )
+
+
 async def test_a_full_disk_at_the_claim_and_at_the_outcome_sends_each_message_once(
-    programme: Programme, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    programme: Programme, db: Path | str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock, outbox = FrozenClock(T), FakeOutbox(closed={"bo"})
     failures = {"claim": 2, "settle": 2, "set_watermark": 1, "note_closed": 1}
@@ -82,22 +95,22 @@ async def test_a_full_disk_at_the_claim_and_at_the_outcome_sends_each_message_on
         async def flaky(self: AnnounceRepo, *args: object, _real=real, _name=name) -> object:  # type: ignore[no-untyped-def]
             if failures[_name] > 0:
                 failures[_name] -= 1
-                raise sqlite3.OperationalError("database or disk is full")
+                raise _disk_full(backend)
             return await _real(self, *args)
 
         monkeypatch.setattr(AnnounceRepo, name, flaky)
-    async with running_bot(_config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(_config(), programme, db, clock, outbox) as hub:
         await follows.remind(hub.context(person("bo")), "hub-oct-6")  # bo's DMs are closed
         await _prepare(hub, clock)
         await asyncio.wait_for(hub.announcer.deliver_due(), 5)  # type: ignore[union-attr]
         await hub.announcer.deliver_due()  # type: ignore[union-attr]
     assert failures == {"claim": 0, "settle": 0, "set_watermark": 0, "note_closed": 0}
     assert sorted(outbox.keys()) == [ANNOUNCEMENT, REMINDER]
-    status = _status(db_path)
+    status = await _status(db)
     assert status.pop("rem:console:bo:hub-oct-6:20211006T1000Z") == ("failed", 1)
     assert status == {ANNOUNCEMENT: ("sent", 1), REMINDER: ("sent", 1)}
-    with sqlite3.connect(db_path) as con:
-        assert con.execute("SELECT user_id FROM announce_closed_dms").fetchall() == [("bo",)]
+    closed = await query(db, "SELECT user_id FROM announce_closed_dms")
+    assert [tuple(r) for r in closed] == [("bo",)]
 
 
 async def test_a_failure_that_is_not_about_storage_is_not_retried_forever() -> None:
@@ -114,13 +127,13 @@ async def test_a_failure_that_is_not_about_storage_is_not_retried_forever() -> N
 
 
 async def test_channel_posts_never_wait_behind_paced_private_messages(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     config = Config.model_validate(
         {"announcements": {"workers": 1, "batch": 1, "dm_per_second": 0.5, "retry_seconds": 0}}
     )
     clock, outbox = FrozenClock(T), FakeOutbox()
-    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+    async with running_bot(config, programme, db, clock, outbox) as hub:
         announcer = hub.announcer
         assert announcer is not None
         for name in ("ana", "bo", "cy", "di", "ed"):

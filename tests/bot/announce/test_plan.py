@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.announce.model import Follow
 from bot.announce.plan import plan
 from bot.config import AnnouncementsSection, ChannelMap
 from bot.programme import Programme
+
+pytestmark = pytest.mark.both_backends
 
 DAY_2 = datetime(2021, 10, 6, 0, 0, tzinfo=UTC)
 DAY_3 = datetime(2021, 10, 7, 0, 0, tzinfo=UTC)

@@ -14,6 +14,8 @@ from bot.announce.plan import plan
 from bot.config import AnnouncementsSection, ReminderDelivery
 from bot.programme import Programme
 
+pytestmark = pytest.mark.both_backends
+
 DAY_2 = datetime(2021, 10, 6, 0, 0, tzinfo=UTC)
 DAY_3 = datetime(2021, 10, 7, 0, 0, tzinfo=UTC)
 EARLY = datetime(2021, 10, 1, tzinfo=UTC)

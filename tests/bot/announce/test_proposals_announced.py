@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FrozenClock
 from bot.commands import dispatch
 from bot.config import Config
@@ -14,15 +16,17 @@ from tests.conftest import text_of
 from tests.support.announce import FakeOutbox, person, running_bot
 from tests.support.proposals import answers, ctx_for, host, moderator
 
+pytestmark = pytest.mark.both_backends
+
 EARLY = datetime(2021, 10, 6, 8, 0, tzinfo=UTC)  # 10:00 CEST, two hours before the Hub slot
 
 
 async def test_an_approved_proposal_is_announced_and_its_followers_reminded(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = FrozenClock(EARLY)
     outbox = FakeOutbox()
-    async with running_bot(Config(), programme, db_path, clock, outbox) as hub:
+    async with running_bot(Config(), programme, db, clock, outbox) as hub:
         result = await service.submit(ctx_for(hub, host("ana")), 0, answers())
         assert result.proposal is not None, text_of(result.reply)
         await moderation.decide(ctx_for(hub, moderator()), result.proposal.id, "approved")

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.announce import follows
 from bot.announce.changes import diff
 from bot.clock import FrozenClock
@@ -15,6 +17,8 @@ from bot.config import BUNDLED_SCHEDULE, Config
 from bot.programme import Programme, load_programme
 from tests.conftest import text_of
 from tests.support.announce import FakeOutbox, person, running_bot
+
+pytestmark = pytest.mark.both_backends
 
 T = datetime(2021, 10, 6, 9, 40, tzinfo=UTC)
 
@@ -43,10 +47,10 @@ def _moved_and_cancelled(path: Path) -> None:
 
 
 async def test_a_good_file_replans_and_tells_the_channel_and_the_followers(
-    programme: Programme, db_path: Path, tmp_path: Path
+    programme: Programme, db: Path | str, tmp_path: Path
 ) -> None:
     path, clock, outbox = _schedule(tmp_path), FrozenClock(T), FakeOutbox()
-    async with running_bot(Config(), programme, db_path, clock, outbox, schedule=path) as hub:
+    async with running_bot(Config(), programme, db, clock, outbox, schedule=path) as hub:
         await follows.remind(hub.context(person("ana")), "opening-plenary")
         await follows.remind(hub.context(person("bea")), "hub-oct-6")
         _moved_and_cancelled(path)
@@ -70,10 +74,10 @@ async def test_a_good_file_replans_and_tells_the_channel_and_the_followers(
 
 
 async def test_the_moderators_reload_answer_does_not_say_they_follow_the_changed_sessions(
-    programme: Programme, db_path: Path, tmp_path: Path
+    programme: Programme, db: Path | str, tmp_path: Path
 ) -> None:
     path, clock, outbox = _schedule(tmp_path), FrozenClock(T), FakeOutbox()
-    async with running_bot(Config(), programme, db_path, clock, outbox, schedule=path) as hub:
+    async with running_bot(Config(), programme, db, clock, outbox, schedule=path) as hub:
         _moved_and_cancelled(path)
         answer = text_of(await dispatch(hub, person("mod", moderator=True), "/", "reload", ""))
         await hub.announcer.drain()  # type: ignore[union-attr]
@@ -83,10 +87,10 @@ async def test_the_moderators_reload_answer_does_not_say_they_follow_the_changed
 
 
 async def test_a_broken_file_keeps_the_running_programme_and_lists_its_problems(
-    programme: Programme, db_path: Path, tmp_path: Path
+    programme: Programme, db: Path | str, tmp_path: Path
 ) -> None:
     path, clock, outbox = _schedule(tmp_path), FrozenClock(T), FakeOutbox()
-    async with running_bot(Config(), programme, db_path, clock, outbox, schedule=path) as hub:
+    async with running_bot(Config(), programme, db, clock, outbox, schedule=path) as hub:
         before = hub.programme
         text = _edit(path.read_text(encoding="utf-8"), "hub-oct-6", 'end: "12:45"', 'end: "11:00"')
         path.write_text(text, encoding="utf-8")
@@ -100,18 +104,18 @@ async def test_a_broken_file_keeps_the_running_programme_and_lists_its_problems(
 
 
 async def test_only_moderators_may_reload(
-    programme: Programme, db_path: Path, tmp_path: Path
+    programme: Programme, db: Path | str, tmp_path: Path
 ) -> None:
-    async with running_bot(Config(), programme, db_path, FrozenClock(T), FakeOutbox()) as hub:
+    async with running_bot(Config(), programme, db, FrozenClock(T), FakeOutbox()) as hub:
         answer = await dispatch(hub, person("ana"), "/", "reload", "")
         assert not answer.ok and "Only moderators" in text_of(answer)
 
 
 async def test_the_file_watcher_reloads_a_changed_file_and_ignores_a_broken_one(
-    programme: Programme, db_path: Path, tmp_path: Path
+    programme: Programme, db: Path | str, tmp_path: Path
 ) -> None:
     path, clock, outbox = _schedule(tmp_path), FrozenClock(T), FakeOutbox()
-    async with running_bot(Config(), programme, db_path, clock, outbox, schedule=path) as hub:
+    async with running_bot(Config(), programme, db, clock, outbox, schedule=path) as hub:
         announcer = hub.announcer
         assert announcer is not None
         from bot.announce.jobs import FileWatch
@@ -155,10 +159,10 @@ def test_diff_names_moved_cancelled_and_added_sessions_still_to_come(
 
 
 async def test_a_follow_of_a_cancelled_session_is_shown_as_cancelled_and_can_be_stopped(
-    programme: Programme, db_path: Path, tmp_path: Path
+    programme: Programme, db: Path | str, tmp_path: Path
 ) -> None:
     path, clock, outbox = _schedule(tmp_path), FrozenClock(T), FakeOutbox()
-    async with running_bot(Config(), programme, db_path, clock, outbox, schedule=path) as hub:
+    async with running_bot(Config(), programme, db, clock, outbox, schedule=path) as hub:
         await follows.remind(hub.context(person("ana")), "water-justice")
         _moved_and_cancelled(path)  # water-justice is dropped from the file
         await dispatch(hub, person("mod", moderator=True), "/", "reload", "")

@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
+import pytest
 
 from bot.announce import follows
 from bot.clock import FrozenClock, RehearsalClock
@@ -21,17 +21,20 @@ from fronts import cli
 from fronts.app import open_hub
 from fronts.console import Console
 from tests.support.announce import FakeOutbox, person, running_bot
+from tests.support.db import executemany
+
+pytestmark = pytest.mark.both_backends
 
 START = datetime(2021, 10, 6, 9, 30, tzinfo=UTC)  # 11:30 CEST, day 2
 END = datetime(2021, 10, 6, 16, 0, tzinfo=UTC)
 
 
 async def test_plan_lists_exactly_what_is_then_delivered(
-    programme: Programme, db_path: Path, capsys: object
+    programme: Programme, db: Path | str, capsys: object
 ) -> None:
     config = Config()
     clock = FrozenClock(START)
-    async with running_bot(config, programme, db_path, clock, FakeOutbox(), start=False) as hub:
+    async with running_bot(config, programme, db, clock, FakeOutbox(), start=False) as hub:
         await follows.remind(hub.context(person("ana")), "all")
         await follows.remind(hub.context(person("bea")), "kind:plenary 30")
         await follows.remind(hub.context(person("kai")), "hub-oct-6 0")
@@ -39,7 +42,7 @@ async def test_plan_lists_exactly_what_is_then_delivered(
     with contextlib.redirect_stdout(out):
         code = await asyncio.to_thread(
             cli.main,
-            ["plan", "--from", START.isoformat(), "--to", END.isoformat(), "--db", str(db_path)],
+            ["plan", "--from", START.isoformat(), "--to", END.isoformat(), "--db", str(db)],
         )
     assert code == 0
     lines = out.getvalue().splitlines()
@@ -48,7 +51,7 @@ async def test_plan_lists_exactly_what_is_then_delivered(
     assert "2021-10-06 13:00 CEST  2021-10-06T11:00Z  remind" in out.getvalue()  # bea, 30 min
 
     outbox = FakeOutbox()
-    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+    async with running_bot(config, programme, db, clock, outbox) as hub:
         while clock.now() < END:
             await hub.announcer.deliver_due()  # type: ignore[union-attr]
             clock.advance(timedelta(minutes=1))
@@ -57,12 +60,12 @@ async def test_plan_lists_exactly_what_is_then_delivered(
 
 
 async def test_a_rehearsal_clock_brings_the_reminder_at_the_right_local_time(
-    db_path: Path,
+    db: Path | str,
 ) -> None:
     # 11:49:30 CEST running 60 times faster: the 11:50 reminder is due half a real second later,
     # time enough for the two commands before it even on a busy machine.
     clock = RehearsalClock(datetime(2021, 10, 6, 9, 49, 30, tzinfo=UTC), speed=60)
-    async with open_hub(Config(), clock, db=db_path) as hub:
+    async with open_hub(Config(), clock, db=db) as hub:
         console = Console(hub)
         await console.handle("@ana /timezone asia/kathmandu")
         await console.handle("@ana /remind hub-oct-6")
@@ -78,10 +81,10 @@ async def test_a_rehearsal_clock_brings_the_reminder_at_the_right_local_time(
 
 
 async def test_rebuilding_replaces_jobs_instead_of_adding_more(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = RehearsalClock(START, speed=1)
-    async with running_bot(Config(), programme, db_path, clock, FakeOutbox()) as hub:
+    async with running_bot(Config(), programme, db, clock, FakeOutbox()) as hub:
         announcer = hub.announcer
         assert announcer is not None
         await follows.remind(hub.context(person("ana")), "all 7")
@@ -98,22 +101,21 @@ async def test_rebuilding_replaces_jobs_instead_of_adding_more(
 
 
 async def test_ten_thousand_reminders_do_not_delay_a_command(
-    programme: Programme, db_path: Path
+    programme: Programme, db: Path | str
 ) -> None:
     clock = FrozenClock(START)
-    async with running_bot(Config(), programme, db_path, clock, FakeOutbox(), start=False):
+    async with running_bot(Config(), programme, db, clock, FakeOutbox(), start=False):
         pass
-    async with aiosqlite.connect(db_path) as db:
-        await db.executemany(
-            "INSERT INTO announce_follows"
-            " (front, user_id, target_type, target, lead_minutes, since, locale) VALUES"
-            " ('console', ?, 'session', 'hub-oct-6', 10, ?, NULL)",
-            [(f"user{i}", START.isoformat()) for i in range(10_000)],
-        )
-        await db.commit()
+    await executemany(
+        db,
+        "INSERT INTO announce_follows"
+        " (front, user_id, target_type, target, lead_minutes, since, locale) VALUES"
+        " ('console', ?, 'session', 'hub-oct-6', 10, ?, NULL)",
+        [(f"user{i}", START.isoformat()) for i in range(10_000)],
+    )
     config = Config.model_validate({"announcements": {"dm_per_second": 0}})
     outbox = FakeOutbox()
-    async with running_bot(config, programme, db_path, clock, outbox) as hub:
+    async with running_bot(config, programme, db, clock, outbox) as hub:
         announcer = hub.announcer
         assert announcer is not None
         clock.set(datetime(2021, 10, 6, 9, 50, tzinfo=UTC))

@@ -30,6 +30,8 @@ from cogs.announce import DiscordOutbox
 from fronts.console import Console
 from tests.support.proposals import answers, ctx_for, host, moderator
 
+pytestmark = pytest.mark.both_backends
+
 FRONTS = ["console", "discord", "matrix"]
 HOST = {"console": "ana", "discord": "4242", "matrix": "@ana:l4a.test"}
 
@@ -130,10 +132,10 @@ async def _decided(hub: Hub, front: str) -> int:
 
 
 async def _ledger(hub: Hub, like: str = "dec:%") -> list[tuple[str, str, int]]:
-    async with hub.store.database.conn.execute(
-        "SELECT key, status, attempts FROM announce_ledger WHERE key LIKE ?", (like,)
-    ) as cur:
-        return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+    rows = await hub.store.database.fetch(
+        "SELECT key, status, attempts FROM announce_ledger WHERE key LIKE ? ORDER BY key", (like,)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 @pytest.mark.parametrize("front", FRONTS)

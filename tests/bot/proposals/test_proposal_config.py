@@ -8,6 +8,8 @@ import pytest
 from bot.config import ConfigError, ProposalsSection, load_config
 from bot.store import bundled_migrations
 
+pytestmark = pytest.mark.both_backends
+
 REPO = Path(__file__).resolve().parents[3]
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FrozenClock
 from bot.commands import dispatch, intercept, parse_line
 from bot.config import Config
@@ -12,6 +14,8 @@ from bot.proposals.env import repo_of
 from bot.store import Store
 from tests.conftest import AppOf, text_of
 from tests.support.proposals import host, moderator
+
+pytestmark = pytest.mark.both_backends
 
 ANSWERS = [
     "Ana Pérez",
@@ -135,13 +139,13 @@ async def test_edit_starts_from_the_summary_of_the_current_proposal(hub: Hub) ->
 
 
 async def test_the_conversation_survives_a_restart(
-    app_of: AppOf, hub: Hub, db_path: Path, clock: FrozenClock, programme: Programme
+    app_of: AppOf, hub: Hub, db: Path | str, clock: FrozenClock, programme: Programme
 ) -> None:
     ana = host()
     await say(hub, ana, "/propose")
     for answer in ANSWERS[:4]:
         await say(hub, ana, answer)
-    store = await Store.open(db_path, clock)
+    store = await Store.open(db, clock)
     try:
         fresh = await app_of(Config(), programme, store, clock)
         resumed = await say(fresh, ana, "/propose")

@@ -10,6 +10,8 @@ from bot.proposals import moderation, service
 from bot.proposals.export import COLUMNS, safe_cell
 from tests.support.proposals import answers, ctx_for, host, moderator
 
+pytestmark = pytest.mark.both_backends
+
 ODD = {
     "host_name": "Çağrı İlkay Işık",
     "organisation": "Belediye — Kütahya, Türkiye 🇹🇷",

@@ -12,6 +12,8 @@ from bot.proposals.form import BY_KEY, FIELDS, STEPS, choices, parse_answer, ste
 from bot.proposals.model import FIELD_KEYS, clean_text, parse_ref, title_key
 from tests.support.proposals import answers, ctx_for, host
 
+pytestmark = pytest.mark.both_backends
+
 
 async def test_complete_good_answers_have_no_problem(hub: Hub) -> None:
     env = await form_env(ctx_for(hub, host()))
@@ -68,14 +70,13 @@ async def test_a_slot_that_has_started_is_refused(hub: Hub, clock: FrozenClock) 
 
 async def test_a_full_slot_is_refused_and_not_offered(hub: Hub) -> None:
     hub.config.proposals.rooms_per_slot = 1
-    await hub.store.database.conn.execute(
+    await hub.store.database.execute(
         "INSERT INTO proposals (front, user_id, lang, host_name, organisation, title, title_key, "
         "description, slot, language, capitals, format, status, approved_slot, created_at, "
         "updated_at) VALUES ('console', 'x', 'en', 'X', 'Y', 'T', 't', 'D', 'hub-oct-7', 'en', "
         "'human', 'talk', 'approved', 'hub-oct-7', '2021-10-01T00:00:00+00:00', "
         "'2021-10-01T00:00:00+00:00')"
     )
-    await hub.store.database.conn.commit()
     env = await form_env(ctx_for(hub, host()))
     assert "is full (all 1 rooms are taken)" in validate(env, answers(slot="hub-oct-7"))["slot"]
     assert [c.value for c in choices(env, BY_KEY["slot"])] == ["hub-oct-6", "hub-oct-8"]

@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from bot.agenda import next_sessions, session_details
 from bot.clock import FrozenClock
 from bot.config import Config
@@ -13,6 +15,8 @@ from bot.proposals.env import repo_of
 from bot.store import Store
 from tests.conftest import AppOf, text_of
 from tests.support.proposals import answers, ctx_for, host, moderator
+
+pytestmark = pytest.mark.both_backends
 
 
 async def _propose(hub: Hub, user: str = "ana", locale: str | None = None, **changes: str) -> int:
@@ -59,10 +63,10 @@ async def test_every_decision_recomputes_the_programme_and_tells_listeners(hub: 
 
 
 async def test_the_programme_includes_approved_proposals_after_a_restart(
-    app_of: AppOf, hub: Hub, db_path: Path, clock: FrozenClock, programme: Programme
+    app_of: AppOf, hub: Hub, db: Path | str, clock: FrozenClock, programme: Programme
 ) -> None:
     await _decide(hub, await _propose(hub), "approved")
-    store = await Store.open(db_path, clock)
+    store = await Store.open(db, clock)
     try:
         fresh = await app_of(Config(), programme, store, clock)  # builds base + approved
         assert fresh.programme.by_id["proposal-1"].host == (

@@ -3,29 +3,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiosqlite
+import pytest
 
 from bot.hub import Hub
 from bot.proposals import service, window
 from bot.proposals.env import repo_of
 from tests.conftest import text_of
+from tests.support.db import query
 from tests.support.proposals import answers, ctx_for, host, moderator
+
+pytestmark = pytest.mark.both_backends
 
 
 async def _submit(hub: Hub, user: str = "ana", target: int = 0, **changes: str):
     return await service.submit(ctx_for(hub, host(user)), target, answers(**changes))
 
 
-async def test_a_proposal_is_committed_before_the_receipt_is_shown(hub: Hub, db_path: Path) -> None:
+async def test_a_proposal_is_committed_before_the_receipt_is_shown(
+    hub: Hub, db: Path | str
+) -> None:
     result = await _submit(hub)
     assert result.proposal is not None and result.errors == {}
-    async with (
-        aiosqlite.connect(db_path) as other,
-        other.execute("SELECT id, title, status FROM proposals") as cur,
-    ):
-        assert await cur.fetchall() == [
-            (1, "Agua y resiliencia en las ciudades intermedias", "pending")
-        ]
+    rows = await query(db, "SELECT id, title, status FROM proposals")
+    assert [tuple(r) for r in rows] == [
+        (1, "Agua y resiliencia en las ciudades intermedias", "pending")
+    ]
     text = text_of(result.reply)
     assert result.reply.private
     assert "Your proposal #1 is saved" in text

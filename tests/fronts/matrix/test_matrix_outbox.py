@@ -16,8 +16,11 @@ from bot.outbox import DeliveryError, Outbox
 from bot.store import Store
 from fronts.matrix.outbox import MatrixOutbox
 from fronts.matrix.state import MatrixState
+from tests.conftest import NewDb
 from tests.support.matrix_env import MatrixEnv, bot_api, people
 from tests.support.synapse import SERVER_NAME, free_port
+
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
@@ -75,19 +78,20 @@ async def test_the_same_key_twice_is_posted_once(
 
 
 async def test_direct_opens_a_room_once_and_a_fresh_database_finds_it_again(
-    outbox: MatrixOutbox, matrix_env: MatrixEnv, tmp_path, clock: FrozenClock
+    outbox: MatrixOutbox, matrix_env: MatrixEnv, new_db: NewDb, clock: FrozenClock, backend: str
 ) -> None:
     env = matrix_env
-    env.people.setdefault("solo", env.synapse.register("solo"))
-    user = env.people["solo"].user_id
+    name = f"solo_{backend}"  # one per run on the session's homeserver: no direct room yet
+    env.people.setdefault(name, env.synapse.register(name))
+    user = env.people[name].user_id
     async with people(env) as folks:
-        solo = await folks.get("solo")  # joins the invite on its next sync
+        solo = await folks.get(name)  # joins the invite on its next sync
         await outbox.direct(user, _reply("Your session starts soon"))
         room = outbox.rooms[user]
         assert (await MatrixState(outbox.state.db).direct_rooms())[user] == room
         await solo.sync(0)  # accepts the invite
         await outbox.direct(user, _reply("…and now"))
-        other = await Store.open(tmp_path / "fresh.sqlite3", clock)
+        other = await Store.open(new_db("fresh"), clock)
         try:
             async with aiohttp.ClientSession() as http:
                 fresh = MatrixOutbox(bot_api(env, http), MatrixState(other.database), clock)

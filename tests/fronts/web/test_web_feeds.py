@@ -12,6 +12,8 @@ from bot.config import Config
 from bot.hub import Hub
 from fronts.console import Console
 
+pytestmark = pytest.mark.both_backends
+
 BASE = "https://hub.example.org"
 
 
