@@ -43,13 +43,14 @@ def _start(config: Path, url: str) -> Proc:
 
 async def _vote(browser: ClientSession, base: str, poll_id: int, choice: int) -> bool:
     """One voter's try on one process: True once the answer confirms the vote."""
-    page = await browser.get(f"{base}/v/{poll_id}")
-    if page.status != 200:
-        return False
-    resp = await browser.post(
-        f"{base}/v/{poll_id}", data={"csrf": csrf_of(await page.text()), "choice": str(choice)}
-    )
-    return resp.status == 200
+    async with browser.get(f"{base}/v/{poll_id}") as page:
+        if page.status != 200:
+            return False
+        form = await page.text()
+    data = {"csrf": csrf_of(form), "choice": str(choice)}
+    async with browser.post(f"{base}/v/{poll_id}", data=data) as resp:
+        await resp.read()
+        return resp.status == 200
 
 
 async def _burst(bases: list[str], poll_id: int, kill: object) -> list[int]:
@@ -88,8 +89,10 @@ async def _burst(bases: list[str], poll_id: int, kill: object) -> list[int]:
 
 
 async def _tally(base: str, poll_id: int) -> list[int]:
-    async with ClientSession(timeout=ClientTimeout(total=10)) as browser:
-        events = await browser.get(f"{base}/poll/{poll_id}/events")
+    async with (
+        ClientSession(timeout=ClientTimeout(total=10)) as browser,
+        browser.get(f"{base}/poll/{poll_id}/events") as events,
+    ):
         assert events.status == 200
         while True:
             line = (await events.content.readline()).decode()
