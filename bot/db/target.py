@@ -46,11 +46,15 @@ def parse_target(value: str | Path | None, *, default: Path | str | None = None)
         if default is None:
             raise ValueError("no database given")
         text = str(default)
-    scheme = urlsplit(text).scheme.lower()
-    if scheme in _SCHEMES:
+    try:
         parts = urlsplit(text)
+    except ValueError as exc:  # "Invalid IPv6 URL": an unclosed [
+        raise ValueError(f"the database URL {redact(text)} cannot be read ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme in _SCHEMES:
         if not parts.hostname and "host=" not in parts.query:
             raise ValueError(f"the database URL {redact(text)} names no host")
+        _check_ports(text, parts.netloc)
         if not parts.path.strip("/"):
             raise ValueError(f"the database URL {redact(text)} names no database (…/dbname)")
         return DatabaseTarget(url=text)
@@ -59,6 +63,18 @@ def parse_target(value: str | Path | None, *, default: Path | str | None = None)
             f"unsupported database URL {redact(text)}: give a SQLite file path or postgresql://…"
         )
     return DatabaseTarget(path=Path(text))
+
+
+def _check_ports(text: str, netloc: str) -> None:
+    """Each ``host:port`` of the URL (libpq allows ``h1:5432,h2:5433``) has a port 1–65535, or
+    none: the driver would otherwise fail with a traceback, not one line."""
+    for spec in netloc.rsplit("@", 1)[-1].split(","):
+        host_port = spec.rsplit("]", 1)[-1]  # after an IPv6 [address]
+        port = host_port.rpartition(":")[2] if ":" in host_port else ""
+        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+            raise ValueError(
+                f"the database URL {redact(text)} has an invalid port {port!r} (1–65535)"
+            )
 
 
 def redact(url: str) -> str:

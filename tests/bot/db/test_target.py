@@ -62,3 +62,42 @@ def test_a_password_in_the_config_file_is_refused_with_where_to_put_it() -> None
 
 def test_question_marks_become_numbered_parameters_outside_quoted_text() -> None:
     assert to_dollar("SELECT ? , '?', \"a?\" WHERE x = ?") == "SELECT $1 , '?', \"a?\" WHERE x = $2"
+
+
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [
+        ("postgresql://u:s3cret@h:notaport/db", "'notaport'"),
+        ("postgresql://u:s3cret@h:99999/db", "'99999'"),
+        ("postgresql://u:s3cret@h:5432,h2:0/db", "'0'"),
+        ("postgresql://u:s3cret@[::1]:x1/db", "'x1'"),
+    ],
+)
+def test_a_url_with_an_invalid_port_is_refused_in_one_line_without_the_password(
+    url: str, port: str
+) -> None:
+    # The driver raised ValueError/OverflowError (a traceback) for these, at start and in db status.
+    with pytest.raises(ValueError, match=f"invalid port {port}") as caught:
+        parse_target(url)
+    assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:s3cret@h:5432/db",
+        "postgresql://u:s3cret@h/db",
+        "postgresql://u:s3cret@h1:5432,h2:5433/db",
+        "postgresql://u:s3cret@h1,h2/db",
+        "postgresql://u:s3cret@[::1]:5432/db",
+        "postgresql://u:s3cret@[::1]/db",
+    ],
+)
+def test_urls_with_valid_or_no_ports_are_accepted(url: str) -> None:
+    assert parse_target(url).url == url
+
+
+def test_an_unreadable_url_is_refused_in_one_line_without_the_password() -> None:
+    with pytest.raises(ValueError, match="cannot be read") as caught:
+        parse_target("postgresql://u:s3cret@[::1/db")
+    assert "s3cret" not in str(caught.value)
