@@ -102,9 +102,12 @@ async def pg_schema_version(conn: Any) -> int | None:
         " FROM (SELECT 1) AS one WHERE to_regclass('schema_version') IS NOT NULL"
     )
     if found is None:
+        # pg_class, not information_schema: the latter hides tables this user may not read
+        # (another application's, owned by its own role) and the bot would move in beside them.
         others = await conn.fetch(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = current_schema() ORDER BY table_name LIMIT 4"
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+            " ORDER BY c.relname LIMIT 4"
         )
         if others:
             named = ", ".join(r[0] for r in others[:3]) + ("…" if len(others) > 3 else "")

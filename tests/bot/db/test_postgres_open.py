@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 import asyncpg
 import pytest
@@ -43,6 +44,27 @@ async def test_another_applications_database_is_refused_and_left_untouched(pg_ur
     with pytest.raises(StoreError, match=r"not this bot's database .*invoices"):
         await open_database(pg_url)
     assert await _tables(pg_url) == ["invoices"]
+
+
+async def test_another_applications_tables_the_bot_user_cannot_read_are_seen_and_refused(
+    pg_url: str,
+) -> None:
+    # The other application's table belongs to another role: information_schema hides it from
+    # the bot's user, which used to migrate the database beside it.
+    role = f"bot_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+        await conn.execute(f"CREATE ROLE {role} LOGIN")
+        await conn.execute(f"GRANT CREATE, USAGE ON SCHEMA public TO {role}")
+        bot_url = pg_url.replace("postgres@", f"{role}@", 1)
+        with pytest.raises(StoreError, match=r"not this bot's database .*invoices"):
+            await open_database(bot_url)
+        assert await _tables(pg_url) == ["invoices"]
+    finally:
+        await conn.execute(f"DROP OWNED BY {role}")  # what a failing run created
+        await conn.execute(f"DROP ROLE {role}")
+        await conn.close()
 
 
 async def test_a_database_from_a_newer_bot_is_refused(pg_url: str) -> None:
