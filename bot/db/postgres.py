@@ -25,6 +25,23 @@ from bot.dbfile import StoreError
 
 log = logging.getLogger(__name__)
 
+
+class _PoolNetworkErrorOneLine(logging.Filter):
+    """While the server is away, asyncpg's pool warns "Failed to restore the pool connection
+    floor; retrying" with a 30-line traceback at every retry. A network error (``OSError``:
+    refused, reset, unreachable) is the server's, not a bug: one line naming it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, OSError):
+            record.msg = f"{record.getMessage()}: {exc}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("asyncpg.pool").addFilter(_PoolNetworkErrorOneLine())
+
 #: Sent to listeners after the listening connection was lost and reopened: they may have missed
 #: notices, so they reload what they cache.
 RESYNC = "*"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 
 import asyncpg
@@ -99,3 +100,37 @@ async def test_no_server_listening_is_one_line(tmp_path: object) -> None:
     with pytest.raises(StoreError, match="cannot open the database") as caught:
         await PostgresDatabase.open(url)
     assert "hunter2" not in str(caught.value)
+
+
+def _pool_warning(exc: BaseException) -> None:
+    import bot.db.postgres  # noqa: F401  (installs the filter)
+
+    try:
+        raise exc
+    except BaseException:
+        logging.getLogger("asyncpg.pool").warning(
+            "Failed to restore the pool connection floor; retrying", exc_info=True
+        )
+
+
+def test_the_pools_retry_warning_while_the_server_is_away_is_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="asyncpg.pool"):
+        _pool_warning(ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"))
+    (record,) = caplog.records
+    assert record.exc_info is None and "\n" not in caplog.text.strip()
+    assert record.getMessage() == (
+        "Failed to restore the pool connection floor; retrying: "
+        "[Errno 111] Connect call failed ('127.0.0.1', 5432)"
+    )
+
+
+@pytest.mark.expect_logged_errors
+def test_a_pool_warning_that_is_not_a_network_error_keeps_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="asyncpg.pool"):
+        _pool_warning(RuntimeError("a bug"))
+    (record,) = caplog.records
+    assert record.exc_info is not None and "Traceback" in caplog.text
