@@ -116,8 +116,11 @@ class Lease:
                 self.beat * 2,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("cannot ask for the %s lease on %s: %s", self.front, self.db.target, exc)
-            self._reached(f"cannot reach the database: {exc}")
+            from bot.db.postgres import error_text
+
+            reason = error_text(exc, self.db.url)  # type: ignore[attr-defined]
+            log.warning("cannot ask for the %s lease on %s: %s", self.front, self.db.target, reason)
+            self._reached(f"cannot reach the database: {reason}")
             await self._drop()
             return False
         self._reached(None)

@@ -90,7 +90,10 @@ class PostgresTarget:
         try:
             conn = await asyncpg.connect(self.url)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StoreError(f"cannot open the database {redact_url(self.url)}: {exc}") from None
+            from bot.db.postgres import error_text
+
+            reason = error_text(exc, self.url)
+            raise StoreError(f"cannot open the database {redact_url(self.url)}: {reason}") from None
         try:
             try:
                 version = await pg_schema_version(conn) or 0

@@ -134,3 +134,17 @@ def test_a_pool_warning_that_is_not_a_network_error_keeps_its_traceback(
         _pool_warning(RuntimeError("a bug"))
     (record,) = caplog.records
     assert record.exc_info is not None and "Traceback" in caplog.text
+
+
+def test_a_server_error_with_its_detail_is_one_line_without_the_password() -> None:
+    from bot.db.postgres import error_text
+
+    url = "postgresql://l4a:hunter2@db.example.org/l4a"
+    exc = RuntimeError(
+        "the database system is not yet accepting connections\n"
+        "DETAIL:  Consistent recovery state has not been yet reached. (hunter2)"
+    )
+    assert error_text(exc, url) == (
+        "the database system is not yet accepting connections "
+        "DETAIL: Consistent recovery state has not been yet reached. (***)"
+    )
