@@ -104,10 +104,10 @@ class StoreSection(_Section):
     def _url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from bot.db.target import is_url, parse_target
+        from bot.db.target import is_url, parse_target, query_password
 
         parse_target(value)  # ValueError: one line, password hidden
-        if is_url(value) and urlsplit(value).password is not None:
+        if is_url(value) and (urlsplit(value).password is not None or query_password(value)):
             raise ValueError(
                 "the password does not belong in the config file: set PGPASSWORD, or give the "
                 "whole URL in the environment variable L4A_DATABASE_URL"

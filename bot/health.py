@@ -59,6 +59,10 @@ class Health:
         self.fronts: dict[str, FrontHealth] = {}
         self.store_open = False
         self.database: str | None = None  # shown through bot.db.target.redact
+        #: Why the database cannot be reached now, by who found out (a front's lease): one
+        #: line, no secret. A process whose fronts all wait as standbys because the server is
+        #: gone is not ready (no process of the forum can lead then).
+        self.store_errors: dict[str, str] = {}
         self.schema_version = 0
         self.known_schema_version = 0
         self.programme_revision = 0  # 1 at start-up, one more at each change (reloads…)
@@ -123,6 +127,14 @@ class Health:
     def store_closed(self) -> None:
         self.store_open = False
 
+    def store_reached(self, source: str, error: str | None) -> None:
+        """``source`` (e.g. ``lease:discord``) could not reach the database (``error``, one line
+        without a secret), or could again (``None``)."""
+        if error is None:
+            self.store_errors.pop(source, None)
+        else:
+            self.store_errors[source] = error
+
     def programme_loaded(self, programme: Any) -> None:
         """A programme listener (:meth:`bot.programme.service.ProgrammeService.subscribe`)."""
         self.programme_revision += 1
@@ -146,6 +158,8 @@ class Health:
             out.append("programme not loaded")
         if not self.store_open:
             out.append("store not open")
+        elif self.store_errors:
+            out.append(f"store: {sorted(self.store_errors.values())[0]}")
         for name, state in sorted(self.fronts.items()):
             if self.front_role(name) == "leader" and not state.connected:  # a standby waits
                 out.append(f"{name}: {state.detail or 'not connected'}")

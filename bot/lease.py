@@ -45,8 +45,18 @@ def lease_name(front: str) -> str:
 class Lease:
     """The lease of one front, held on a dedicated connection (PostgreSQL)."""
 
-    def __init__(self, db: Database, front: str, failover_seconds: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        front: str,
+        failover_seconds: float,
+        *,
+        on_reach: Callable[[str, str | None], None] | None = None,
+    ) -> None:
         self.db = db
+        #: Told ``(source, error)`` when asking for the lease cannot reach the database, and
+        #: ``(source, None)`` once it can again (the health page: ``Health.store_reached``).
+        self.on_reach = on_reach
         self.front = front
         self.name = lease_name(front)
         #: Between two tries of a standby, and between two checks of the holder.
@@ -106,11 +116,20 @@ class Lease:
                 self.beat * 2,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("cannot ask for the %s lease on %s: %s", self.front, self.db.target, exc)
+            from bot.db.postgres import error_text
+
+            reason = error_text(exc, self.db.url)  # type: ignore[attr-defined]
+            log.warning("cannot ask for the %s lease on %s: %s", self.front, self.db.target, reason)
+            self._reached(f"cannot reach the database: {reason}")
             await self._drop()
             return False
+        self._reached(None)
         self.held = bool(got)
         return self.held
+
+    def _reached(self, error: str | None) -> None:
+        if self.on_reach is not None:
+            self.on_reach(f"lease:{self.front}", error)
 
     async def acquire(self) -> None:
         """Wait until this process holds the lease (trying every :attr:`beat` seconds)."""
@@ -170,7 +189,12 @@ async def lead(
     again (follows, the ledger) before serving; on losing it the front is fenced at once (its
     outbox goes, nothing more of it is claimed or sent) and this process waits as a standby
     again. Returns (or raises) when ``serve()`` does."""
-    lease = lease or Lease(hub.store.database, front, hub.config.store.failover_seconds)
+    lease = lease or Lease(
+        hub.store.database,
+        front,
+        hub.config.store.failover_seconds,
+        on_reach=hub.health.store_reached,
+    )
     try:
         while True:
             _set_role(hub, front, STANDBY, on_role)

@@ -90,7 +90,10 @@ class PostgresTarget:
         try:
             conn = await asyncpg.connect(self.url)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StoreError(f"cannot open the database {redact_url(self.url)}: {exc}") from None
+            from bot.db.postgres import error_text
+
+            reason = error_text(exc, self.url)
+            raise StoreError(f"cannot open the database {redact_url(self.url)}: {reason}") from None
         try:
             try:
                 version = await pg_schema_version(conn) or 0
@@ -117,12 +120,24 @@ class PostgresTarget:
         )
 
     async def migrate(self) -> tuple[list[Migration], int]:
-        from bot.db.postgres import PostgresDatabase
+        import asyncpg
 
-        before = await self.status()
-        database = await PostgresDatabase.open(self.url, self.migrations)  # migrates, locked
-        await database.close()
-        return before.pending, self.known
+        from bot.db.migrate import migrate_postgresql
+        from bot.db.postgres import error_text
+
+        await self.status()  # refuses another application's or a newer bot's database
+        applied: list[Migration] = []
+        try:
+            conn = await asyncpg.connect(self.url)
+            try:
+                # Under the advisory lock a starting bot takes: what another process applied
+                # meanwhile (a bot starting, a second `db migrate`) is not claimed as ours.
+                await migrate_postgresql(conn, self.migrations, applied=applied)
+            finally:
+                await conn.close()
+        except (RuntimeError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreError(f"{redact_url(self.url)}: {error_text(exc, self.url)}") from None
+        return applied, self.known
 
 
 class SqliteTarget:

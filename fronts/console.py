@@ -11,6 +11,7 @@ import contextlib
 import logging
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -206,14 +207,14 @@ class Console:
 
     async def run(self, stdin: TextIO, stdout: TextIO, *, echo: bool) -> None:
         """Read lines until end of input or ``/quit``; ``echo`` repeats piped input lines."""
-        loop = asyncio.get_running_loop()
         read = _prompt if stdin.isatty() and stdin is sys.stdin else stdin.readline
+        reader = _reader(stdin, read)
         self._out = stdout
         for text in self.announcements:
             self._announce(text)
         self.announcements.clear()
         while True:
-            line = await loop.run_in_executor(None, read)
+            line = await reader.readline()
             if not line:
                 break
             if line.strip().casefold() in QUIT_WORDS:
@@ -224,6 +225,41 @@ class Console:
             if out:
                 stdout.write(out + "\n\n")
                 stdout.flush()
+
+
+class _LineReader:
+    """Reads one input's lines in a worker thread, one at a time. A read in progress outlives a
+    cancelled ``run`` (the console front fenced on PostgreSQL: its lease lost): the line it
+    gets waits for the next ``run`` on the same input instead of being thrown away."""
+
+    def __init__(self, read: Callable[[], str]) -> None:
+        self.read = read
+        self.pending: asyncio.Future[str] | None = None
+
+    async def readline(self) -> str:
+        if self.pending is None or self.pending.get_loop() is not asyncio.get_running_loop():
+            self.pending = asyncio.get_running_loop().run_in_executor(None, self.read)
+        pending = self.pending
+        try:
+            line = await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            raise  # the read goes on (or is done): its line is for the next call
+        except BaseException:
+            self.pending = None
+            raise
+        self.pending = None
+        return line
+
+
+_READERS: dict[int, tuple[TextIO, _LineReader]] = {}
+
+
+def _reader(stdin: TextIO, read: Callable[[], str]) -> _LineReader:
+    """The one reader of ``stdin`` in this process."""
+    held = _READERS.get(id(stdin))
+    if held is None or held[0] is not stdin:
+        held = _READERS[id(stdin)] = (stdin, _LineReader(read))
+    return held[1]
 
 
 def _prompt() -> str:

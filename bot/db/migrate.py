@@ -102,9 +102,12 @@ async def pg_schema_version(conn: Any) -> int | None:
         " FROM (SELECT 1) AS one WHERE to_regclass('schema_version') IS NOT NULL"
     )
     if found is None:
+        # pg_class, not information_schema: the latter hides tables this user may not read
+        # (another application's, owned by its own role) and the bot would move in beside them.
         others = await conn.fetch(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = current_schema() ORDER BY table_name LIMIT 4"
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+            " ORDER BY c.relname LIMIT 4"
         )
         if others:
             named = ", ".join(r[0] for r in others[:3]) + ("…" if len(others) > 3 else "")
@@ -118,10 +121,16 @@ async def pg_schema_version(conn: Any) -> int | None:
     return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
 
 
-async def migrate_postgresql(conn: Any, migrations: list[Migration], *, create: bool = True) -> int:
+async def migrate_postgresql(
+    conn: Any,
+    migrations: list[Migration],
+    *,
+    create: bool = True,
+    applied: list[Migration] | None = None,
+) -> int:
     """Apply every migration newer than the database on an asyncpg connection, each in its own
     transaction, under an advisory lock (a second process starting meanwhile waits, then finds
-    the work done)."""
+    the work done). ``applied`` gets the migrations this call applied."""
     await conn.execute("SELECT pg_advisory_lock($1)", PG_MIGRATION_LOCK)
     try:
         current = await pg_schema_version(conn)
@@ -152,6 +161,8 @@ async def migrate_postgresql(conn: Any, migrations: list[Migration], *, create: 
             except Exception as exc:
                 raise RuntimeError(f"migration {mig.version:04d}_{mig.name} failed: {exc}") from exc
             current = mig.version
+            if applied is not None:
+                applied.append(mig)
         return current
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", PG_MIGRATION_LOCK)

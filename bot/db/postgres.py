@@ -25,6 +25,23 @@ from bot.dbfile import StoreError
 
 log = logging.getLogger(__name__)
 
+
+class _PoolNetworkErrorOneLine(logging.Filter):
+    """While the server is away, asyncpg's pool warns "Failed to restore the pool connection
+    floor; retrying" with a 30-line traceback at every retry. A network error (``OSError``:
+    refused, reset, unreachable) is the server's, not a bug: one line naming it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, OSError):
+            record.msg = f"{record.getMessage()}: {exc}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("asyncpg.pool").addFilter(_PoolNetworkErrorOneLine())
+
 #: Sent to listeners after the listening connection was lost and reopened: they may have missed
 #: notices, so they reload what they cache.
 RESYNC = "*"
@@ -146,14 +163,14 @@ class PostgresDatabase(Database):
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, command_timeout=60)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StoreError(f"cannot open the database {shown}: {_reason(exc, url)}") from None
+            raise StoreError(f"cannot open the database {shown}: {error_text(exc, url)}") from None
         try:
             if migrate:
                 async with pool.acquire() as conn:
                     await migrate_postgresql(conn, migrations, create=create)
         except (RuntimeError, asyncpg.PostgresError, OSError) as exc:
             await pool.close()
-            raise StoreError(f"cannot open the database {shown}: {_reason(exc, url)}") from None
+            raise StoreError(f"cannot open the database {shown}: {error_text(exc, url)}") from None
         except BaseException:
             await pool.close()
             raise
@@ -239,7 +256,9 @@ class PostgresDatabase(Database):
             try:
                 conn = await asyncpg.connect(self.url)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("cannot listen on %s: %s; retrying", self.target, exc)
+                log.warning(
+                    "cannot listen on %s: %s; retrying", self.target, error_text(exc, self.url)
+                )
                 lost = True  # whoever waited for it went on: they may miss notices meanwhile
                 await asyncio.sleep(_LISTEN_RETRY_S)
                 continue
@@ -274,9 +293,10 @@ async def _quietly(aw: Any) -> None:
         await aw
 
 
-def _reason(exc: BaseException, url: str) -> str:
-    """The error's text, never with the password in it."""
-    text = str(exc) or type(exc).__name__
+def error_text(exc: BaseException, url: str) -> str:
+    """The error's text for a log or error line: one line (the server's ``DETAIL:`` joined on),
+    never with the password in it."""
+    text = " ".join((str(exc) or type(exc).__name__).split())
     from urllib.parse import urlsplit
 
     password = urlsplit(url).password

@@ -105,3 +105,17 @@ async def test_a_standby_front_is_not_a_problem_and_each_front_shows_its_own_rol
     assert hub.health.problems() == ["matrix: sync failed"]  # the led front counts
     hub.roles["matrix"] = "standby"
     assert hub.health.snapshot()["role"] == "standby" and hub.health.ready
+
+
+async def test_a_standby_that_cannot_reach_the_database_is_not_ready(hub: Hub) -> None:
+    """The server gone: every process fences and waits as a standby, so nobody leads; each
+    used to say ready (200) while the forum was silent."""
+    hub.roles.update(console="standby")
+    hub.health.expect("console")
+    assert hub.health.ready
+    hub.health.store_reached("lease:console", "cannot reach the database: Connect call failed")
+    snap = hub.health.snapshot()
+    assert not snap["ready"] and snap["role"] == "standby"
+    assert snap["problems"] == ["store: cannot reach the database: Connect call failed"]
+    hub.health.store_reached("lease:console", None)
+    assert hub.health.ready

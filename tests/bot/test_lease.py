@@ -265,3 +265,56 @@ async def test_a_holder_that_stops_checking_loses_the_lease_within_failover_seco
         await standby.release()
         for s in stores:
             await s.close()
+
+
+class _Unreachable:
+    """A PostgreSQL database whose server is gone (nothing listens on its port)."""
+
+    dialect = "postgresql"
+
+    def __init__(self) -> None:
+        from tests.support.postgres import free_port
+
+        self.url = f"postgresql://nobody:s3cret@127.0.0.1:{free_port()}/gone"
+        self.target = "postgresql://nobody:***@127.0.0.1/gone"
+
+
+async def test_a_lease_that_cannot_reach_the_database_tells_the_health_page_until_it_can(
+    pg_url: str, tmp_path: Path, programme: Programme
+) -> None:
+    told: list[tuple[str, str | None]] = []
+    gone = _Unreachable()
+    lease = Lease(gone, "console", FAILOVER, on_reach=lambda *a: told.append(a))  # type: ignore[arg-type]
+    assert not await lease.try_acquire()
+    assert len(told) == 1 and told[0][0] == "lease:console"
+    assert told[0][1] is not None and "cannot reach the database" in told[0][1]
+    assert "s3cret" not in told[0][1]
+    async with process(pg_url, tmp_path, "a", programme, FrozenClock(T)) as hub:
+        lease.db = hub.store.database  # the server is back
+        try:
+            assert await lease.try_acquire()
+            assert told[-1] == ("lease:console", None)
+        finally:
+            await lease.release()
+
+
+async def test_a_process_whose_server_is_gone_is_not_ready_until_it_is_back(
+    pg_url: str, tmp_path: Path, programme: Programme
+) -> None:
+    async with process(pg_url, tmp_path, "a", programme, FrozenClock(T)) as hub:
+        database = hub.store.database
+        real_url = database.url  # type: ignore[attr-defined]
+        database.url = _Unreachable().url  # type: ignore[attr-defined]
+        hub.health.expect("console")
+        running = asyncio.create_task(lead(hub, "console", asyncio.Event().wait))
+        try:
+            await _wait_for(lambda: bool(hub.health.store_errors), FAILOVER)
+            assert hub.roles["console"] == STANDBY and not hub.health.ready
+            assert hub.health.problems()[0].startswith("store: cannot reach the database")
+            database.url = real_url  # type: ignore[attr-defined]
+            await _wait_for(lambda: hub.roles.get("console") == LEADER, FAILOVER)
+            assert hub.health.store_errors == {}
+        finally:
+            database.url = real_url  # type: ignore[attr-defined]
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)

@@ -198,3 +198,26 @@ def test_copy_into_a_sqlite_file_is_refused(
     assert code == 2 and err == [
         f"l4a-bot: --to must be a postgresql:// URL, not {tmp_path / 'b.sqlite3'}"
     ]
+
+
+def test_migrate_names_only_what_it_applied_when_another_process_migrated_meanwhile(
+    pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three `db migrate` (or bots starting) at once: the second used to print "applied …" for
+    # what it had seen pending before it waited for the lock, though the first applied it.
+    from bot.store import open_database
+    from fronts.cli_db import PostgresTarget
+
+    real_status = PostgresTarget.status
+
+    async def status_then_a_bot_starts(self: PostgresTarget):  # type: ignore[no-untyped-def]
+        seen = await real_status(self)
+        database = await open_database(self.url)  # another process migrates meanwhile
+        await database.close()
+        return seen
+
+    monkeypatch.setattr(PostgresTarget, "status", status_then_a_bot_starts)
+    code, out, err = run(capsys, "migrate", "--db", pg_url)
+    known = len(bundled_migrations("postgresql"))
+    assert (code, err) == (0, [])
+    assert out == [f"{pg_url}: nothing to apply; schema version {known} is up to date"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -155,3 +156,26 @@ async def test_turkish_is_chosen_on_the_console_by_code_or_by_name_in_any_langua
     assert "Intermediary Cities for Equal Territories" in reply  # …English programme text
     reply = await console.handle("@ece /schedule yarın")
     assert reply is not None and "7 Ekim 2021 Perşembe" in reply
+
+
+async def test_a_line_typed_while_the_console_front_was_stopped_is_answered_when_it_runs_again(
+    hub: Hub,
+) -> None:
+    """On PostgreSQL a console front that loses its lease is cancelled (fenced) while it waits
+    for a line; its reading thread used to throw the next line away."""
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "r") as stdin, os.fdopen(write_fd, "w") as typed:
+        out = io.StringIO()
+        first = asyncio.create_task(Console(hub).run(stdin, out, echo=True))
+        await asyncio.sleep(0.1)  # waiting for a line in its thread
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        typed.write("/help\n")  # typed while no console front runs
+        typed.flush()
+        await asyncio.sleep(0.1)
+        again = asyncio.create_task(Console(hub).run(stdin, out, echo=True))
+        await asyncio.sleep(0.3)
+        typed.write("/quit\n")
+        typed.flush()
+        await asyncio.wait_for(again, 5)
+    assert "> /help" in out.getvalue()

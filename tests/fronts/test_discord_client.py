@@ -46,3 +46,20 @@ def test_log_records_never_carry_the_token() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s", (FAKE_TOKEN,), None)
     RedactToken(FAKE_TOKEN).filter(record)
     assert FAKE_TOKEN not in record.getMessage() and "[redacted]" in record.getMessage()
+
+
+def test_the_schedulers_routine_job_lines_are_not_logged_its_errors_are() -> None:
+    root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
+    saved = (root.handlers[:], root.level, scheduler.level)
+    try:
+        from fronts.discord_client import setup_logging
+
+        setup_logging()
+        jobs = logging.getLogger("apscheduler.executors.default")
+        assert not jobs.isEnabledFor(logging.INFO)  # "Running job …" every watch_seconds
+        assert jobs.isEnabledFor(logging.WARNING)
+        assert logging.getLogger("bot.lease").isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:], _, _ = saved
+        root.setLevel(saved[1])
+        scheduler.setLevel(saved[2])
