@@ -18,6 +18,16 @@ off by the server itself. The holder checks its own lease connection every fifth
 server is gone) it *fences* at once (stops delivering that front) — earlier than the server can
 give the lock to anyone else.
 
+A database outage (the server restarting) is not a reason to go silent: when the holder's check
+fails because the server cannot be reached at all, it stops delivering at once (fenced, as above)
+but stays connected to the platform for up to ``failover_seconds``, answering what it can (reads
+from memory; writes are answered "I cannot save anything right now"), and asks for the lease
+again every beat. Nobody can take the lease while the server is down; once it is back, the
+standbys (which could not reach it either) wait two beats before competing, so the old holder
+takes its lease back and resumes delivering. If the outage lasts longer than ``failover_seconds``
+(or only this process cannot reach the server, so a standby took the lease meanwhile), it
+disconnects and becomes a standby, as after any loss.
+
 On SQLite one process holds the database file's lock already: it always leads.
 """
 
@@ -63,6 +73,8 @@ class Lease:
         self.beat = max(0.2, failover_seconds / 5)
         self.failover_seconds = failover_seconds
         self.held = False
+        #: Whether the last try reached the database (False: the server could not be reached).
+        self.reachable = True
         self._conn: Any = None  # asyncpg.Connection
         self._gone = asyncio.Event()
 
@@ -91,8 +103,9 @@ class Lease:
         except Exception as exc:  # an older server: keepalives only
             log.info("idle_session_timeout not available (%s); TCP keepalives only", exc)
 
-    async def try_acquire(self) -> bool:
-        """One try: True if this process holds the lease now."""
+    async def try_acquire(self, *, grab: bool = True) -> bool:
+        """One try: True if this process holds the lease now. ``grab=False``: only see whether
+        the database can be reached (:attr:`reachable`), without taking the lease."""
         if not self.shared:
             self.held = True
             return True
@@ -109,21 +122,21 @@ class Lease:
                 conn.add_termination_listener(lambda _c, gone=self._gone: gone.set())
                 self._conn = conn
                 await self._idle_limit(conn)
-            got = await asyncio.wait_for(
-                self._conn.fetchval(
-                    "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", self.name
-                ),
-                self.beat * 2,
-            )
+            query = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))" if grab else "SELECT $1"
+            got = await asyncio.wait_for(self._conn.fetchval(query, self.name), self.beat * 2)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             from bot.db.postgres import error_text
 
             reason = error_text(exc, self.db.url)  # type: ignore[attr-defined]
             log.warning("cannot ask for the %s lease on %s: %s", self.front, self.db.target, reason)
             self._reached(f"cannot reach the database: {reason}")
+            self.reachable = False
             await self._drop()
             return False
         self._reached(None)
+        self.reachable = True
+        if not grab:
+            return False
         self.held = bool(got)
         return self.held
 
@@ -132,9 +145,46 @@ class Lease:
             self.on_reach(f"lease:{self.front}", error)
 
     async def acquire(self) -> None:
-        """Wait until this process holds the lease (trying every :attr:`beat` seconds)."""
-        while not await self.try_acquire():  # noqa: ASYNC110 - the server is polled
+        """Wait until this process holds the lease (trying every :attr:`beat` seconds). After
+        an outage (the database could not be reached), wait two beats once it can before
+        competing: the process that held the lease before the outage takes it back first."""
+        away = False
+        while True:
+            if self._conn is not None and self._conn.is_closed():
+                away = True  # our connection died since the last try: the server went away
+            if away:  # only look, without taking the lease, until the server is back
+                await self.try_acquire(grab=False)
+                if self.reachable:
+                    away = False
+                    await asyncio.sleep(self.beat * 2)  # the old holder's turn first
+                    continue
+            elif await self.try_acquire():
+                return
+            elif not self.reachable:
+                away = True
             await asyncio.sleep(self.beat)
+
+    async def take_back(self, serving: asyncio.Future[Any]) -> bool:
+        """After losing the lease: True if it is taken back within ``failover_seconds`` while
+        the database could not be reached (an outage: nobody else can hold it meanwhile);
+        False at once if the server answers (the connection was cut for this process alone:
+        the standbys take over), or when the time is up, or ``serving`` ended."""
+        if not self.shared:
+            return False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.failover_seconds
+        first = True
+        while loop.time() < deadline and not serving.done():
+            if await self.try_acquire():
+                if first:  # reachable at once: not an outage, this process's session was cut
+                    await self.release()  # let the standbys lead
+                    return False
+                return True
+            if self.reachable:
+                return False  # the server answers and another process holds the lease
+            first = False
+            await asyncio.sleep(self.beat)
+        return False
 
     async def lost(self) -> None:
         """Return once the lease is lost (never on SQLite): the lease connection ended or did
@@ -206,20 +256,35 @@ async def lead(
                 log.info("%s: leader (holds the lease); connecting", front)
                 await hub.announcer.reread()  # another process may have changed everything
             serving = asyncio.ensure_future(serve())
-            losing = asyncio.ensure_future(lease.lost())
+            by_itself = False  # serve() ended (the front stopped or failed), not a lost lease
             try:
-                done, _ = await asyncio.wait({serving, losing}, return_when=asyncio.FIRST_COMPLETED)
+                while True:
+                    losing = asyncio.ensure_future(lease.lost())
+                    try:
+                        await asyncio.wait({serving, losing}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        if not losing.done():
+                            losing.cancel()
+                    if serving.done():
+                        by_itself = True
+                        break
+                    # Fenced at once: nothing of this front is claimed or sent from here on.
+                    _set_role(hub, front, STANDBY, on_role)
+                    log.warning("%s: lost the lease; fenced, trying to take it back", front)
+                    if not await lease.take_back(serving):
+                        break
+                    _set_role(hub, front, LEADER, on_role)
+                    log.info("%s: took the lease back after the database came back", front)
+                    await hub.announcer.reread()
             finally:
-                for task in (serving, losing):
-                    if not task.done():
-                        task.cancel()
-            if serving in done:
-                await _ended(serving)
+                if not serving.done():
+                    serving.cancel()
+            if by_itself:
                 serving.result()
                 return
-            # Fenced: stop delivering before anything else (the other process takes over).
+            # Lost for good: the other process takes over.
             _set_role(hub, front, STANDBY, on_role)
-            log.warning("%s: lost the lease; fenced, now a standby", front)
+            log.warning("%s: now a standby", front)
             await hub.announcer.fence(front)
             await _ended(serving)
             # A process that just lost its connection is the suspect one: let the standbys

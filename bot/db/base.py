@@ -117,6 +117,11 @@ class Database(abc.ABC):
         this process or (PostgreSQL) any other."""
         self._listeners.setdefault(channel, []).append(listener)
 
+    def _transient(self, exc: Exception) -> str | None:
+        """A listener's failure that a later reload fixes (the connection, not the code): a
+        listener only reads the database, so a network error is the server's."""
+        return str(exc) if isinstance(exc, OSError) else None
+
     async def _dispatch(self, channel: str, payload: str, *, again: bool = False) -> bool:
         """Run ``channel``'s listeners; False if one failed. ``again``: a failure will be
         retried (a reload right after the server came back), so it is one warning line."""
@@ -129,7 +134,7 @@ class Database(abc.ABC):
             except Exception as exc:
                 ok = False
                 # A listener only reads the database: a network error is the server's.
-                problem = storage_problem(exc) or (str(exc) if isinstance(exc, OSError) else None)
+                problem = storage_problem(exc) or self._transient(exc)
                 if problem is None and not again:
                     log.exception("listener of %s failed", channel)
                 else:  # the server went away meanwhile: once back, listeners are told to reload

@@ -46,6 +46,14 @@ logging.getLogger("asyncpg.pool").addFilter(_PoolNetworkErrorOneLine())
 #: notices, so they reload what they cache.
 RESYNC = "*"
 _LISTEN_RETRY_S = 1.0
+#: Connections tried for one statement after the server restarted (stale pool connections).
+_STALE_TRIES = 3
+_CONNECTION_ERRORS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    ConnectionError,
+)
 _RESYNC_TRIES = 5
 #: How long ``listen`` waits for the listening connection to be in place (it keeps trying in
 #: the background after that, and tells every listener "*" once it is).
@@ -194,30 +202,61 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_Tx]:
-        async with self.pool.acquire() as conn:
-            tr = conn.transaction()
-            await tr.start()
+        async with self._begun() as (conn, tr):
             tx = _Tx(conn)
             try:
                 yield tx
                 for channel, payload in tx.notices:
                     await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
             except BaseException:
-                await asyncio.shield(_quietly(tr.rollback()))
+                await _to_the_end(_quietly(tr.rollback()))
                 raise
             try:
-                await asyncio.shield(tr.commit())
+                await _to_the_end(tr.commit())
             except asyncpg.PostgresError as exc:
                 raise _integrity(exc) from exc
 
+    @asynccontextmanager
+    async def _begun(self) -> AsyncIterator[tuple[Any, Any]]:
+        """A pool connection with its transaction started. After the server restarted, the
+        pool still holds connections to the old one, each failing its first statement: such a
+        connection is given back (the pool replaces it) and another taken; nothing was done
+        on it, so nothing is done twice."""
+        for attempt in range(_STALE_TRIES):
+            conn = await self.pool.acquire()
+            tr = conn.transaction()
+            try:
+                await tr.start()
+            except _CONNECTION_ERRORS:
+                await self.pool.release(conn)
+                if attempt == _STALE_TRIES - 1:
+                    raise
+                continue
+            try:
+                yield conn, tr
+            finally:
+                await self.pool.release(conn)
+            return
+
+    async def _read(self, how: str, sql: str, params: Params) -> Any:
+        """A read, tried again on another connection when the first was stale (a read is
+        safe to repeat)."""
+        for attempt in range(_STALE_TRIES):
+            try:
+                return await getattr(self.pool, how)(to_dollar(sql), *params)
+            except _CONNECTION_ERRORS:
+                if attempt == _STALE_TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
     async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
-        return list(await self.pool.fetch(to_dollar(sql), *params))
+        return list(await self._read("fetch", sql, params))
 
     async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
-        return await self.pool.fetchrow(to_dollar(sql), *params)
+        return await self._read("fetchrow", sql, params)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        return await self.pool.fetchval(to_dollar(sql), *params)
+        return await self._read("fetchval", sql, params)
 
     # -- change notices across processes -----------------------------------------------------
     async def listen(self, channel: str, listener: Any) -> None:
@@ -232,12 +271,32 @@ class PostgresDatabase(Database):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._listening.wait(), _LISTEN_READY_S)
 
+    def _transient(self, exc: Exception) -> str | None:
+        # A pool connection caught mid-operation by the server going away can refuse the
+        # next statement ("another operation is in progress") until the pool replaces it.
+        if isinstance(exc, asyncpg.InternalClientError | asyncpg.InterfaceError):
+            return " ".join(str(exc).split())
+        return super()._transient(exc)
+
     def _heard(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         if self._closing:
             return
-        task = asyncio.get_running_loop().create_task(self._dispatch(channel, payload))
+        task = asyncio.get_running_loop().create_task(self._hear(channel, payload))
         self._dispatching.add(task)
         task.add_done_callback(self._dispatching.discard)
+
+    async def _hear(self, channel: str, payload: str) -> bool:
+        """A notice: its listeners run; if one failed on the connection (not a bug), the
+        channel's listeners reload everything a little later, so no cache stays stale."""
+        if await self._dispatch(channel, payload) or self._closing:
+            return True
+        await asyncio.sleep(_LISTEN_RETRY_S)
+        for attempt in range(_RESYNC_TRIES):
+            last = attempt == _RESYNC_TRIES - 1
+            if self._closing or await self._dispatch(channel, RESYNC, again=not last):
+                return True
+            await asyncio.sleep(_LISTEN_RETRY_S)
+        return False
 
     async def _resync(self) -> None:
         """Every listener reloads (payload ``"*"``); one that fails (the pool's connections
@@ -286,6 +345,19 @@ class PostgresDatabase(Database):
             if not self._closing:
                 log.warning("lost the change-notice connection to %s; reconnecting", self.target)
                 await asyncio.sleep(_LISTEN_RETRY_S)
+
+
+async def _to_the_end(aw: Any) -> Any:
+    """Await ``aw`` even if the caller is cancelled meanwhile (a commit or rollback under way
+    finishes before its connection goes back to the pool: else the next user of that
+    connection meets "another operation is in progress"); the cancel is raised afterwards."""
+    task = asyncio.ensure_future(aw)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await task
+        raise
 
 
 async def _quietly(aw: Any) -> None:

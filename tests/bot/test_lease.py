@@ -26,25 +26,31 @@ from bot.lease import LEADER, STANDBY, Lease, lead
 from bot.programme import Programme
 from bot.store import Store
 from tests.support.announce import FakeOutbox, person
+from tests.support.postgres import PostgresServer, start_server
 
 T = datetime(2021, 10, 6, 9, 40, tzinfo=UTC)  # 11:40 CEST, day 2; hub-oct-6 starts at 12:00
 FAILOVER = 2.0
 
 
-def _config() -> Config:
+def _config(failover: float = FAILOVER) -> Config:
     return Config.model_validate(
-        {"store": {"failover_seconds": FAILOVER}, "announcements": {"retry_seconds": 0}}
+        {"store": {"failover_seconds": failover}, "announcements": {"retry_seconds": 0}}
     )
 
 
 @asynccontextmanager
 async def process(
-    url: str, tmp_path: Path, name: str, programme: Programme, clock: FrozenClock
+    url: str,
+    tmp_path: Path,
+    name: str,
+    programme: Programme,
+    clock: FrozenClock,
+    failover: float = FAILOVER,
 ) -> AsyncIterator[Hub]:
     """One bot process on the PostgreSQL database ``url``."""
     store = await Store.open(url, clock)
     try:
-        async with build_app(_config(), programme, store, clock) as hub:
+        async with build_app(_config(failover), programme, store, clock) as hub:
             yield hub
     finally:
         await store.close()
@@ -318,3 +324,77 @@ async def test_a_process_whose_server_is_gone_is_not_ready_until_it_is_back(
             database.url = real_url  # type: ignore[attr-defined]
             running.cancel()
             await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_a_database_restart_does_not_silence_the_leader_it_takes_its_lease_back(
+    programme: Programme, tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """The server restarts under two processes: the leader stops delivering at once, stays
+    connected (its front is not restarted) and takes its lease back when the server is back;
+    the standby, which could not reach the server either, lets it."""
+    own = start_server()  # a server of this test's own: stopping it disturbs no other test
+    try:
+        url = own.new_database()
+        clock = FrozenClock(T)
+        served: list[str] = []
+
+        def serve(name: str):  # type: ignore[no-untyped-def]
+            async def run() -> None:
+                served.append(name)
+                await asyncio.Event().wait()
+
+            return run
+
+        slow = 8.0  # failover_seconds: a restart of the server fits well within it
+        async with (
+            process(url, tmp_path, "a", programme, clock, slow) as a,
+            process(url, tmp_path, "b", programme, clock, slow) as b,
+        ):
+            running_a = asyncio.create_task(lead(a, "console", serve("a")))
+            await _wait_for(lambda: a.roles.get("console") == LEADER, FAILOVER)
+            running_b = asyncio.create_task(lead(b, "console", serve("b")))
+            await _wait_for(lambda: b.roles.get("console") == STANDBY, FAILOVER)
+            await asyncio.to_thread(own.stop)
+            await _wait_for(lambda: not a.leads("console"), slow)  # fenced at once
+            assert not running_a.done() and served == ["a"]  # …but still connected
+            await asyncio.to_thread(own.start)  # same data, same port, within failover_seconds
+            await _wait_for(lambda: a.leads("console"), slow)
+            await asyncio.sleep(slow / 2)  # the standby tries again and again meanwhile
+            assert (a.roles["console"], b.roles["console"]) == (LEADER, STANDBY)
+            assert served == ["a"]  # the leader's front was never restarted, b never served
+            for task in (running_a, running_b):
+                task.cancel()
+            await asyncio.gather(running_a, running_b, return_exceptions=True)
+    finally:
+        own.close()
+
+
+async def test_an_outage_longer_than_failover_seconds_makes_the_leader_a_standby(
+    programme: Programme, tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """Past failover_seconds the leader stops holding on (if only it lost the server, a standby
+    may lead by now): it disconnects, and leads again once it gets the lease."""
+    own = start_server()
+    try:
+        url = own.new_database()
+        clock = FrozenClock(T)
+        served: list[str] = []
+
+        async def run() -> None:
+            served.append("a")
+            await asyncio.Event().wait()
+
+        async with process(url, tmp_path, "a", programme, clock) as a:
+            running = asyncio.create_task(lead(a, "console", run))
+            await _wait_for(lambda: a.roles.get("console") == LEADER, FAILOVER)
+            assert served == ["a"]
+            await asyncio.to_thread(own.stop)
+            await asyncio.sleep(FAILOVER * 2)  # longer than failover_seconds
+            assert a.roles["console"] == STANDBY
+            await asyncio.to_thread(own.start)
+            await _wait_for(lambda: served == ["a", "a"], 30)  # connected again
+            assert a.roles["console"] == LEADER
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+    finally:
+        own.close()
