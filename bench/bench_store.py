@@ -27,16 +27,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 
+from bench import lateness_procs as lp
+from bench.bench_announce import START, pct
 from bench.bench_polls import RAW_UPSERT, end_to_end, raw_batched, store_ingest
 from bench.report import machine_info, verdict
 from bot.db.migrate import bundled_migrations, migrate_postgresql
@@ -46,6 +51,7 @@ from tests.support.postgres import PostgresServer, PostgresUnavailable, start_se
 SYNCHRONOUS = "FULL"
 E2E_TARGET = 5_000  # votes/s end to end (issue 5)
 INGEST_RATIO = 1 / 3  # store ingest ÷ raw, same rows, same database
+LATE_P99_S = 1.0  # announcement lateness p99 with two processes (issue 11)
 
 
 @dataclass
@@ -61,6 +67,7 @@ class Backend:
 class Figures:
     lines: list[str] = field(default_factory=list)
     checks: list[tuple[bool, str]] = field(default_factory=list)
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 # -- measurements ------------------------------------------------------------------------------
@@ -122,6 +129,91 @@ async def votes_ingest(
             f"÷ raw side by side median {ratio:.2f} — target ≥ 0.33",
         )
     )
+    return out
+
+
+async def announcement_lateness(
+    workdir: Path, backend: Backend, followers: int, hours: float, speed: float
+) -> Figures:
+    """Channel announcements and reminders due in the first ``hours`` forum hours (rehearsal
+    clock ``speed`` times faster), delivered by the real announcer in real OS processes: on
+    SQLite one process leading both fronts (the embedded default), on PostgreSQL two processes
+    on one database, one leading each front, both claiming and settling in the one ledger
+    (change notices live). Lateness: real seconds from the due instant to the message leaving;
+    beside it, a bare asyncio timer at the same instants in this (otherwise idle) process
+    meanwhile: the floor of the machine at that moment."""
+    out = Figures()
+    url = backend.fresh()
+    target = url or str(workdir / f"lateness-{secrets.token_hex(4)}.sqlite3")
+    fronts = tuple(lp.CHANNELS)
+    groups = [fronts] if url is None else [(front,) for front in fronts]
+    planned = await lp.prepare(target, followers)
+    end = START + timedelta(hours=hours)
+    window = [(due, key) for due, key in planned if due < end]
+    real_seconds = (end - (START - lp.LEAD_IN)).total_seconds() / speed
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[float] = loop.create_future()
+    bare: list[float] = []
+
+    async def bare_timer() -> None:
+        origin = await started
+        for due in sorted({due for due, _ in window}):
+            at = lp.due_real(due, origin, speed)
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            bare.append(time.monotonic() - at)
+
+    timer = asyncio.ensure_future(bare_timer())
+    try:
+        runs, origin = await asyncio.to_thread(
+            lp.run_processes,
+            target,
+            groups,
+            speed,
+            real_seconds,
+            lambda at: loop.call_soon_threadsafe(started.set_result, at),
+        )
+        await asyncio.wait_for(timer, 5)
+    finally:
+        timer.cancel()
+    messages = Counter(key for run in runs for key, _ in run.sent)
+    duplicates = sum(n - 1 for n in messages.values())
+    sent_at: dict[str, float] = {}
+    for run in runs:
+        sent_at |= run.sent_at
+    lateness = [
+        sent_at[key] - lp.due_real(due, origin, speed) for due, key in window if key in sent_at
+    ]
+    missing = len(window) - len(lateness)
+    statuses = await lp.ledger(target)
+    unsettled = sum(1 for _, key in window if statuses.get(key) != "sent")
+    by_process = " + ".join(
+        f"{'+'.join(run.fronts)} {len(run.sent):,}" for run in runs
+    )
+    p99 = pct(lateness, 99) if lateness else float("inf")
+    out.lines.append(
+        f"  {backend.name:<10} {len(runs)} process(es), {len(lateness):,} of {len(window):,} due"
+        f" delivered ({len(messages):,} messages: {by_process}) · lateness p50"
+        f" {pct(lateness, 50) * 1e3 if lateness else 0:.0f} ms · p99 {p99 * 1e3:.0f} ms · max"
+        f" {max(lateness, default=0) * 1e3:.0f} ms · {duplicates} duplicates · {missing} missing"
+        f" · {unsettled} not 'sent' in the ledger · bare timer p99"
+        f" {pct(bare, 99) * 1e3 if bare else 0:.1f} ms"
+    )
+    out.checks.append(
+        (
+            p99 <= LATE_P99_S,
+            f"{backend.name}: announcement lateness p99 {p99:.3f} s with {len(runs)}"
+            f" process(es) — limit ≤ {LATE_P99_S:g} s",
+        )
+    )
+    out.checks.append(
+        (
+            duplicates == 0 and missing == 0 and unsettled == 0,
+            f"{backend.name}: {duplicates} duplicates, {missing} missing, {unsettled} unsettled"
+            f" of {len(window):,} due — must be 0",
+        )
+    )
+    out.extra = {"duplicates": duplicates, "missing": missing, "unsettled": unsettled,
+                 "due": len(window), "p99": p99}  # fmt: skip
     return out
 
 
