@@ -26,7 +26,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from multiprocessing.synchronize import Event
-from pathlib import Path
 from typing import Any
 
 from bench.bench_announce import KIND_SHARE, SEED, SESSIONS_EACH, START, build_programme
@@ -70,7 +69,9 @@ def follows(followers: int) -> list[Follow]:
         for u in range(followers):
             user = str(400_000_000_000_000_000 + u)
             for i in rng.sample(range(n_sessions), SESSIONS_EACH):
-                out.append(Follow(front, user, "session", f"s{i:04d}", rng.choice((5, 10, 15)), since))
+                out.append(
+                    Follow(front, user, "session", f"s{i:04d}", rng.choice((5, 10, 15)), since)
+                )
             if rng.random() < KIND_SHARE:
                 out.append(Follow(front, user, "kind", rng.choice(KINDS[:4]), 10, since))
             if rng.random() < ALL_SHARE:
