@@ -30,7 +30,9 @@ Measurements (one function each):
   each front, claiming and settling in the one ledger. Lateness = real seconds from the due
   instant to the message leaving. Limit: p99 ≤ 1 s; duplicates, missing and deliveries not
   'sent' in the ledger must be 0. A bare asyncio timer at the same instants in the bench's own
-  process is printed beside it (the machine's floor at that moment).
+  process is printed beside it (the machine's floor at that moment). Then (unless
+  ``--no-contended``) PostgreSQL again with both processes delivering both fronts, as no lease
+  would let them: the ledger's claim alone keeps each delivery to one process.
 * ``failover`` (PostgreSQL only; SQLite has one process): ``bench/bench_failover.py``'s run
   (``kill -9`` of the leading ``l4a-bot run --front console``), ``--failover-runs`` times;
   kill → the standby leads → its first announcement. Limit: ≤ ``failover_seconds``.
@@ -144,7 +146,13 @@ async def votes_ingest(
 
 
 async def announcement_lateness(
-    workdir: Path, backend: Backend, followers: int, hours: float, speed: float
+    workdir: Path,
+    backend: Backend,
+    followers: int,
+    hours: float,
+    speed: float,
+    *,
+    contended: bool = False,
 ) -> Figures:
     """Channel announcements and reminders due in the first ``hours`` forum hours (rehearsal
     clock ``speed`` times faster), delivered by the real announcer in real OS processes: on
@@ -152,12 +160,16 @@ async def announcement_lateness(
     on one database, one leading each front, both claiming and settling in the one ledger
     (change notices live). Lateness: real seconds from the due instant to the message leaving;
     beside it, a bare asyncio timer at the same instants in this (otherwise idle) process
-    meanwhile: the floor of the machine at that moment."""
+    meanwhile: the floor of the machine at that moment. ``contended`` (PostgreSQL): both
+    processes deliver both fronts, as no lease would let them: the ledger's claim (``FOR UPDATE
+    SKIP LOCKED``) alone must keep each delivery to one process."""
     out = Figures()
     url = backend.fresh()
     target = url or str(workdir / f"lateness-{secrets.token_hex(4)}.sqlite3")
     fronts = tuple(lp.CHANNELS)
     groups = [fronts] if url is None else [(front,) for front in fronts]
+    if contended:
+        groups = [fronts, fronts]
     planned = await lp.prepare(target, followers)
     end = START + timedelta(hours=hours)
     window = [(due, key) for due, key in planned if due < end]
@@ -199,9 +211,10 @@ async def announcement_lateness(
     unsettled = sum(1 for _, key in window if statuses.get(key) != "sent")
     by_process = " + ".join(f"{'+'.join(run.fronts)} {len(run.sent):,}" for run in runs)
     p99 = pct(lateness, 99) if lateness else float("inf")
+    how = " both delivering both fronts (no lease)" if contended else ""
     out.lines.append(
-        f"  {backend.name:<10} {len(runs)} process(es), {len(lateness):,} of {len(window):,} due"
-        f" delivered ({len(messages):,} messages: {by_process}) · lateness p50"
+        f"  {backend.name:<10} {len(runs)} process(es){how}, {len(lateness):,} of"
+        f" {len(window):,} due delivered ({len(messages):,} messages: {by_process}) · lateness p50"
         f" {pct(lateness, 50) * 1e3 if lateness else 0:.0f} ms · p99 {p99 * 1e3:.0f} ms · max"
         f" {max(lateness, default=0) * 1e3:.0f} ms · {duplicates} duplicates · {missing} missing"
         f" · {unsettled} not 'sent' in the ledger · bare timer p99"
@@ -211,14 +224,14 @@ async def announcement_lateness(
         (
             p99 <= LATE_P99_S,
             f"{backend.name}: announcement lateness p99 {p99:.3f} s with {len(runs)}"
-            f" process(es) — limit ≤ {LATE_P99_S:g} s",
+            f" process(es){how} — limit ≤ {LATE_P99_S:g} s",
         )
     )
     out.checks.append(
         (
             duplicates == 0 and missing == 0 and unsettled == 0,
-            f"{backend.name}: {duplicates} duplicates, {missing} missing, {unsettled} unsettled"
-            f" of {len(window):,} due — must be 0",
+            f"{backend.name}{how}: {duplicates} duplicates, {missing} missing, {unsettled}"
+            f" unsettled of {len(window):,} due — must be 0",
         )
     )
     out.extra = {"duplicates": duplicates, "missing": missing, "unsettled": unsettled,
@@ -265,6 +278,7 @@ class Sizes:
     followers: int = 5_000  # per front
     hours: float = 8.0  # forum hours of announcements and reminders
     speed: float = 1200.0  # rehearsal clock
+    contended: bool = True  # lateness: also both processes on both fronts (PostgreSQL)
     failover_runs: int = 2
     failover_seconds: float = 15.0
 
@@ -334,6 +348,13 @@ async def main(sizes: Sizes) -> int:
                 figures = await announcement_lateness(
                     workdir, backend, sizes.followers, sizes.hours, sizes.speed
                 )
+                print("\n".join(figures.lines))
+                results.append(figures)
+            if server is not None and sizes.contended:
+                figures = await announcement_lateness(
+                    workdir, backends[-1], sizes.followers, sizes.hours, sizes.speed,
+                    contended=True,
+                )  # fmt: skip
                 print("\n".join(figures.lines))
                 results.append(figures)
             print("fail-over (two `l4a-bot run --front console`, the leader killed mid-window):")

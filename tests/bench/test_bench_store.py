@@ -56,3 +56,14 @@ async def test_failover_is_measured_from_the_kill_to_the_standbys_first_announce
     assert "kill -9 → standby leads" in figures.lines[0]
     assert "first announcement" in figures.lines[-1]
     assert "failover_seconds 3" in figures.checks[0][1]
+
+
+async def test_two_processes_delivering_the_same_fronts_send_each_delivery_once(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    backend = Backend("PostgreSQL", postgres_server.new_database)
+    figures = await announcement_lateness(tmp_path, backend, 20, 0.5, 1200, contended=True)
+    assert figures.extra["due"] > 0
+    assert (figures.extra["duplicates"], figures.extra["missing"]) == (0, 0)
+    assert figures.extra["unsettled"] == 0
+    assert "both delivering both fronts" in figures.lines[0]
