@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 _STORAGE_WORDS = ("disk is full", "database is locked", "readonly database", "disk i/o error")
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO}
+#: PostgreSQL's "transaction rollback" class (a deadlock, a serialization failure): the server
+#: gave this transaction up so that another could go on; the same write succeeds when tried again.
+_ROLLBACK_SQLSTATE = "40"
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -38,6 +41,9 @@ def storage_problem(exc: BaseException) -> str | None:
                 return text
         if isinstance(cause, OSError) and cause.errno in _STORAGE_ERRNOS:
             return cause.strerror or str(cause)
+        sqlstate = getattr(cause, "sqlstate", None)  # asyncpg's errors carry it
+        if isinstance(sqlstate, str) and sqlstate.startswith(_ROLLBACK_SQLSTATE):
+            return str(cause)
     return None
 
 
