@@ -214,7 +214,8 @@ async def announcement_lateness(
     how = " both delivering both fronts (no lease)" if contended else ""
     out.lines.append(
         f"  {backend.name:<10} {len(runs)} process(es){how}, {len(lateness):,} of"
-        f" {len(window):,} due delivered ({len(messages):,} messages: {by_process}) · lateness p50"
+        f" {len(window):,} due delivered ({len(messages):,} messages in the run: {by_process})"
+        f" · lateness p50"
         f" {pct(lateness, 50) * 1e3 if lateness else 0:.0f} ms · p99 {p99 * 1e3:.0f} ms · max"
         f" {max(lateness, default=0) * 1e3:.0f} ms · {duplicates} duplicates · {missing} missing"
         f" · {unsettled} not 'sent' in the ledger · bare timer p99"
@@ -385,6 +386,12 @@ def cli() -> int:
     )
     parser.add_argument(
         "--speed", type=float, default=default.speed, help="lateness: rehearsal clock speed"
+    )
+    parser.add_argument(
+        "--no-contended",
+        dest="contended",
+        action="store_false",
+        help="lateness: skip the run with both processes delivering both fronts",
     )
     parser.add_argument("--failover-runs", type=int, default=default.failover_runs, help="0: none")
     parser.add_argument("--failover-seconds", type=float, default=default.failover_seconds)
