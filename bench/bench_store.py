@@ -221,6 +221,12 @@ async def announcement_lateness(
         f" · {unsettled} not 'sent' in the ledger · bare timer p99"
         f" {pct(bare, 99) * 1e3 if bare else 0:.1f} ms"
     )
+    lost = [(due, key) for due, key in window if key not in sent_at or statuses.get(key) != "sent"]
+    for due, key in lost[:5]:
+        out.lines.append(
+            f"    not delivered or not 'sent': {key} due {due:%H:%M:%S}, ledger"
+            f" {statuses.get(key, 'absent')}, sent {'yes' if key in sent_at else 'no'}"
+        )
     out.checks.append(
         (
             p99 <= LATE_P99_S,

@@ -44,7 +44,7 @@ from bot.store import Store
 CHANNELS = {"discord": "1", "matrix": "!announcements:l4a.local"}
 LEAD_IN = timedelta(minutes=30)  # forum time before the first session: start-up is done by then
 ALL_SHARE = 0.002
-GO_AFTER = 0.5  # real seconds between "every process is ready" and the clock's start
+GO_AFTER = 3.0  # real seconds between "every process is ready" and the clock's start
 
 
 def config() -> Config:
@@ -176,7 +176,8 @@ async def _serve(
             ready.put(fronts)
             await asyncio.to_thread(go.wait)
             clock._origin = origin.value  # every process: the same forum instant at once
-            await asyncio.sleep(max(0.0, clock._origin - time.monotonic()))
+            # Started before the clock reaches the lead-in's start: start-up planning (every
+            # delivery, one job per due instant) is not counted as lateness.
             await announcer.start()
             await asyncio.sleep(max(0.0, clock._origin + real_seconds - time.monotonic()))
             # A loop running late has not yet run every job of the window: wait for them (the
