@@ -199,7 +199,9 @@ async def announcement_lateness(
     finally:
         timer.cancel()
     messages = Counter(key for run in runs for key, _ in run.sent)
-    duplicates = sum(n - 1 for n in messages.values())
+    # Twice the same message, or one reminder sent by both processes (in different digests).
+    parts = Counter(key for run in runs for key in run.sent_at)
+    duplicates = sum(n - 1 for n in messages.values()) + sum(n - 1 for n in parts.values())
     sent_at: dict[str, float] = {}
     for run in runs:
         sent_at |= run.sent_at
