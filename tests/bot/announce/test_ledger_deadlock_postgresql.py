@@ -10,7 +10,6 @@ import asyncio
 from datetime import UTC, datetime
 
 import asyncpg
-import pytest
 
 from bot.announce.persist import Backoff, persist
 from bot.announce.repo import AnnounceRepo
@@ -61,11 +60,3 @@ async def test_an_outcome_write_given_up_in_a_deadlock_is_written_again(pg_url: 
     finally:
         await other.close()
         await store.close()
-
-
-@pytest.mark.parametrize("code", ["40P01", "40001"])
-def test_the_transaction_rollback_class_is_recognised_by_its_code(code: str) -> None:
-    class Fake(Exception):
-        sqlstate = code
-
-    assert storage_problem(Fake("given up")) == "given up"
