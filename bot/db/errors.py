@@ -31,6 +31,7 @@ _PG_ERRORS = (
     "CrashShutdownError",  # 57P02
     "InsufficientResourcesError",  # class 53: disk full, out of memory, too many connections
     "ReadOnlySQLTransactionError",  # 25006: a read-only standby
+    "TransactionRollbackError",  # class 40: deadlock or serialization failure: try again
 )
 _PG_INTERFACE_WORDS = ("connection is closed", "connection was closed", "underlying connection")
 
