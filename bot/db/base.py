@@ -57,7 +57,22 @@ class Transaction(Executor, Protocol):
         ...
 
 
-class Database(abc.ABC):
+class Reads:
+    """``fetchrow`` and ``fetchval`` from a ``fetch`` (for backends without their own)."""
+
+    async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchrow(sql, params)
+        return None if row is None else row[0]
+
+
+class Database(Reads, abc.ABC):
     """A connection (pool) to the bot's database."""
 
     #: "sqlite" or "postgresql".
@@ -99,14 +114,6 @@ class Database(abc.ABC):
 
     @abc.abstractmethod
     async def fetch(self, sql: str, params: Params = ()) -> list[Row]: ...
-
-    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
-        rows = await self.fetch(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchrow(sql, params)
-        return None if row is None else row[0]
 
     @abc.abstractmethod
     async def close(self) -> None: ...

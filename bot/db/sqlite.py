@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import aiosqlite
 
-from bot.db.base import Database, IntegrityError, Params, Row
+from bot.db.base import Database, IntegrityError, Params, Reads, Row
 from bot.db.migrate import Migration, bundled_migrations, migrate_sqlite
 from bot.dbfile import APPLICATION_ID, ProcessLock, cannot_open, inspect
 
@@ -25,7 +25,7 @@ BUSY_TIMEOUT_MS = 5000
 NO_WAIT_MS = 0
 
 
-class _Tx:
+class _Tx(Reads):
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
         self.notices: list[tuple[str, str]] = []
@@ -51,14 +51,6 @@ class _Tx:
                 return list(await cur.fetchall())
         except sqlite3.IntegrityError as exc:  # INSERT … RETURNING
             raise IntegrityError(str(exc)) from exc
-
-    async def fetchrow(self, sql: str, params: Params = ()) -> Row | None:
-        rows = await self.fetch(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchrow(sql, params)
-        return None if row is None else row[0]
 
     async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -185,16 +177,8 @@ class SqliteDatabase(Database):
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             tx = _Tx(self.conn)
-            try:
+            async with self._settled():
                 yield tx
-            except BaseException:
-                await asyncio.shield(self._rollback())
-                raise
-            try:
-                await asyncio.shield(self.conn.commit())
-            except BaseException:
-                await asyncio.shield(self._rollback())
-                raise
         for channel, payload in tx.notices:
             await self._dispatch(channel, payload)
 
@@ -206,16 +190,8 @@ class SqliteDatabase(Database):
                 tx.raw.execute("PRAGMA synchronous=FULL")
             try:
                 await self._begin_inline(tx.raw)
-                try:
+                async with self._settled():
                     yield tx
-                except BaseException:
-                    await asyncio.shield(self._rollback())
-                    raise
-                try:
-                    await asyncio.shield(self.conn.commit())
-                except BaseException:
-                    await asyncio.shield(self._rollback())
-                    raise
             finally:
                 if durable:
                     tx.raw.execute("PRAGMA synchronous=NORMAL")
@@ -236,6 +212,21 @@ class SqliteDatabase(Database):
         finally:
             raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         await self.conn.execute("BEGIN IMMEDIATE")
+
+    @asynccontextmanager
+    async def _settled(self) -> AsyncIterator[None]:
+        """The open transaction committed when the block ends, rolled back if it (or the
+        commit) fails; both finish even if the caller is cancelled meanwhile."""
+        try:
+            yield
+        except BaseException:
+            await asyncio.shield(self._rollback())
+            raise
+        try:
+            await asyncio.shield(self.conn.commit())
+        except BaseException:
+            await asyncio.shield(self._rollback())
+            raise
 
     async def _rollback(self) -> None:
         if self.conn.in_transaction:
