@@ -51,9 +51,7 @@ async def open_database(
 ) -> Database:
     """The database at ``target`` (a path or ``postgresql://`` URL), migrated."""
     if not isinstance(target, DatabaseTarget):
-        target = (
-            parse_target(target) if str(target) != ":memory:" else DatabaseTarget(Path(":memory:"))
-        )
+        target = parse_target(target)  # ":memory:" is a path like any other
     if target.url is not None:
         from bot.db.postgres import PostgresDatabase  # asyncpg is imported only when used
 

@@ -241,7 +241,7 @@ class AnnounceRepo:
             "SELECT key, front, target, session_id, due_at, status, attempts, detail"
             " FROM announce_ledger ORDER BY due_at, key"
         )
-        return [dict(as_mapping(r)) for r in rows]
+        return [as_mapping(r) for r in rows]
 
     # -- watermark -------------------------------------------------------------------------
     async def watermark(self) -> datetime | None:

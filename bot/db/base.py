@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar, Protocol
 
@@ -157,6 +157,6 @@ def rows_changed(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-def as_mapping(row: Row) -> Mapping[str, Any]:
+def as_mapping(row: Row) -> dict[str, Any]:
     """A row as a dict of column → value (either backend's row type)."""
     return {key: row[key] for key in row.keys()}  # noqa: SIM118 (sqlite3.Row iterates values)
